@@ -1,0 +1,1 @@
+"""Wiretap: a pure-Python emulator of AWS serverless services."""

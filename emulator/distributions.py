@@ -1,0 +1,52 @@
+"""Duration models: a fixed number of milliseconds, or a lognormal fitted to median and p99.
+
+Service latencies are right-skewed (most calls are quick, a few are very slow); a lognormal
+with the given median and 99th percentile is the usual model and needs only the two numbers
+people know from their dashboards.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any
+
+# The standard normal's 99th percentile: p99 = median * exp(Z99 * sigma).
+_Z99 = 2.3263478740408408
+
+
+class Duration:
+    """Draws durations in milliseconds from a seeded generator."""
+
+    __slots__ = ("median", "p99", "_mu", "_sigma")
+
+    def __init__(self, median: float, p99: float | None = None) -> None:
+        self.median = float(median)
+        self.p99 = float(median if p99 is None else p99)
+        if self.median > 0 and self.p99 > self.median:
+            self._mu = math.log(self.median)
+            self._sigma = (math.log(self.p99) - self._mu) / _Z99
+        else:
+            self._mu = 0.0
+            self._sigma = 0.0
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> Duration:
+        """From a topology value: a number (fixed) or {"median": m, "p99": p}."""
+        if isinstance(spec, dict):
+            return cls(spec["median"], spec["p99"])
+        return cls(float(spec))
+
+    @property
+    def fixed(self) -> bool:
+        return self._sigma == 0.0
+
+    def sample(self, rng: random.Random) -> float:
+        if self._sigma == 0.0:
+            return self.median
+        return rng.lognormvariate(self._mu, self._sigma)
+
+    def __repr__(self) -> str:
+        if self.fixed:
+            return f"Duration({self.median:g} ms)"
+        return f"Duration(median={self.median:g} ms, p99={self.p99:g} ms)"

@@ -1,0 +1,28 @@
+"""AWS list prices (us-east-1, checked November 2026) used for a run's cost estimate.
+
+Sources: the pricing pages of each service (aws.amazon.com/<service>/pricing). Free tiers
+are ignored: a run shows what the traffic would cost at scale.
+"""
+
+# Lambda: requests and compute (GB-s), billed per 1 ms; INIT of a cold start billed too (since Aug 2025).
+LAMBDA_PER_REQUEST = 0.20 / 1_000_000
+LAMBDA_PER_GB_SECOND = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
+LAMBDA_PROVISIONED_PER_GB_SECOND = {"x86_64": 0.0000041667, "arm64": 0.0000033334}
+
+# API Gateway REST APIs, first 333 million requests a month.
+APIGATEWAY_PER_REQUEST = 3.50 / 1_000_000
+
+# SQS: per request (each 64 KB chunk of a payload is a request).
+SQS_STANDARD_PER_REQUEST = 0.40 / 1_000_000
+SQS_FIFO_PER_REQUEST = 0.50 / 1_000_000
+SQS_CHUNK_BYTES = 64 * 1024
+
+# SNS: publishes (each 64 KB chunk), and deliveries by protocol (SQS and Lambda are free).
+SNS_PER_PUBLISH = 0.50 / 1_000_000
+SNS_HTTP_PER_DELIVERY = 0.60 / 1_000_000
+
+# DynamoDB on-demand (since the November 2024 price cut) and provisioned capacity per hour.
+DYNAMODB_PER_WRITE_REQUEST_UNIT = 0.625 / 1_000_000
+DYNAMODB_PER_READ_REQUEST_UNIT = 0.125 / 1_000_000
+DYNAMODB_PER_WCU_HOUR = 0.00065
+DYNAMODB_PER_RCU_HOUR = 0.00013

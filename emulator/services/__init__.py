@@ -1,0 +1,1 @@
+"""One module per emulated AWS service, all of the same shape (see CONTRIBUTING.md)."""

@@ -1,0 +1,270 @@
+"""What every emulated component shares: identity, wiring, the call protocol, metrics.
+
+A synchronous call is ``target.request(call)``: the target answers later in virtual time
+by calling ``call.reply(Reply(...))``. The caller records the call as a subsegment of its
+own segment and passes that subsegment's id along, so the target's segment hangs under it
+in the trace. ``call_with_retries`` adds the AWS SDK's standard retry mode for callers that
+are application code (a Lambda function calling DynamoDB).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from emulator.definitions import Kind
+from emulator.messages import Message
+from emulator.tracing import Segment, Subsegment, cause, epoch
+
+if TYPE_CHECKING:
+    from emulator.simulation import Simulation
+    from emulator.topology import ComponentSpec, ConnectionSpec
+
+
+# Errors that mean "slow down" whatever their HTTP status (DynamoDB answers 400 for these).
+THROTTLING_ERRORS = frozenset({
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+})
+
+
+class Reply:
+    """A response: an HTTP-like status, and an AWS error name and message when it failed.
+
+    A Lambda function error is status 200 with ``error`` set, as the Invoke API answers it
+    (200 with X-Amz-Function-Error): the call worked, the function failed.
+    """
+
+    __slots__ = ("status", "error", "message", "payload")
+
+    def __init__(self, status: int = 200, error: str | None = None, message: str = "", payload: Any = None) -> None:
+        self.status = status
+        self.error = error
+        self.message = message
+        self.payload = payload
+
+    @property
+    def ok(self) -> bool:
+        return self.status < 400 and self.error is None
+
+    @property
+    def throttled(self) -> bool:
+        return self.status == 429 or self.error in THROTTLING_ERRORS
+
+    @property
+    def function_error(self) -> bool:
+        return self.status < 400 and self.error is not None
+
+    def __repr__(self) -> str:
+        return f"Reply({self.status}, {self.error!r})" if self.error else f"Reply({self.status})"
+
+
+OK = Reply(200)
+ACCEPTED = Reply(202)
+
+
+def service_unavailable(component_id: str) -> Reply:
+    return Reply(503, "ServiceUnavailable", f"{component_id} is unavailable (injected fault)")
+
+
+def throttled(component_id: str, error: str = "ThrottlingException") -> Reply:
+    return Reply(429, error, f"Rate exceeded for {component_id}")
+
+
+class Link:
+    """A connection as its source sees it: the target component, the role, its properties."""
+
+    __slots__ = ("source", "target", "role", "properties", "spec", "_when")
+
+    def __init__(self, source: Component, target: Component, spec: ConnectionSpec) -> None:
+        self.source = source
+        self.target = target
+        self.role = spec.role
+        self.properties = spec.properties
+        self.spec = spec
+        self._when: Callable[[dict[str, Any]], bool] | None = None
+        when = spec.properties.get("when")
+        if when:
+            from emulator.matching import compile_event_pattern
+
+            self._when = compile_event_pattern(when)
+
+    def wants(self, payload: Any) -> bool:
+        """Does the ``when`` pattern (if any) match this payload?"""
+        if self._when is None:
+            return True
+        return isinstance(payload, dict) and self._when(payload)
+
+    @property
+    def label(self) -> str:
+        return f"{self.source.id} -> {self.target.id} ({self.role})"
+
+
+class Call:
+    """One synchronous request in flight.
+
+    ``holder`` is what keeps state on the caller's side between calls, when there is such a
+    thing: a Lambda execution environment, which keeps its database connection open.
+    """
+
+    __slots__ = ("message", "parent_id", "link", "reply", "operation", "holder")
+
+    def __init__(
+        self,
+        message: Message,
+        parent_id: str | None,
+        link: Link | None,
+        reply: Callable[[Reply], None],
+        operation: str,
+        holder: Any = None,
+    ) -> None:
+        self.message = message
+        self.parent_id = parent_id
+        self.link = link
+        self.reply = reply
+        self.operation = operation
+        self.holder = holder
+
+
+class Component:
+    """The base of every emulated component."""
+
+    # Whether callers reach it through an AWS SDK, which retries throttles and 5xx; a database
+    # driver or a plain HTTP client does not.
+    retried_by_sdk = True
+
+    def __init__(self, sim: Simulation, spec: ComponentSpec, kind: Kind) -> None:
+        self.sim = sim
+        self.kernel = sim.kernel
+        self.id = spec.id
+        self.kind = kind
+        self.origin = kind.origin
+        self.properties: dict[str, Any] = spec.properties
+        self.behavior: dict[str, Any] = spec.behavior
+        self.rng = sim.random_for(spec.id)
+        self.faults = sim.faults_for(spec.id)
+        self.outgoing: list[Link] = []
+        self.incoming: list[Link] = []
+
+    # Lifecycle -------------------------------------------------------------------------
+    def connect(self) -> None:
+        """Called once every component exists and every link is attached."""
+
+    def start(self) -> None:
+        """Called when the run starts (start pollers and timers here)."""
+
+    def finish(self) -> None:
+        """Called when the run ends: emit what is still in progress, count what expired."""
+
+    # Serving ---------------------------------------------------------------------------
+    def operation(self, link: Link | None) -> str:
+        """The AWS API operation a caller performs on this component over ``link``."""
+        return "Invoke"
+
+    def request(self, call: Call) -> None:
+        raise NotImplementedError(f"{self.kind.name} {self.id} cannot be called")
+
+    # Reporting -------------------------------------------------------------------------
+    def metrics(self) -> dict[str, Any]:
+        """CloudWatch-named metrics for the summary."""
+        return {}
+
+    def gauges(self) -> dict[str, float]:
+        """What is happening right now (for live metric samples): in flight, queue depth..."""
+        return {}
+
+    def cost_usd(self) -> float:
+        return 0.0
+
+    # Helpers for subclasses ------------------------------------------------------------
+    def links(self, *roles: str) -> list[Link]:
+        return [link for link in self.outgoing if link.role in roles]
+
+    def new_segment(self, message: Message, parent_id: str | None, start: float) -> Segment:
+        sim = self.sim
+        return Segment(
+            trace_id=message.trace_id,
+            id=sim.ids.segment_id(),
+            name=self.id,
+            origin=self.origin,
+            start_time=epoch(start),
+            parent_id=parent_id,
+            annotations={"message_id": message.message_id},
+        )
+
+    def emit(self, segment: Segment) -> None:
+        self.sim.tracer.emit(segment)
+
+
+def mark(part: Segment | Subsegment, reply: Reply, exception_id: str, *, remote: bool = False) -> None:
+    """Set X-Ray's error (4xx), throttle (429) or fault (5xx, function error) flags and the cause."""
+    if reply.ok:
+        return
+    if reply.status >= 500 or reply.function_error:
+        part.fault = True
+    else:
+        part.error = True
+        if reply.throttled:
+            part.throttle = True
+    part.cause = cause(reply.error or "Error", reply.message, exception_id, remote=remote)
+
+
+# The AWS SDKs' standard retry mode: 3 attempts, exponential backoff with full jitter from
+# 1 s, capped at 20 s (AWS SDKs and Tools reference guide, "Retry behavior").
+SDK_MAX_ATTEMPTS = 3
+SDK_MAX_BACKOFF_S = 20.0
+_RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+def sdk_retryable(reply: Reply) -> bool:
+    """Would the AWS SDK retry this answer? Throttles and server errors, not function errors."""
+    return reply.status in _RETRYABLE_STATUS or (reply.status >= 400 and reply.error in THROTTLING_ERRORS)
+
+
+def call(
+    caller: Component,
+    segment: Segment,
+    link: Link,
+    message: Message,
+    on_reply: Callable[[Reply], None],
+    *,
+    sdk_retries: bool = True,
+    holder: Any = None,
+) -> Subsegment:
+    """Call ``link.target`` from inside ``segment``; record it as a subsegment; answer ``on_reply``.
+
+    With ``sdk_retries`` the call retries throttles and 5xx the way the AWS SDK does, and
+    the subsegment counts them in ``aws.retries`` as the X-Ray SDK does.
+    """
+    sim = caller.sim
+    kernel = caller.kernel
+    target = link.target
+    operation = target.operation(link)
+    subsegment = Subsegment(
+        id=sim.ids.segment_id(),
+        name=target.id,
+        start_time=epoch(kernel.now),
+        namespace="aws" if target.kind.cloudformation_type else "remote",
+        aws={"operation": operation},
+    )
+    segment.add(subsegment)
+    attempts = [0]
+    sdk_retries = sdk_retries and target.retried_by_sdk
+
+    def answered(reply: Reply) -> None:
+        attempts[0] += 1
+        if sdk_retries and sdk_retryable(reply) and attempts[0] < SDK_MAX_ATTEMPTS:
+            backoff = caller.rng.uniform(0.0, min(SDK_MAX_BACKOFF_S, 2.0 ** (attempts[0] - 1)))
+            kernel.schedule(backoff, target.request, Call(message, subsegment.id, link, answered, operation, holder))
+            return
+        subsegment.end_time = epoch(kernel.now)
+        if attempts[0] > 1:
+            assert subsegment.aws is not None
+            subsegment.aws["retries"] = attempts[0] - 1
+        mark(subsegment, reply, sim.ids.segment_id(), remote=True)
+        on_reply(reply)
+
+    target.request(Call(message, subsegment.id, link, answered, operation, holder))
+    return subsegment

@@ -1,0 +1,198 @@
+"""X-Ray segment documents and the tracers the simulation reports them to.
+
+A segment is one service hop of one message; subsegments are the calls it made. They
+are msgspec Structs, not dicts: a run builds hundreds of thousands of them, and typed
+objects encoded in batches are several times cheaper than dicts encoded one by one
+(guide/performance.md). Field names are X-Ray's (AWS X-Ray segment document schema).
+The simulation never writes a file or a socket itself: it hands finished segments to a
+tracer, which keeps, streams or drops them.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from typing import IO, Any, Protocol
+
+import msgspec
+
+# Virtual time 0 is this instant: 2026-01-01T00:00:00Z. Fixed so that output is identical
+# on every machine and every day.
+EPOCH = 1767225600.0
+
+
+class Subsegment(msgspec.Struct, omit_defaults=True):
+    """A call made during a segment (to another component, or a phase such as Initialization)."""
+
+    id: str
+    name: str
+    start_time: float
+    end_time: float | None = None
+    in_progress: bool = False
+    namespace: str | None = None
+    error: bool = False
+    throttle: bool = False
+    fault: bool = False
+    cause: dict[str, Any] | None = None
+    http: dict[str, Any] | None = None
+    aws: dict[str, Any] | None = None
+    annotations: dict[str, str | int | float | bool] | None = None
+    metadata: dict[str, Any] | None = None
+    subsegments: list[Subsegment] | None = None
+
+
+class Segment(msgspec.Struct, omit_defaults=True):
+    """One service hop of one message's trace."""
+
+    trace_id: str
+    id: str
+    name: str
+    origin: str
+    start_time: float
+    end_time: float | None = None
+    in_progress: bool = False
+    parent_id: str | None = None
+    error: bool = False
+    throttle: bool = False
+    fault: bool = False
+    cause: dict[str, Any] | None = None
+    http: dict[str, Any] | None = None
+    aws: dict[str, Any] | None = None
+    annotations: dict[str, str | int | float | bool] = msgspec.field(default_factory=dict)
+    metadata: dict[str, Any] | None = None
+    subsegments: list[Subsegment] | None = None
+
+    def add(self, subsegment: Subsegment) -> Subsegment:
+        if self.subsegments is None:
+            self.subsegments = [subsegment]
+        else:
+            self.subsegments.append(subsegment)
+        return subsegment
+
+
+def epoch(virtual_seconds: float) -> float:
+    """Epoch seconds for a virtual time, rounded to the microsecond X-Ray keeps."""
+    return round(EPOCH + virtual_seconds, 6)
+
+
+def cause(error_type: str, message: str, exception_id: str, *, remote: bool = False) -> dict[str, Any]:
+    """An X-Ray ``cause`` object with one exception."""
+    exception: dict[str, Any] = {"id": exception_id, "type": error_type, "message": message}
+    if remote:
+        exception["remote"] = True
+    return {"exceptions": [exception]}
+
+
+class Ids:
+    """Trace and segment ids in X-Ray's formats, drawn from the run's own generator."""
+
+    __slots__ = ("_bits",)
+
+    def __init__(self, seed: int) -> None:
+        self._bits = random.Random(f"{seed}:ids").getrandbits
+
+    def trace_id(self, virtual_seconds: float) -> str:
+        # X-Ray: version 1, the start time in epoch seconds as 8 hex digits, 96 random bits.
+        return f"1-{int(EPOCH + virtual_seconds):08x}-{self._bits(96):024x}"
+
+    def segment_id(self) -> str:
+        return f"{self._bits(64):016x}"
+
+
+class Tracer(Protocol):
+    """Where finished segments go."""
+
+    def emit(self, segment: Segment) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class NullTracer:
+    """Drops every segment (a run that only wants the summary)."""
+
+    def emit(self, segment: Segment) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class ListTracer:
+    """Keeps every segment in memory, in the order they finished (tests, small runs)."""
+
+    def __init__(self) -> None:
+        self.segments: list[Segment] = []
+
+    def emit(self, segment: Segment) -> None:
+        self.segments.append(segment)
+
+    def close(self) -> None:
+        pass
+
+    def traces(self) -> dict[str, list[Segment]]:
+        """Segments grouped by trace id, in emission order."""
+        grouped: dict[str, list[Segment]] = {}
+        for segment in self.segments:
+            grouped.setdefault(segment.trace_id, []).append(segment)
+        return grouped
+
+
+class BatchTracer:
+    """Hands segments to ``deliver`` in lists of ``batch_size`` (streaming to a database or socket)."""
+
+    def __init__(self, deliver: Callable[[list[Segment]], None], batch_size: int = 500) -> None:
+        self._deliver = deliver
+        self._batch_size = batch_size
+        self._batch: list[Segment] = []
+
+    def emit(self, segment: Segment) -> None:
+        batch = self._batch
+        batch.append(segment)
+        if len(batch) >= self._batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self._deliver(batch)
+
+    def close(self) -> None:
+        self.flush()
+
+
+class JsonLinesWriter:
+    """Encodes batches of segments as JSON Lines into a binary file (the X-Ray export)."""
+
+    def __init__(self, file: IO[bytes], batch_size: int = 1000) -> None:
+        self._file = file
+        self._encode_lines = msgspec.json.Encoder().encode_lines
+        self._tracer = BatchTracer(self._write, batch_size)
+        self.emit = self._tracer.emit
+
+    def _write(self, batch: list[Segment]) -> None:
+        self._file.write(self._encode_lines(batch))
+
+    def close(self) -> None:
+        self._tracer.close()
+        self._file.flush()
+
+
+class TeeTracer:
+    """Sends every segment to several tracers."""
+
+    def __init__(self, tracers: Iterable[Tracer]) -> None:
+        self._tracers = tuple(tracers)
+
+    def emit(self, segment: Segment) -> None:
+        for tracer in self._tracers:
+            tracer.emit(segment)
+
+    def close(self) -> None:
+        for tracer in self._tracers:
+            tracer.close()
+
+
+def to_dict(segment: Segment) -> dict[str, Any]:
+    """The segment as plain JSON data (what the X-Ray API returns)."""
+    result: dict[str, Any] = msgspec.to_builtins(segment)
+    return result

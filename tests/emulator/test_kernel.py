@@ -1,0 +1,68 @@
+"""The kernel: time order, ties, cancellation, run(until=)."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.kernel import Kernel
+
+
+def test_events_run_in_time_order_and_ties_in_scheduling_order() -> None:
+    kernel = Kernel()
+    seen: list[tuple[float, str]] = []
+    kernel.schedule(2.0, lambda: seen.append((kernel.now, "late")))
+    kernel.schedule(1.0, lambda: seen.append((kernel.now, "first")))
+    kernel.schedule(1.0, lambda: seen.append((kernel.now, "second")))
+    kernel.run()
+    assert seen == [(1.0, "first"), (1.0, "second"), (2.0, "late")]
+
+
+def test_cancelled_event_neither_runs_nor_moves_the_clock() -> None:
+    kernel = Kernel()
+    seen: list[float] = []
+    kernel.schedule(1.0, lambda: seen.append(kernel.now))
+    timeout = kernel.schedule(30.0, lambda: seen.append(kernel.now))
+    kernel.cancel(timeout)
+    kernel.run()
+    assert seen == [1.0]
+    assert kernel.now == 1.0
+
+
+def test_run_until_stops_at_the_limit_and_resumes_where_it_stopped() -> None:
+    kernel = Kernel()
+    seen: list[float] = []
+    for time in (1.0, 2.0, 3.0):
+        kernel.schedule(time, lambda: seen.append(kernel.now))
+    kernel.run(until=2.5)
+    assert seen == [1.0, 2.0] and kernel.now == 2.5
+    kernel.run()
+    assert seen == [1.0, 2.0, 3.0]
+
+
+def test_run_until_advances_the_clock_past_the_last_event_unless_asked_not_to() -> None:
+    kernel = Kernel()
+    kernel.schedule(1.0, lambda: None)
+    kernel.run(until=5.0)
+    assert kernel.now == 5.0
+    kernel.schedule(1.0, lambda: None)
+    kernel.run(until=10.0, advance_clock=False)
+    assert kernel.now == 6.0
+
+
+def test_callbacks_can_schedule_more_events() -> None:
+    kernel = Kernel()
+    ticks: list[float] = []
+
+    def tick() -> None:
+        ticks.append(kernel.now)
+        if len(ticks) < 3:
+            kernel.schedule(0.5, tick)
+
+    kernel.schedule(0.0, tick)
+    kernel.run()
+    assert ticks == [0.0, 0.5, 1.0]
+
+
+def test_scheduling_in_the_past_is_refused() -> None:
+    with pytest.raises(ValueError, match="past"):
+        Kernel().schedule(-1.0, lambda: None)
