@@ -1,0 +1,619 @@
+"""AWS Lambda functions: invocations, concurrency, cold starts, async retries, destinations.
+
+Rules (Lambda developer guide: "Lambda function scaling", "Configuring reserved concurrency",
+"Asynchronous invocation", "Error handling and automatic retries", "Capturing records of
+asynchronous invocations" (destinations), "Lambda execution environment lifecycle"; pricing
+page for billing):
+
+- Concurrency: the account has 1,000; reserved concurrency caps a function and takes from
+  the pool the others share (at least 100 stay unreserved); 0 throttles every invocation.
+  Each function can add 1,000 execution environments every 10 seconds. Beyond either limit
+  an invocation is throttled: 429 TooManyRequestsException, the function did not run.
+- A new environment runs INIT (``cold_start_ms``) before its first invocation; an idle one is
+  reclaimed after ``idle_timeout_s``; provisioned concurrency environments are always warm.
+- An invocation handles its records one by one: ``duration_ms`` of work per record, then the
+  function's outgoing ``request``/``event`` connections in order (those whose ``when`` matches).
+  A failed call fails the record, as an unhandled exception would. ``Timeout`` ends the
+  invocation with Sandbox.Timedout.
+- Synchronous calls are never retried by Lambda. Asynchronous events (``event`` connections,
+  SNS subscriptions, destinations) are accepted with 202 into an internal queue; function errors
+  are retried MaximumRetryAttempts times (default 2), one minute and then two minutes later;
+  throttles and system errors are retried with backoff from 1 s to 5 min without counting as
+  attempts; an event older than MaximumEventAgeInSeconds is dropped. Then the on_failure
+  destination gets a record of it, or else the dead-letter queue gets the event, or else it is lost.
+- Billing: $0.20 per million requests and GB-seconds at 1 ms granularity, INIT included.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from emulator.definitions import Field, Kind
+from emulator.distributions import Duration
+from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
+from emulator.pricing import LAMBDA_PER_GB_SECOND, LAMBDA_PER_REQUEST, LAMBDA_PROVISIONED_PER_GB_SECOND
+from emulator.problems import Problem
+from emulator.services.base import ACCEPTED, Call, Component, Link, Reply, call, mark, service_unavailable
+from emulator.tracing import EPOCH, Segment, Subsegment, epoch
+
+if TYPE_CHECKING:
+    from emulator.topology import ComponentSpec, Topology
+
+ACCOUNT_CONCURRENCY = 1000
+MINIMUM_UNRESERVED = 100
+SCALING_ENVIRONMENTS = 1000
+SCALING_WINDOW_S = 10.0
+ASYNC_RETRY_DELAYS_S = (60.0, 120.0)
+ASYNC_THROTTLE_BACKOFF_S = (1.0, 300.0)
+INIT_LIMIT_S = 10.0
+_ASYNC_ROLES = frozenset({"event", "subscription", "on_success", "on_failure", "rule", "notification"})
+
+
+class Account:
+    """The account's concurrency pool, shared by every function without reserved concurrency."""
+
+    def __init__(self, reserved_total: int) -> None:
+        self.unreserved_limit = ACCOUNT_CONCURRENCY - reserved_total
+        self.unreserved_in_use = 0
+
+
+class Environment:
+    """An execution environment: warm between invocations until Lambda reclaims it."""
+
+    __slots__ = ("last_used", "provisioned", "busy", "idle_timeout_s")
+
+    def __init__(self, last_used: float, provisioned: bool, idle_timeout_s: float) -> None:
+        self.last_used = last_used
+        self.provisioned = provisioned
+        self.busy = False
+        self.idle_timeout_s = idle_timeout_s
+
+    def alive(self, now: float) -> bool:
+        """Still there (so, for example, its database connection is still open)."""
+        return self.provisioned or self.busy or now - self.last_used <= self.idle_timeout_s
+
+
+class Record:
+    """One record of an invocation: a message, where its trace hangs, and what to annotate."""
+
+    __slots__ = ("message", "parent_id", "annotations", "segment", "failed")
+
+    def __init__(self, message: Message, parent_id: str | None, annotations: dict[str, Any]) -> None:
+        self.message = message
+        self.parent_id = parent_id
+        self.annotations = annotations
+        self.segment: Segment | None = None
+        self.failed: Reply | None = None
+
+
+class Result:
+    """How an invocation ended. ``reply`` is what the Invoke API answered."""
+
+    __slots__ = ("reply", "records", "batch_item_failures")
+
+    def __init__(self, reply: Reply, records: list[Record], batch_item_failures: list[int] | None = None) -> None:
+        self.reply = reply
+        self.records = records
+        self.batch_item_failures = batch_item_failures
+
+    @property
+    def throttled(self) -> bool:
+        return self.reply.status == 429
+
+    @property
+    def system_error(self) -> bool:
+        return self.reply.status >= 500
+
+
+Done = Callable[[Result], None]
+
+THROTTLED = Reply(429, "TooManyRequestsException", "Rate Exceeded.")
+
+
+class Invocation:
+    """One run of the handler over its records, driven by kernel callbacks."""
+
+    __slots__ = ("function", "records", "done", "report_failures", "started", "invoke_started", "finished",
+                 "cold", "init_s", "environment", "calls", "index", "failures", "timer", "stop_on_failure")
+
+    def __init__(self, function: Function, records: list[Record], done: Done, report_failures: bool,
+                 stop_on_failure: bool) -> None:
+        self.function = function
+        self.records = records
+        self.done = done
+        self.report_failures = report_failures
+        self.stop_on_failure = stop_on_failure
+        self.started = function.kernel.now
+        self.invoke_started = self.started
+        self.finished = False
+        self.cold = False
+        self.init_s = 0.0
+        self.environment: Environment | None = None
+        self.calls: list[Link] = []
+        self.index = 0
+        self.failures: list[int] = []
+        self.timer: list[Any] | None = None
+
+
+class Function(Component):
+    def connect(self) -> None:
+        properties, behavior = self.properties, self.behavior
+        self.timeout_s = float(properties["Timeout"])
+        self.memory_gb = properties["MemorySize"] / 1024.0
+        self.architecture = (properties.get("Architectures") or ["x86_64"])[0]
+        reserved = properties.get("ReservedConcurrentExecutions")
+        self.reserved: int | None = None if reserved is None else int(reserved)
+        self.provisioned = int(properties.get("ProvisionedConcurrency") or 0)
+        self.maximum_retry_attempts = int(properties["MaximumRetryAttempts"])
+        self.maximum_event_age_s = float(properties["MaximumEventAgeInSeconds"])
+        self.duration = Duration.from_spec(behavior["duration_ms"])
+        self.cold_start = Duration.from_spec(behavior["cold_start_ms"])
+        self.error_rate = float(behavior["error_rate"])
+        self.idle_timeout_s = float(behavior["idle_timeout_s"])
+        self.account: Account = self.sim.shared_state("lambda.account", lambda: Account(sum(
+            int(c.properties.get("ReservedConcurrentExecutions") or 0) for c in self.sim.components.values()
+            if c.kind.name == "lambda")))
+        self.calls = self.links("request", "event")
+        self.on_success = self.links("on_success")
+        self.on_failure = self.links("on_failure")
+        self.dead_letter = self.links("dead_letter")
+        self.idle: list[Environment] = [Environment(0.0, True, self.idle_timeout_s)
+                                        for _ in range(self.provisioned)]
+        self.created: deque[float] = deque()
+        self.busy = 0
+        self.pollers = [SqsPoller(self, link) for link in self.incoming
+                        if link.role == "event_source" and link.source.kind.name == "sqs"]
+        # Metrics
+        self.invocations = self.errors = self.throttles = self.cold_starts = 0
+        self.max_concurrency = 0
+        self.durations: list[float] = []
+        self.billed_ms = 0.0
+        self.async_received = self.async_dropped = 0
+        self.async_max_age_ms = 0.0
+        self.dead_letter_errors = self.destination_failures = 0
+        self.async_in_queue = 0
+
+    def start(self) -> None:
+        for poller in self.pollers:
+            poller.start()
+
+    def operation(self, link: Link | None) -> str:
+        return "Invoke"
+
+    # Serving ---------------------------------------------------------------------------
+    def request(self, call_: Call) -> None:
+        if call_.link is not None and call_.link.role in _ASYNC_ROLES:
+            self._accept_event(call_)
+            return
+        record = Record(call_.message, call_.parent_id, {"attempt": 1})
+
+        def answered(result: Result) -> None:
+            call_.reply(result.reply)
+
+        self.invoke([record], answered)
+
+    def invoke(self, records: list[Record], done: Done, *, report_failures: bool = False,
+               stop_on_failure: bool = False) -> None:
+        """Run the handler on ``records`` if there is concurrency for it; ``done`` gets the result.
+
+        With ``report_failures`` the handler reports failed records instead of failing (partial
+        batch responses); with ``stop_on_failure`` too (FIFO sources), it stops at the first
+        failure and reports that record and every one after it, so that order is kept.
+        """
+        now = self.kernel.now
+        if self.faults and self.faults.unavailable(now):
+            self.kernel.schedule(0.001, done, Result(Reply(500, "ServiceException", "Lambda was unable to "
+                                                           "handle the request (injected fault)"), records))
+            return
+        environment, cold = self._acquire(now)
+        if environment is None:
+            self.throttles += 1
+            self.kernel.schedule(0.001, done, Result(THROTTLED, records))
+            return
+        invocation = Invocation(self, records, done, report_failures, stop_on_failure)
+        invocation.environment = environment
+        invocation.cold = cold
+        if cold:
+            self.cold_starts += 1
+            invocation.init_s = min(self.cold_start.sample(self.rng) / 1000.0, INIT_LIMIT_S)
+        invocation.invoke_started = now + invocation.init_s
+        for record in records:
+            segment = self.new_segment(record.message, record.parent_id, now)
+            segment.annotations.update(record.annotations)
+            segment.annotations["cold_start"] = cold
+            if len(records) > 1:
+                segment.annotations["batch_size"] = len(records)
+            segment.aws = {"function_name": self.id, "resource_names": [self.id]}
+            if cold:
+                segment.add(Subsegment(id=self.sim.ids.segment_id(), name="Initialization", start_time=epoch(now),
+                                       end_time=epoch(invocation.invoke_started)))
+            record.segment = segment
+        self.kernel.schedule(invocation.init_s, self._begin, invocation)
+
+    def _acquire(self, now: float) -> tuple[Environment | None, bool]:
+        """A warm environment, a new one (cold), or None when the invocation is throttled."""
+        reserved = self.reserved
+        if reserved is not None:
+            if self.busy >= reserved:
+                return None, False
+        elif self.account.unreserved_in_use >= self.account.unreserved_limit:
+            return None, False
+        idle = self.idle
+        environment: Environment | None = None
+        while idle:
+            candidate = idle.pop()
+            if candidate.alive(now):
+                environment = candidate
+                break
+        cold = environment is None
+        if environment is None:
+            created = self.created
+            while created and created[0] <= now - SCALING_WINDOW_S:
+                created.popleft()
+            if len(created) >= SCALING_ENVIRONMENTS:
+                return None, False
+            created.append(now)
+            environment = Environment(now, False, self.idle_timeout_s)
+        environment.busy = True
+        self.busy += 1
+        if reserved is None:
+            self.account.unreserved_in_use += 1
+        if self.busy > self.max_concurrency:
+            self.max_concurrency = self.busy
+        return environment, cold
+
+    def _begin(self, invocation: Invocation) -> None:
+        self.invocations += 1
+        invocation.timer = self.kernel.schedule(self.timeout_s, self._timed_out, invocation)
+        self._next_record(invocation)
+
+    def _next_record(self, invocation: Invocation) -> None:
+        if invocation.finished:
+            return
+        if invocation.index >= len(invocation.records):
+            self._complete(invocation, None)
+            return
+        record = invocation.records[invocation.index]
+        work_ms = self.duration.sample(self.rng)
+        if self.faults:
+            work_ms += self.faults.extra_ms(self.kernel.now)
+        invocation.calls = [link for link in self.calls if link.wants(record.message.payload)]
+        self.kernel.schedule(work_ms / 1000.0, self._after_work, invocation, record)
+
+    def _after_work(self, invocation: Invocation, record: Record) -> None:
+        if invocation.finished:
+            return
+        message = record.message
+        rate = self.faults.error_rate(self.kernel.now, self.error_rate) if self.faults else self.error_rate
+        if message.poison:
+            self._record_failed(invocation, record, Reply(200, "PoisonMessage",
+                                                          f"cannot process message {message.message_id}"))
+        elif rate > 0 and self.rng.random() < rate:
+            self._record_failed(invocation, record, Reply(200, "Error", "function error (error_rate)"))
+        else:
+            self._call(invocation, record, 0)
+
+    def _call(self, invocation: Invocation, record: Record, index: int) -> None:
+        if invocation.finished:
+            return
+        if index >= len(invocation.calls):
+            self._record_done(invocation)
+            return
+
+        def answered(reply: Reply) -> None:
+            if invocation.finished:
+                return  # the invocation timed out while this call was out
+            if reply.ok or reply.status == 202:
+                self._call(invocation, record, index + 1)
+            else:
+                self._record_failed(invocation, record, Reply(200, reply.error or "Error",
+                                                              reply.message or f"call failed ({reply.status})"))
+
+        assert record.segment is not None
+        call(self, record.segment, invocation.calls[index], record.message, answered,
+             holder=invocation.environment)
+
+    def _record_failed(self, invocation: Invocation, record: Record, reply: Reply) -> None:
+        record.failed = reply
+        if not invocation.report_failures:
+            self._complete(invocation, reply)
+        elif invocation.stop_on_failure:
+            invocation.failures.extend(range(invocation.index, len(invocation.records)))
+            self._complete(invocation, None)
+        else:
+            invocation.failures.append(invocation.index)
+            self._record_done(invocation)
+
+    def _record_done(self, invocation: Invocation) -> None:
+        invocation.index += 1
+        self._next_record(invocation)
+
+    def _timed_out(self, invocation: Invocation) -> None:
+        if not invocation.finished:
+            reply = Reply(200, "Sandbox.Timedout", f"Task timed out after {self.timeout_s:.2f} seconds")
+            for record in invocation.records[invocation.index:]:
+                record.failed = reply
+            self._complete(invocation, reply)
+
+    def _complete(self, invocation: Invocation, error: Reply | None) -> None:
+        invocation.finished = True
+        if invocation.timer is not None:
+            self.kernel.cancel(invocation.timer)
+        now = self.kernel.now
+        duration_ms = (now - invocation.invoke_started) * 1000.0
+        self.durations.append(duration_ms)
+        self.billed_ms += math.ceil(duration_ms + invocation.init_s * 1000.0)
+        self._release(invocation.environment, now)
+        if error is not None:
+            self.errors += 1
+        reply = error or Reply(200)
+        batch_failures = invocation.failures if invocation.report_failures and error is None else None
+        for index, record in enumerate(invocation.records):
+            segment = record.segment
+            assert segment is not None
+            segment.end_time = epoch(now)
+            failed = record.failed
+            if failed is not None:
+                segment.annotations["outcome"] = "timeout" if failed.error == "Sandbox.Timedout" else "error"
+                mark(segment, failed, self.sim.ids.segment_id())
+            elif error is not None and index < invocation.index:
+                # Handled, but a later record failed the invocation: the whole batch comes back.
+                segment.annotations["outcome"] = "batch_failed"
+            elif error is not None or (batch_failures and index in batch_failures):
+                # Never reached: the handler stopped on an earlier record of the batch.
+                segment.annotations["outcome"] = "not_processed"
+            else:
+                segment.annotations["outcome"] = "ok"
+            self.emit(segment)
+        invocation.done(Result(reply, invocation.records, batch_failures))
+
+    def _release(self, environment: Environment | None, now: float) -> None:
+        self.busy -= 1
+        if self.reserved is None:
+            self.account.unreserved_in_use -= 1
+        if environment is not None:
+            environment.busy = False
+            environment.last_used = now
+            self.idle.append(environment)
+
+    # Asynchronous invocation -----------------------------------------------------------
+    def _accept_event(self, call_: Call) -> None:
+        now = self.kernel.now
+        if self.faults and self.faults.unavailable(now):
+            self.kernel.schedule(0.001, call_.reply, service_unavailable(self.id))
+            return
+        message = call_.message
+        if message.tracked:
+            self.sim.ledger.hold(message.record)
+        self.async_received += 1
+        self.async_in_queue += 1
+        event = AsyncEvent(message, call_.parent_id, now)
+        self.kernel.schedule(0.001, call_.reply, ACCEPTED)
+        self.kernel.schedule(0.001, self._attempt, event)
+
+    def _attempt(self, event: AsyncEvent) -> None:
+        now = self.kernel.now
+        age_s = now - event.enqueued_at
+        self.async_max_age_ms = max(self.async_max_age_ms, age_s * 1000.0)
+        if age_s > self.maximum_event_age_s:
+            self._async_failed(event, "EventAgeExceeded", None)
+            return
+        record = Record(event.message, event.parent_id, {"attempt": event.attempts + 1})
+        self.invoke([record], lambda result: self._attempted(event, result))
+
+    def _attempted(self, event: AsyncEvent, result: Result) -> None:
+        record = result.records[0]
+        if result.throttled or result.system_error:
+            # Throttles and system errors do not count as attempts; back off, up to 5 minutes.
+            low, high = ASYNC_THROTTLE_BACKOFF_S
+            delay = min(high, low * 2.0 ** event.throttle_retries)
+            event.throttle_retries += 1
+            self.kernel.schedule(self.rng.uniform(delay / 2, delay), self._attempt, event)
+            return
+        event.attempts += 1
+        last_segment = record.segment.id if record.segment is not None else event.parent_id
+        if result.reply.ok:
+            self._async_succeeded(event, result, last_segment)
+        elif event.attempts <= self.maximum_retry_attempts:
+            self.kernel.schedule(ASYNC_RETRY_DELAYS_S[min(event.attempts, len(ASYNC_RETRY_DELAYS_S)) - 1],
+                                 self._attempt, event)
+        else:
+            self._async_failed(event, "RetriesExhausted", result, last_segment)
+
+    def _async_succeeded(self, event: AsyncEvent, result: Result, parent_id: str | None) -> None:
+        self.async_in_queue -= 1
+        message = event.message
+        if self.on_success:
+            payload = self._destination_record(event, "Success", result)
+            # A destination record is a record about the invocation: the message is settled as
+            # completed, and what the destination does with the record is not its continuation.
+            self._deliver(self.on_success[0], message.copy(payload=payload, tracked=False), message, parent_id,
+                          "on_success", event.attempts, COMPLETED)
+        else:
+            self._give_back(message, COMPLETED)
+
+    def _async_failed(self, event: AsyncEvent, condition: str, result: Result | None,
+                      parent_id: str | None = None) -> None:
+        self.async_in_queue -= 1
+        self.async_dropped += 1
+        message = event.message
+        parent_id = parent_id or event.parent_id
+        # A failure record or dead letter settles the message as dead-lettered: the copy is untracked.
+        if self.on_failure:
+            payload = self._destination_record(event, condition, result)
+            self._deliver(self.on_failure[0], message.copy(payload=payload, tracked=False), message, parent_id,
+                          "on_failure", event.attempts, DEAD_LETTERED)
+        elif self.dead_letter:
+            self._deliver(self.dead_letter[0], message.copy(tracked=False), message, parent_id, "dead_letter",
+                          event.attempts, DEAD_LETTERED)
+        else:
+            self._give_back(message, LOST)
+
+    def _give_back(self, message: Message, outcome: int) -> None:
+        if message.tracked:
+            self.sim.ledger.release(message.record, outcome, self.kernel.now)
+
+    def _deliver(self, link: Link, copy: Message, original: Message, parent_id: str | None, outcome: str,
+                 attempts: int, settled: int) -> None:
+        """Send a destination record or a dead letter; a segment of the Lambda service shows it."""
+        segment = self.new_segment(copy, parent_id, self.kernel.now)
+        segment.origin = "AWS::Lambda"
+        segment.annotations["attempt"] = attempts
+        segment.annotations["outcome"] = outcome
+        segment.metadata = {"lambda": {"destination": link.target.id, "record": copy.payload}}
+
+        def answered(reply: Reply) -> None:
+            segment.end_time = epoch(self.kernel.now)
+            if reply.ok or reply.status == 202:
+                self._give_back(original, settled)
+            else:
+                if outcome == "dead_letter":
+                    self.dead_letter_errors += 1
+                else:
+                    self.destination_failures += 1
+                segment.annotations["outcome"] = f"{outcome}_failed"
+                self._give_back(original, LOST)
+            self.emit(segment)
+
+        call(self, segment, link, copy, answered)
+
+    def _destination_record(self, event: AsyncEvent, condition: str, result: Result | None) -> dict[str, Any]:
+        """The invocation record Lambda sends to a destination (AWS's documented shape)."""
+        timestamp = datetime.fromtimestamp(EPOCH + self.kernel.now, tz=UTC)
+        reply = result.reply if result is not None else None
+        response: Any = None
+        if reply is not None and reply.error:
+            response = {"errorType": reply.error, "errorMessage": reply.message}
+        return {
+            "version": "1.0",
+            "timestamp": timestamp.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "requestContext": {
+                "requestId": event.message.message_id,
+                "functionArn": f"arn:aws:lambda:us-east-1:123456789012:function:{self.id}:$LATEST",
+                "condition": condition,
+                "approximateInvokeCount": max(event.attempts, 1),
+            },
+            "requestPayload": event.message.payload,
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
+                                **({"functionError": "Unhandled"} if response else {})},
+            "responsePayload": response,
+        }
+
+    # Reporting -------------------------------------------------------------------------
+    def metrics(self) -> dict[str, Any]:
+        from emulator.simulation import percentiles
+
+        metrics: dict[str, Any] = {
+            "Invocations": self.invocations,
+            "Errors": self.errors,
+            "Throttles": self.throttles,
+            "ConcurrentExecutions": self.max_concurrency,
+            "Duration": percentiles(self.durations),
+            "ColdStarts": self.cold_starts,
+        }
+        if self.async_received:
+            metrics.update({
+                "AsyncEventsReceived": self.async_received,
+                "AsyncEventAge": round(self.async_max_age_ms, 1),
+                "AsyncEventsDropped": self.async_dropped,
+            })
+        if self.dead_letter:
+            metrics["DeadLetterErrors"] = self.dead_letter_errors
+        if self.on_success or self.on_failure:
+            metrics["DestinationDeliveryFailures"] = self.destination_failures
+        return metrics
+
+    def gauges(self) -> dict[str, float]:
+        return {"concurrency": self.busy, "async_queue": self.async_in_queue}
+
+    def cost_usd(self) -> float:
+        compute = self.billed_ms / 1000.0 * self.memory_gb * LAMBDA_PER_GB_SECOND[self.architecture]
+        provisioned = (self.provisioned * self.memory_gb * self.kernel.now
+                       * LAMBDA_PROVISIONED_PER_GB_SECOND[self.architecture])
+        return float(self.invocations * LAMBDA_PER_REQUEST + compute + provisioned)
+
+
+class AsyncEvent:
+    """An event in Lambda's internal queue for asynchronous invocation."""
+
+    __slots__ = ("message", "parent_id", "enqueued_at", "attempts", "throttle_retries")
+
+    def __init__(self, message: Message, parent_id: str | None, enqueued_at: float) -> None:
+        self.message = message
+        self.parent_id = parent_id
+        self.enqueued_at = enqueued_at
+        self.attempts = 0
+        self.throttle_retries = 0
+
+
+from emulator.services.event_source_mapping import SqsPoller, check_mappings  # noqa: E402  (needs Function)
+
+
+def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
+    """Account-wide and per-function rules that span fields."""
+    problems: list[Problem] = []
+    reserved = spec.properties.get("ReservedConcurrentExecutions")
+    provisioned = spec.properties.get("ProvisionedConcurrency") or 0
+    if reserved is not None and provisioned > reserved:
+        problems.append(Problem(f"{spec.pointer}/properties/ProvisionedConcurrency",
+                                f"ProvisionedConcurrency ({provisioned}) cannot exceed "
+                                f"ReservedConcurrentExecutions ({reserved})", spec.id))
+    functions = [c for c in topology.components.values() if c.kind == "lambda"]
+    if functions and functions[0].id == spec.id:
+        total = sum(int(c.properties.get("ReservedConcurrentExecutions") or 0) for c in functions)
+        if total > ACCOUNT_CONCURRENCY - MINIMUM_UNRESERVED:
+            problems.append(Problem(f"{spec.pointer}/properties/ReservedConcurrentExecutions",
+                                    f"the functions reserve {total} of the account's {ACCOUNT_CONCURRENCY} "
+                                    f"concurrent executions; at most {ACCOUNT_CONCURRENCY - MINIMUM_UNRESERVED} "
+                                    f"can be reserved ({MINIMUM_UNRESERVED} stay unreserved)", spec.id))
+    for link in topology.outgoing(spec.id, "on_success", "on_failure", "dead_letter"):
+        same = topology.outgoing(spec.id, link.role)
+        if len(same) > 1 and same[0] is not link:
+            problems.append(Problem(link.pointer, f"a function has at most one {link.role} "
+                                    f"{'destination' if link.role != 'dead_letter' else 'queue'}", link.label))
+    problems.extend(check_mappings(spec, topology))
+    return problems
+
+
+KIND = Kind(
+    name="lambda",
+    title="Lambda function",
+    cloudformation_type="AWS::Lambda::Function",
+    description="A function: cold starts, concurrency limits and throttling, async retries and destinations.",
+    runtime=Function,
+    entry_point=True,
+    origin="AWS::Lambda::Function",
+    check=check,
+    properties=(
+        Field("Timeout", "integer", 3, "Seconds an invocation may run before it is stopped (an error).",
+              minimum=1, maximum=900, unit="seconds"),
+        Field("MemorySize", "integer", 128, "Memory in MB; billing is memory x duration.",
+              minimum=128, maximum=10240, unit="MB"),
+        Field("ReservedConcurrentExecutions", "integer", None, "Caps the function's concurrent executions "
+              "(and reserves them from the account's 1,000). 0 throttles every invocation.",
+              minimum=0, maximum=ACCOUNT_CONCURRENCY - MINIMUM_UNRESERVED),
+        Field("ProvisionedConcurrency", "integer", 0, "Environments kept initialized: no cold starts for them "
+              "(ProvisionedConcurrencyConfig).", minimum=0, maximum=ACCOUNT_CONCURRENCY),
+        Field("MaximumRetryAttempts", "integer", 2, "Retries of a failed asynchronous invocation "
+              "(EventInvokeConfig).", minimum=0, maximum=2),
+        Field("MaximumEventAgeInSeconds", "integer", 21600, "How long an asynchronous event may wait in "
+              "Lambda's queue, retries included (EventInvokeConfig).", minimum=60, maximum=21600, unit="seconds"),
+        Field("Architectures", "array", ["x86_64"], 'The instruction set: ["x86_64"] or ["arm64"] (arm64 costs '
+              "20% less per GB-s).",
+              check=lambda v: None if v in (["x86_64"], ["arm64"]) else 'must be ["x86_64"] or ["arm64"]'),
+    ),
+    behavior=(
+        Field("duration_ms", "duration", {"median": 50, "p99": 250}, "The handler's own work per record, not "
+              "counting its calls to other components."),
+        Field("error_rate", "number", 0.0, "The chance that handling a record fails (an unhandled error).",
+              minimum=0, maximum=1),
+        Field("cold_start_ms", "duration", {"median": 250, "p99": 900}, "INIT time of a new execution "
+              "environment (at most 10 s)."),
+        Field("idle_timeout_s", "number", 360, "How long an idle environment stays warm before Lambda reclaims "
+              "it (AWS does not document it; 5-7 minutes is commonly observed).", minimum=0, unit="seconds"),
+    ),
+)

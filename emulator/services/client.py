@@ -1,0 +1,52 @@
+"""The outside caller (a browser, a device, a partner's system).
+
+It sends each message through its own outgoing connections, in the order they are listed:
+``request`` connections are synchronous calls (it waits for each answer before the next),
+``event`` connections are asynchronous Lambda invocations. Its segment is the root of the
+trace, so the trace shows the latency the caller saw.
+"""
+
+from __future__ import annotations
+
+from emulator.definitions import Kind
+from emulator.services.base import OK, Call, Component, Link, Reply, call, mark
+from emulator.tracing import Segment, epoch
+
+
+class Client(Component):
+    def request(self, call_: Call) -> None:
+        message = call_.message
+        segment = self.new_segment(message, call_.parent_id, self.kernel.now)
+        segment.annotations["attempt"] = 1
+        links = [link for link in self.links("request", "event") if link.wants(message.payload)]
+        self._next(call_, segment, links, 0, OK)
+
+    def _next(self, call_: Call, segment: Segment, links: list[Link], index: int, worst: Reply) -> None:
+        if index == len(links) or not worst.ok:
+            self._done(call_, segment, worst)
+            return
+
+        def answered(reply: Reply) -> None:
+            self._next(call_, segment, links, index + 1, reply if not reply.ok else worst)
+
+        # A browser or device does not retry on its own: what it sees is what the API answered.
+        call(self, segment, links[index], call_.message, answered, sdk_retries=False)
+
+    def _done(self, call_: Call, segment: Segment, reply: Reply) -> None:
+        segment.end_time = epoch(self.kernel.now)
+        segment.http = {"response": {"status": reply.status}}
+        segment.annotations["outcome"] = "ok" if reply.ok else ("throttled" if reply.throttled else "error")
+        mark(segment, reply, self.sim.ids.segment_id(), remote=True)
+        self.emit(segment)
+        call_.reply(reply)
+
+
+KIND = Kind(
+    name="client",
+    title="Client",
+    cloudformation_type=None,
+    description="The outside caller: a browser, a device or a partner system sending requests.",
+    runtime=Client,
+    entry_point=True,
+    origin="Wiretap::Client",
+)

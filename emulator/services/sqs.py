@@ -1,0 +1,771 @@
+"""Amazon SQS queues, standard and FIFO: sends, receives, visibility, redrive, retention, dedup.
+
+Rules, and the Amazon SQS Developer Guide pages they come from:
+
+- "Amazon SQS visibility timeout": a received message stays in the queue but is invisible for
+  VisibilityTimeout (default 30 s, 0 to 12 hours), then visible again; ChangeMessageVisibility
+  shortens or extends that (0 makes it visible at once). Each receive returns a new receipt
+  handle and only the latest one deletes the message.
+- "Using dead-letter queues in Amazon SQS": with a redrive policy a message can be received
+  maxReceiveCount times; the next receive moves it to the dead-letter queue. "The dead-letter
+  queue of a FIFO queue must also be a FIFO queue" (and a standard queue's a standard one). A
+  standard queue keeps the original enqueue timestamp when it moves a message, so retention
+  counts from the first send; a FIFO queue resets it.
+- "Amazon SQS standard queues" (at-least-once delivery, best-effort ordering): a copy of a
+  message can be delivered again; modelled as ``duplicate_delivery_rate`` per receive.
+- "FIFO delivery logic" and "Amazon SQS FIFO queue message grouping": order per
+  MessageGroupId; a group with a message in flight returns nothing more until that message is
+  deleted or visible again; a receive fills its batch from one group before the next. "You
+  can't request to receive messages from a specific message group" (Knowledge Center:
+  "Why doesn't my SQS FIFO queue return all messages?").
+- "Exactly-once processing in Amazon SQS": a send repeating a MessageDeduplicationId within the
+  5-minute deduplication interval is accepted but not delivered; content-based deduplication
+  uses the SHA-256 hash of the body; DeduplicationScope queue or messageGroup.
+- "Amazon SQS message quotas": at most 10 messages per ReceiveMessage; FIFO queues without
+  high throughput take 300 transactions per second per API action (ThrottlingException
+  beyond, "Troubleshoot FIFO throttling issues"); retention 60 s to 14 days (default 4 days);
+  FifoThroughputLimit perMessageGroupId needs DeduplicationScope messageGroup
+  (SetQueueAttributes API reference).
+- "Amazon SQS delay queues": DelaySeconds 0 to 900 postpones the first visibility.
+- "Available CloudWatch metrics for Amazon SQS": metric names; a message moved to a DLQ by
+  redrive does not count as sent to the DLQ.
+- Amazon SQS pricing: every API action is a request, each 64 KB chunk of a payload is billed
+  as one request.
+
+The consumer side (``receive``/``delete``/``change_visibility``/``wait_for_messages``) is what
+Lambda's event source mapping polls with. The queue holds one ledger token per stored copy
+until it is deleted (completed), moved to the DLQ (dead lettered) or expires (lost).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from emulator.definitions import Field, Kind
+from emulator.distributions import Duration
+from emulator.kernel import Event
+from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
+from emulator.pricing import SQS_CHUNK_BYTES, SQS_FIFO_PER_REQUEST, SQS_STANDARD_PER_REQUEST
+from emulator.problems import Problem
+from emulator.services.base import Call, Component, Link, Reply, service_unavailable, throttled
+from emulator.tracing import EPOCH, epoch
+
+if TYPE_CHECKING:
+    from emulator.simulation import Simulation
+    from emulator.topology import ComponentSpec, Topology
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+# What one receive may hand out: ReceiveMessage returns 10, but an event source mapping gathers
+# batches of up to 10,000 from standard queues and knows its own limits.
+MAX_RECEIVE_MESSAGES = 10_000
+RECEIVE_MESSAGES_PER_CALL = 10
+DEDUPLICATION_INTERVAL_S = 300.0
+FIFO_CALLS_PER_SECOND = 300.0
+MAX_VISIBILITY_TIMEOUT_S = 43_200.0
+# An unavailable endpoint refuses at once rather than after a full request.
+UNAVAILABLE_ANSWER_S = 0.001
+
+# Where a stored copy is.
+_DELAYED, _VISIBLE, _IN_FLIGHT, _GONE = 0, 1, 2, 3
+
+
+class Delivery:
+    """One message handed to a consumer by one receive: what it needs to delete it later."""
+
+    __slots__ = ("message", "queue", "receipt", "receive_count", "received_at", "segment_id")
+
+    def __init__(self, message: Message, queue: Queue, receipt: int, receive_count: int, received_at: float,
+                 segment_id: str) -> None:
+        self.message = message
+        self.queue = queue
+        self.receipt = receipt
+        self.receive_count = receive_count
+        self.received_at = received_at
+        # The dwell segment that ended at this receive: the consumer's segment hangs under it.
+        self.segment_id = segment_id
+
+    def __repr__(self) -> str:
+        return f"Delivery({self.message.message_id}, receipt={self.receipt}, receive_count={self.receive_count})"
+
+
+class _Group:
+    """A FIFO message group: its waiting messages in order, and how many are in flight."""
+
+    __slots__ = ("id", "waiting", "in_flight")
+
+    def __init__(self, group_id: str) -> None:
+        self.id = group_id
+        self.waiting: deque[_Stored] = deque()
+        self.in_flight = 0
+
+
+class _Stored:
+    """One copy of a message in this queue."""
+
+    __slots__ = ("message", "sequence", "sent_at", "expires_at", "state", "receive_count", "receipt", "timer",
+                 "stay_start", "parent_id", "first_stay", "group")
+
+    def __init__(self, message: Message, sequence: int, expires_at: float, parent_id: str | None,
+                 group: _Group | None) -> None:
+        self.message = message
+        self.sequence = sequence
+        self.sent_at = message.sent_at
+        self.expires_at = expires_at
+        self.state = _DELAYED
+        self.receive_count = 0
+        self.receipt = 0
+        # The pending visibility timeout, cancelled when the message is deleted or its deadline moves
+        # (so a finished run does not wait for timers that can no longer matter).
+        self.timer: Event | None = None
+        self.stay_start = message.sent_at
+        # The parent of the next dwell segment: the caller's subsegment, then the previous stay.
+        self.parent_id = parent_id
+        self.first_stay = True
+        self.group = group
+
+
+class _TokenBucket:
+    """Calls per second with one second's worth as burst (the FIFO 300 TPS quota)."""
+
+    __slots__ = ("per_second", "_tokens", "_refilled_at")
+
+    def __init__(self, per_second: float) -> None:
+        self.per_second = per_second
+        self._tokens = per_second
+        self._refilled_at = 0.0
+
+    def take(self, now: float) -> bool:
+        self._tokens = min(self.per_second, self._tokens + (now - self._refilled_at) * self.per_second)
+        self._refilled_at = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False
+
+
+def _chunks(size_bytes: int) -> int:
+    """Billed requests for a payload: each 64 KB chunk is one."""
+    return max(1, -(-size_bytes // SQS_CHUNK_BYTES))
+
+
+class Queue(Component):
+    """An SQS queue: SendMessage from any caller; receive, delete and change_visibility for its poller."""
+
+    def __init__(self, sim: Simulation, spec: ComponentSpec, kind: Kind) -> None:
+        super().__init__(sim, spec, kind)
+        properties = self.properties
+        self._fifo = bool(properties["FifoQueue"])
+        self.visibility_timeout = float(properties["VisibilityTimeout"])
+        self.retention_period = float(properties["MessageRetentionPeriod"])
+        self.delay_seconds = float(properties["DelaySeconds"])
+        # Long polling is the poller's business; the queue only says how long a receive may wait.
+        self.receive_wait_time = float(properties["ReceiveMessageWaitTimeSeconds"])
+        self.content_based_deduplication = bool(properties["ContentBasedDeduplication"])
+        self.deduplicate_per_group = properties["DeduplicationScope"] == "messageGroup"
+        per_queue = self._fifo and properties["FifoThroughputLimit"] == "perQueue"
+        self._send_rate = _TokenBucket(FIFO_CALLS_PER_SECOND) if per_queue else None
+        self.send_latency = Duration.from_spec(self.behavior["send_ms"])
+        self.duplicate_delivery_rate = float(self.behavior["duplicate_delivery_rate"]) if not self._fifo else 0.0
+        self.queue_url = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{self.id}"
+        # Shared by every standard-queue dwell segment: segments are never changed once emitted.
+        self._aws: dict[str, Any] = {"operation": "ReceiveMessage", "queue_url": self.queue_url}
+        self.dead_letter_queue: Queue | None = None
+        self.max_receive_count = 0
+        self._init_state()
+
+    def _init_state(self) -> None:
+        self._sequence = 0
+        self._receipts_issued = 0
+        self._stored: dict[int, _Stored] = {}  # by sequence: arrival order
+        self._receipts: dict[int, _Stored] = {}  # receipts still able to delete
+        self._counts = [0, 0, 0, 0]  # per state
+        self._visible: list[tuple[int, _Stored]] = []  # standard: a heap by sequence
+        self._groups: dict[str, _Group] = {}
+        self._available_groups: list[tuple[int, int, _Group]] = []  # FIFO: (head sequence, tie, group)
+        self._group_pushes = itertools.count()
+        self._deduplication: dict[tuple[str | None, str], tuple[float, str]] = {}
+        self._deduplication_expiry: deque[tuple[float, tuple[str | None, str]]] = deque()
+        self._waiters: list[Callable[[], None]] = []
+        # A standard DLQ stores copies with their original sent time, out of arrival order.
+        self._sent_out_of_order = False
+        self.messages_sent = self.messages_received = self.messages_deleted = 0
+        self.empty_receives = self.deduplicated_sends = 0
+        self.messages_expired = self.moved_to_dead_letter_queue = 0
+        self.billed_requests = 0
+        self.oldest_age_s = 0.0
+
+    def connect(self) -> None:
+        redrive = self.links("dead_letter")
+        if redrive and isinstance(redrive[0].target, Queue):
+            self.dead_letter_queue = redrive[0].target
+            self.max_receive_count = int(redrive[0].properties["maxReceiveCount"])
+
+    # The consumer's view ------------------------------------------------------------------
+    @property
+    def is_fifo(self) -> bool:
+        return self._fifo
+
+    @property
+    def visible_count(self) -> int:
+        return self._counts[_VISIBLE]
+
+    @property
+    def in_flight_count(self) -> int:
+        return self._counts[_IN_FLIGHT]
+
+    # Producer side: SendMessage -----------------------------------------------------------
+    def operation(self, link: Link | None) -> str:
+        return "SendMessage"
+
+    def request(self, call: Call) -> None:
+        now = self.kernel.now
+        faults = self.faults
+        if faults and faults.unavailable(now):
+            self.kernel.schedule(UNAVAILABLE_ANSWER_S, call.reply, service_unavailable(self.id))
+            return
+        latency = self.send_latency.sample(self.rng) / 1000.0
+        if faults:
+            latency += faults.extra_ms(now) / 1000.0
+        message = call.message
+        refusal = self._refusal(message, now)
+        if refusal is not None:
+            self.kernel.schedule(latency, call.reply, refusal)
+            return
+        self.billed_requests += _chunks(message.size_bytes)
+        # Stored as the send arrives, so FIFO order is the order sends reach the queue; the answer
+        # then takes send_ms to get back to the caller.
+        message_id = self._earlier_send(message, now) if self._fifo else None
+        if message_id is not None:
+            self.deduplicated_sends += 1
+        else:
+            message_id = message.message_id
+            self._accept(message, now, call.parent_id)
+        self.kernel.schedule(latency, call.reply, Reply(200, payload={"MessageId": message_id}))
+
+    def _refusal(self, message: Message, now: float) -> Reply | None:
+        """Why this send is refused (throttled, invalid, failed), or None to accept it."""
+        faults = self.faults
+        if faults and faults.throttled(now):
+            return throttled(self.id)
+        if self._fifo:
+            if self._send_rate is not None and not self._send_rate.take(now):
+                return throttled(self.id)
+            if message.group_id is None:
+                return Reply(400, "MissingParameter", "The request must contain the parameter MessageGroupId.")
+            if message.deduplication_id is None and not self.content_based_deduplication:
+                return Reply(400, "InvalidParameterValue", "The queue should either have ContentBasedDeduplication "
+                             "enabled or MessageDeduplicationId provided explicitly")
+        if faults and self.rng.random() < faults.error_rate(now, 0.0):
+            return Reply(500, "InternalError", f"We encountered an internal error in {self.id} (injected fault)")
+        return None
+
+    def _earlier_send(self, message: Message, now: float) -> str | None:
+        """The MessageId of a send this one repeats within 5 minutes, else None (and remember this one)."""
+        expiry = self._deduplication_expiry
+        while expiry and expiry[0][0] <= now:
+            expires_at, old_key = expiry.popleft()
+            current = self._deduplication.get(old_key)
+            if current is not None and current[0] == expires_at:  # not renewed by a later first send
+                del self._deduplication[old_key]
+        deduplication_id = message.deduplication_id or hashlib.sha256(message.body).hexdigest()
+        key = (message.group_id if self.deduplicate_per_group else None, deduplication_id)
+        earlier = self._deduplication.get(key)
+        if earlier is not None and earlier[0] > now:
+            return earlier[1]
+        # The interval runs from the first send; repeats inside it do not extend it.
+        expires_at = now + DEDUPLICATION_INTERVAL_S
+        self._deduplication[key] = (expires_at, message.message_id)
+        expiry.append((expires_at, key))
+        return None
+
+    def _accept(self, message: Message, now: float, parent_id: str | None) -> None:
+        if message.tracked:
+            self.sim.ledger.hold(message.record)
+        self.messages_sent += 1
+        self._store(message.copy(sent_at=now), now, parent_id, self.delay_seconds)
+
+    def redrive_in(self, message: Message, now: float, parent_id: str | None) -> None:
+        """Take a message moved here by a source queue's redrive policy; the copy holds no token."""
+        if self._fifo:
+            copy = message.copy(sent_at=now, tracked=False)
+        else:
+            copy = message.copy(tracked=False)
+            self._sent_out_of_order = True
+        self._store(copy, now, parent_id, 0.0)
+
+    def _store(self, message: Message, now: float, parent_id: str | None, delay: float) -> _Stored:
+        self._sequence += 1
+        group: _Group | None = None
+        if self._fifo:
+            group_id = message.group_id or ""
+            group = self._groups.get(group_id)
+            if group is None:
+                group = self._groups[group_id] = _Group(group_id)
+        stored = _Stored(message, self._sequence, message.sent_at + self.retention_period, parent_id, group)
+        self._stored[stored.sequence] = stored
+        self._counts[_DELAYED] += 1
+        if delay > 0:
+            self.kernel.schedule(delay, self._end_delay, stored)
+        else:
+            self._make_visible(stored, now)
+        return stored
+
+    def _end_delay(self, stored: _Stored) -> None:
+        if stored.state == _DELAYED:
+            now = self.kernel.now
+            if now >= stored.expires_at:
+                self._expire(stored)
+            else:
+                self._make_visible(stored, now)
+
+    # Visibility ---------------------------------------------------------------------------
+    def _set_state(self, stored: _Stored, state: int) -> None:
+        counts = self._counts
+        counts[stored.state] -= 1
+        counts[state] += 1
+        stored.state = state
+
+    def _make_visible(self, stored: _Stored, now: float) -> None:
+        """A stay in the queue starts: the message can be received."""
+        self._set_state(stored, _VISIBLE)
+        stored.stay_start = now
+        group = stored.group
+        if group is None:
+            heapq.heappush(self._visible, (stored.sequence, stored))
+            self._notify()
+            return
+        waiting = group.waiting
+        if not waiting or waiting[-1].sequence < stored.sequence:
+            waiting.append(stored)
+        else:
+            # Back from flight: before the group's later messages, as it was sent before them.
+            position = 0
+            while waiting[position].sequence < stored.sequence:
+                position += 1
+            waiting.insert(position, stored)
+        if group.in_flight == 0 and waiting[0] is stored:
+            self._offer_group(group)
+
+    def _offer_group(self, group: _Group) -> None:
+        """A FIFO group can be received from (no message in flight): queue it by its oldest message."""
+        heapq.heappush(self._available_groups, (group.waiting[0].sequence, next(self._group_pushes), group))
+        self._notify()
+
+    def _group_settled(self, group: _Group) -> None:
+        """One of the group's messages left flight: the group may be receivable again, or be gone."""
+        group.in_flight -= 1
+        if group.in_flight == 0:
+            if group.waiting:
+                self._offer_group(group)
+            elif self._groups.get(group.id) is group:
+                del self._groups[group.id]
+
+    def _start_visibility_timer(self, stored: _Stored, timeout_s: float) -> None:
+        self._cancel_visibility_timer(stored)
+        stored.timer = self.kernel.schedule(timeout_s, self._visibility_expired, stored)
+
+    def _cancel_visibility_timer(self, stored: _Stored) -> None:
+        if stored.timer is not None:
+            self.kernel.cancel(stored.timer)
+            stored.timer = None
+
+    def _visibility_expired(self, stored: _Stored) -> None:
+        stored.timer = None
+        if stored.state == _IN_FLIGHT:
+            self._return(stored)
+
+    def _return(self, stored: _Stored) -> None:
+        """The visibility timeout ended without a delete: visible again (or gone, if expired meanwhile)."""
+        now = self.kernel.now
+        if now >= stored.expires_at:
+            self._expire(stored)
+        else:
+            self._make_visible(stored, now)
+        if stored.group is not None:
+            self._group_settled(stored.group)
+
+    def change_visibility(self, delivery: Delivery, timeout_s: float) -> None:
+        """ChangeMessageVisibility: visible again ``timeout_s`` from now (0 = at once)."""
+        stored = self._receipts.get(delivery.receipt)
+        if stored is None or stored.state != _IN_FLIGHT:
+            return
+        self.billed_requests += 1
+        if timeout_s <= 0:
+            self._cancel_visibility_timer(stored)
+            self._return(stored)
+        else:
+            self._start_visibility_timer(stored, min(timeout_s, MAX_VISIBILITY_TIMEOUT_S))
+
+    def wait_for_messages(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once, as soon as a receive could return a message (at once if it can now)."""
+        if self._receivable():
+            self.kernel.schedule(0, callback)
+        else:
+            self._waiters.append(callback)
+
+    def _receivable(self) -> bool:
+        if not self._fifo:
+            return self._counts[_VISIBLE] > 0
+        heap = self._available_groups
+        while heap and not self._offer_is_current(heap[0]):
+            heapq.heappop(heap)
+        return bool(heap)
+
+    @staticmethod
+    def _offer_is_current(offer: tuple[int, int, _Group]) -> bool:
+        group = offer[2]
+        return group.in_flight == 0 and bool(group.waiting) and group.waiting[0].sequence == offer[0]
+
+    def _notify(self) -> None:
+        if self._waiters:
+            waiters, self._waiters = self._waiters, []
+            for callback in waiters:
+                self.kernel.schedule(0, callback)
+
+    # Consumer side: ReceiveMessage, DeleteMessage -----------------------------------------
+    def receive(self, max_messages: int) -> list[Delivery]:
+        """ReceiveMessage now, without waiting: up to ``max_messages`` deliveries, [] when none is visible."""
+        if max_messages < 1:
+            raise ValueError(f"a receive asks for 1 to {MAX_RECEIVE_MESSAGES} messages, got {max_messages}")
+        limit = min(max_messages, MAX_RECEIVE_MESSAGES)
+        now = self.kernel.now
+        deliveries: list[Delivery] = []
+        if self._fifo:
+            self._receive_fifo(limit, now, deliveries)
+        else:
+            self._receive_standard(limit, now, deliveries)
+        count = len(deliveries)
+        if count == 0:
+            self.empty_receives += 1
+            self.billed_requests += 1
+            return deliveries
+        self.messages_received += count
+        size = sum(d.message.size_bytes for d in deliveries)
+        self.billed_requests += max(-(-count // RECEIVE_MESSAGES_PER_CALL), _chunks(size))
+        return deliveries
+
+    def _receive_standard(self, limit: int, now: float, deliveries: list[Delivery]) -> None:
+        heap = self._visible
+        rate = self.duplicate_delivery_rate
+        duplicates: list[_Stored] = []
+        while heap and len(deliveries) < limit:
+            stored = heapq.heappop(heap)[1]
+            if stored.state != _VISIBLE:
+                continue  # deleted while visible: its entry is dropped here
+            delivery = self._take(stored, now)
+            if delivery is not None:
+                deliveries.append(delivery)
+                if rate and self.rng.random() < rate:
+                    duplicates.append(self._duplicate(stored, delivery))
+        # The copies left behind become visible after this receive, so it never returns both.
+        for copy in duplicates:
+            self._make_visible(copy, now)
+
+    def _receive_fifo(self, limit: int, now: float, deliveries: list[Delivery]) -> None:
+        heap = self._available_groups
+        while heap and len(deliveries) < limit:
+            offer = heapq.heappop(heap)
+            if not self._offer_is_current(offer):
+                continue
+            group = offer[2]
+            waiting = group.waiting
+            while waiting and len(deliveries) < limit:
+                delivery = self._take(waiting.popleft(), now)
+                if delivery is not None:
+                    deliveries.append(delivery)
+            if not waiting and group.in_flight == 0 and self._groups.get(group.id) is group:
+                del self._groups[group.id]
+
+    def _take(self, stored: _Stored, now: float) -> Delivery | None:
+        """A receive reached this visible message: deliver it, or find it expired or due for the DLQ."""
+        if now >= stored.expires_at:
+            self._expire(stored)
+            return None
+        if self.max_receive_count and stored.receive_count >= self.max_receive_count:
+            self._move_to_dead_letter_queue(stored, now)
+            return None
+        return self._deliver(stored, now)
+
+    def _deliver(self, stored: _Stored, now: float) -> Delivery:
+        receive_count = stored.receive_count + 1
+        stored.receive_count = receive_count
+        segment_id = self._end_stay(stored, now, "received", receive_count)
+        self._set_state(stored, _IN_FLIGHT)
+        if stored.receipt:
+            del self._receipts[stored.receipt]  # the previous receipt handle no longer deletes
+        self._receipts_issued += 1
+        receipt = stored.receipt = self._receipts_issued
+        self._receipts[receipt] = stored
+        self._start_visibility_timer(stored, self.visibility_timeout)
+        if stored.group is not None:
+            stored.group.in_flight += 1
+        age = now - stored.sent_at
+        if age > self.oldest_age_s:
+            self.oldest_age_s = age
+        return Delivery(stored.message, self, receipt, receive_count, now, segment_id)
+
+    def _duplicate(self, stored: _Stored, delivery: Delivery) -> _Stored:
+        """At-least-once delivery: a second copy stays behind, as a server that missed this receive."""
+        message = stored.message.copy()
+        ledger = self.sim.ledger
+        if message.tracked:
+            ledger.hold(message.record)
+        ledger.duplicate_deliveries += 1
+        self._sequence += 1
+        copy = _Stored(message, self._sequence, stored.expires_at, delivery.segment_id, None)
+        copy.receive_count = delivery.receive_count - 1
+        copy.first_stay = False
+        self._stored[copy.sequence] = copy
+        self._counts[_DELAYED] += 1
+        return copy
+
+    def delete(self, delivery: Delivery) -> bool:
+        """DeleteMessage with the delivery's receipt; False when it is stale (re-received, moved, gone)."""
+        self.billed_requests += 1
+        stored = self._receipts.get(delivery.receipt)
+        if stored is None or delivery.queue is not self:
+            return False
+        now = self.kernel.now
+        if stored.state == _VISIBLE:
+            # Visible again but not yet re-received: the receipt still deletes it.
+            self._end_stay(stored, now, "deleted", stored.receive_count)
+            if stored.group is not None:
+                self._remove_waiting(stored)
+        in_flight = stored.state == _IN_FLIGHT
+        self._forget(stored)
+        if in_flight and stored.group is not None:
+            self._group_settled(stored.group)
+        self.messages_deleted += 1
+        message = stored.message
+        if message.tracked:
+            self.sim.ledger.release(message.record, COMPLETED, now)
+        return True
+
+    def _remove_waiting(self, stored: _Stored) -> None:
+        group = stored.group
+        assert group is not None
+        was_head = group.waiting[0] is stored
+        group.waiting.remove(stored)
+        if group.in_flight == 0:
+            if not group.waiting:
+                self._groups.pop(group.id, None)
+            elif was_head:
+                self._offer_group(group)
+
+    def _forget(self, stored: _Stored) -> None:
+        self._cancel_visibility_timer(stored)
+        self._set_state(stored, _GONE)
+        del self._stored[stored.sequence]
+        if stored.receipt:
+            self._receipts.pop(stored.receipt, None)
+
+    # Leaving the queue otherwise: redrive, expiry -----------------------------------------
+    def _move_to_dead_letter_queue(self, stored: _Stored, now: float) -> None:
+        segment_id = self._end_stay(stored, now, "dead_lettered", stored.receive_count)
+        self._forget(stored)
+        self.moved_to_dead_letter_queue += 1
+        assert self.dead_letter_queue is not None
+        self.dead_letter_queue.redrive_in(stored.message, now, segment_id)
+        message = stored.message
+        if message.tracked:
+            self.sim.ledger.release(message.record, DEAD_LETTERED, now)
+
+    def _expire(self, stored: _Stored) -> None:
+        """Past MessageRetentionPeriod: the message is gone (lost), as of its expiry time."""
+        expired_at = stored.expires_at
+        # A message in flight was not in the queue: its expiry is a mark, not a stay.
+        start = stored.stay_start if stored.state in (_VISIBLE, _DELAYED) else expired_at
+        stored.stay_start = start
+        end = max(start, expired_at)
+        self._end_stay(stored, end, "expired", stored.receive_count)
+        self._forget(stored)
+        self.messages_expired += 1
+        message = stored.message
+        if message.tracked:
+            self.sim.ledger.release(message.record, LOST, end)
+
+    # Tracing ------------------------------------------------------------------------------
+    def _end_stay(self, stored: _Stored, end: float | None, outcome: str, receive_count: int) -> str:
+        """Emit the dwell segment of the stay that ends now (``end`` None: still in the queue)."""
+        message = stored.message
+        segment = self.new_segment(message, stored.parent_id, stored.stay_start)
+        if end is None:
+            segment.in_progress = True
+        else:
+            segment.end_time = epoch(end)
+        if self._fifo:
+            segment.aws = {"operation": "ReceiveMessage", "queue_url": self.queue_url,
+                           "message_group_id": message.group_id}
+        else:
+            segment.aws = self._aws
+        annotations = segment.annotations
+        annotations["receive_count"] = receive_count
+        annotations["outcome"] = outcome
+        if stored.first_stay:
+            stored.first_stay = False
+            segment.metadata = {"sqs": {"SentTimestamp": str(int((EPOCH + stored.sent_at) * 1000)),
+                                        "MessageAttributes": message.attributes}}
+        self.emit(segment)
+        stored.parent_id = segment.id
+        return segment.id
+
+    # End of the run and reporting ---------------------------------------------------------
+    def finish(self) -> None:
+        """Expire what outlived its retention; what is still waiting gets an in-progress dwell segment."""
+        now = self.kernel.now
+        for stored in list(self._stored.values()):
+            if now >= stored.expires_at:
+                self._expire(stored)
+                continue
+            age = now - stored.sent_at
+            if age > self.oldest_age_s:
+                self.oldest_age_s = age
+            if stored.state != _IN_FLIGHT:  # a message in flight is the consumer's to trace
+                self._end_stay(stored, None, "in_queue", stored.receive_count)
+
+    def metrics(self) -> dict[str, Any]:
+        counts = self._counts
+        metrics: dict[str, Any] = {
+            "NumberOfMessagesSent": self.messages_sent,
+            "NumberOfMessagesReceived": self.messages_received,
+            "NumberOfMessagesDeleted": self.messages_deleted,
+            "NumberOfEmptyReceives": self.empty_receives,
+            "ApproximateNumberOfMessagesVisible": counts[_VISIBLE],
+            "ApproximateNumberOfMessagesNotVisible": counts[_IN_FLIGHT],
+            "ApproximateNumberOfMessagesDelayed": counts[_DELAYED],
+            "ApproximateAgeOfOldestMessage": round(self.oldest_age_s),
+            "MessagesExpired": self.messages_expired,
+            "MessagesMovedToDeadLetterQueue": self.moved_to_dead_letter_queue,
+        }
+        if self._fifo:
+            metrics["NumberOfDeduplicatedSentMessages"] = self.deduplicated_sends
+        return metrics
+
+    def gauges(self) -> dict[str, float]:
+        return {"visible": self._counts[_VISIBLE], "in_flight": self._counts[_IN_FLIGHT],
+                "oldest_age_s": self._oldest_stored_age()}
+
+    def _oldest_stored_age(self) -> float:
+        if not self._stored:
+            return 0.0
+        if self._sent_out_of_order:
+            oldest = min(stored.sent_at for stored in self._stored.values())
+        else:
+            oldest = next(iter(self._stored.values())).sent_at
+        return max(0.0, self.kernel.now - oldest)
+
+    def cost_usd(self) -> float:
+        return self.billed_requests * (SQS_FIFO_PER_REQUEST if self._fifo else SQS_STANDARD_PER_REQUEST)
+
+
+# Checks across the topology -----------------------------------------------------------------
+_FIFO_ONLY = (
+    ("ContentBasedDeduplication", True),
+    ("DeduplicationScope", "messageGroup"),
+    ("FifoThroughputLimit", "perMessageGroupId"),
+)
+
+
+def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
+    """FIFO-only settings, the redrive policy, and which topics a FIFO queue may subscribe to."""
+    fifo = bool(spec.properties.get("FifoQueue"))
+    problems = _check_fifo_settings(spec, fifo)
+    problems.extend(_check_redrive(spec, topology, fifo))
+    if fifo:
+        problems.extend(_check_topics(spec, topology))
+    return problems
+
+
+def _check_fifo_settings(spec: ComponentSpec, fifo: bool) -> list[Problem]:
+    problems: list[Problem] = []
+    where = f"{spec.pointer}/properties"
+    properties = spec.properties
+    if not fifo:
+        for name, value in _FIFO_ONLY:
+            if properties.get(name) == value:
+                problems.append(Problem(f"{where}/{name}", f"{name} {value!r} applies only to FIFO queues; set "
+                                        f"FifoQueue to true or remove {name}", spec.id, rule="sqs-fifo-only"))
+    elif properties.get("FifoThroughputLimit") == "perMessageGroupId" and \
+            properties.get("DeduplicationScope") != "messageGroup":
+        problems.append(Problem(f"{where}/FifoThroughputLimit", "FifoThroughputLimit 'perMessageGroupId' is "
+                                "allowed only when DeduplicationScope is 'messageGroup' (high throughput mode needs "
+                                "both)", spec.id, rule="sqs-high-throughput"))
+    return problems
+
+
+def _check_redrive(spec: ComponentSpec, topology: Topology, fifo: bool) -> list[Problem]:
+    problems: list[Problem] = []
+    redrives = topology.outgoing(spec.id, "dead_letter")
+    for extra in redrives[1:]:
+        problems.append(Problem(extra.pointer, f"{spec.id} already sends failed messages to {redrives[0].target}; "
+                                "a queue has one dead-letter queue (one RedrivePolicy)", spec.id,
+                                rule="sqs-one-dead-letter-queue"))
+    for connection in redrives:
+        target = topology.components.get(connection.target)
+        if target is None or target.kind != "sqs":
+            continue
+        if target.id == spec.id:
+            problems.append(Problem(f"{connection.pointer}/target", "a queue cannot be its own dead-letter queue",
+                                    spec.id, rule="sqs-dead-letter-queue"))
+        elif bool(target.properties.get("FifoQueue")) != fifo:
+            own, other = ("FIFO", "standard") if fifo else ("standard", "FIFO")
+            problems.append(Problem(f"{connection.pointer}/target", f"the dead-letter queue of a {own} queue must "
+                                    f"also be a {own} queue; {target.id} is a {other} queue", spec.id,
+                                    rule="sqs-dead-letter-queue"))
+    return problems
+
+
+def _check_topics(spec: ComponentSpec, topology: Topology) -> list[Problem]:
+    problems: list[Problem] = []
+    for connection in topology.incoming(spec.id, "subscription"):
+        topic = topology.components.get(connection.source)
+        if topic is not None and not topic.properties.get("FifoTopic", False):
+            problems.append(Problem(f"{connection.pointer}/source", f"{spec.id} is a FIFO queue and {topic.id} a "
+                                    "standard topic; a FIFO queue can subscribe only to a FIFO topic (set FifoTopic "
+                                    "to true, or make the queue standard)", spec.id, rule="sqs-fifo-subscription"))
+    return problems
+
+
+KIND = Kind(
+    name="sqs",
+    title="SQS queue",
+    cloudformation_type="AWS::SQS::Queue",
+    description="A queue: consumers poll it; visibility timeout, redrive to a dead-letter queue, retention, "
+                "at-least-once delivery (standard) or ordered, deduplicated delivery per group (FIFO).",
+    runtime=Queue,
+    entry_point=True,
+    origin="AWS::SQS::Queue",
+    check=check,
+    properties=(
+        Field("FifoQueue", "boolean", False, "A FIFO queue keeps order per MessageGroupId and drops repeated "
+              "sends within 5 minutes; a standard queue delivers at least once, in best-effort order."),
+        Field("ContentBasedDeduplication", "boolean", False, "FIFO only: a send without MessageDeduplicationId "
+              "uses the SHA-256 hash of its body instead."),
+        Field("DeduplicationScope", "string", "queue", "FIFO only: repeated sends are recognised across the "
+              "whole queue or within each message group.", enum=("queue", "messageGroup")),
+        Field("FifoThroughputLimit", "string", "perQueue", "FIFO only: perQueue allows 300 SendMessage calls per "
+              "second for the queue; perMessageGroupId (high throughput mode, needs DeduplicationScope "
+              "messageGroup) lifts that limit.", enum=("perQueue", "perMessageGroupId")),
+        Field("VisibilityTimeout", "integer", 30, "How long a received message stays hidden from other "
+              "consumers; if it is not deleted by then it is visible again, its receive count one higher.",
+              minimum=0, maximum=43200, unit="seconds"),
+        Field("MessageRetentionPeriod", "integer", 345600, "How long the queue keeps a message (from when it was "
+              "sent); older messages are deleted unread (lost). Default 4 days.",
+              minimum=60, maximum=1209600, unit="seconds"),
+        Field("DelaySeconds", "integer", 0, "Every new message stays invisible this long after it is sent.",
+              minimum=0, maximum=900, unit="seconds"),
+        Field("ReceiveMessageWaitTimeSeconds", "integer", 0, "Long polling: how long a receive waits for a "
+              "message to arrive (0 = short polling).", minimum=0, maximum=20, unit="seconds"),
+    ),
+    behavior=(
+        Field("send_ms", "duration", {"median": 4, "p99": 15}, "How long a SendMessage takes to answer."),
+        Field("duplicate_delivery_rate", "number", 0.0005, "Standard queues: the chance that a receive leaves a "
+              "second copy of the message behind (at-least-once delivery).", minimum=0, maximum=1),
+    ),
+)
