@@ -31,8 +31,10 @@ def _check_pattern(value: Any) -> str | None:
 def _check_filter_policy(value: Any) -> str | None:
     from emulator.matching import InvalidPatternError, validate_filter_policy
 
+    # The body scope accepts everything the attribute scope does (and nested keys); the SNS
+    # module checks the policy against the subscription's real FilterPolicyScope.
     try:
-        validate_filter_policy(value)
+        validate_filter_policy(value, "MessageBody")
     except InvalidPatternError as error:
         return f"is not a valid SNS filter policy: {error}"
     return None

@@ -37,7 +37,17 @@ from emulator.distributions import Duration
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
 from emulator.pricing import LAMBDA_PER_GB_SECOND, LAMBDA_PER_REQUEST, LAMBDA_PROVISIONED_PER_GB_SECOND
 from emulator.problems import Problem
-from emulator.services.base import ACCEPTED, Call, Component, Link, Reply, call, mark, service_unavailable
+from emulator.services.base import (
+    ACCEPTED,
+    Call,
+    Component,
+    Link,
+    Reply,
+    call,
+    mark,
+    message_metadata,
+    service_unavailable,
+)
 from emulator.tracing import EPOCH, Segment, Subsegment, epoch
 
 if TYPE_CHECKING:
@@ -80,14 +90,17 @@ class Environment:
 class Record:
     """One record of an invocation: a message, where its trace hangs, and what to annotate."""
 
-    __slots__ = ("message", "parent_id", "annotations", "segment", "failed")
+    __slots__ = ("message", "parent_id", "annotations", "segment", "failed", "show_payload")
 
-    def __init__(self, message: Message, parent_id: str | None, annotations: dict[str, Any]) -> None:
+    def __init__(self, message: Message, parent_id: str | None, annotations: dict[str, Any],
+                 show_payload: bool = False) -> None:
         self.message = message
         self.parent_id = parent_id
         self.annotations = annotations
         self.segment: Segment | None = None
         self.failed: Reply | None = None
+        # Invoked directly (not from a queue whose segment shows the payload already).
+        self.show_payload = show_payload
 
 
 class Result:
@@ -189,7 +202,7 @@ class Function(Component):
         if call_.link is not None and call_.link.role in _ASYNC_ROLES:
             self._accept_event(call_)
             return
-        record = Record(call_.message, call_.parent_id, {"attempt": 1})
+        record = Record(call_.message, call_.parent_id, {"attempt": 1}, show_payload=True)
 
         def answered(result: Result) -> None:
             call_.reply(result.reply)
@@ -228,6 +241,8 @@ class Function(Component):
             if len(records) > 1:
                 segment.annotations["batch_size"] = len(records)
             segment.aws = {"function_name": self.id, "resource_names": [self.id]}
+            if record.show_payload and segment.metadata is None:
+                segment.metadata = {"message": message_metadata(record.message)}
             if cold:
                 segment.add(Subsegment(id=self.sim.ids.segment_id(), name="Initialization", start_time=epoch(now),
                                        end_time=epoch(invocation.invoke_started)))
@@ -402,7 +417,7 @@ class Function(Component):
         if age_s > self.maximum_event_age_s:
             self._async_failed(event, "EventAgeExceeded", None)
             return
-        record = Record(event.message, event.parent_id, {"attempt": event.attempts + 1})
+        record = Record(event.message, event.parent_id, {"attempt": event.attempts + 1}, show_payload=True)
         self.invoke([record], lambda result: self._attempted(event, result))
 
     def _attempted(self, event: AsyncEvent, result: Result) -> None:

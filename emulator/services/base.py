@@ -183,8 +183,10 @@ class Component:
         return [link for link in self.outgoing if link.role in roles]
 
     def new_segment(self, message: Message, parent_id: str | None, start: float) -> Segment:
+        """A segment of this component in the message's trace. The root segment of a trace keeps
+        the payload (and attributes) in its metadata, where the timeline shows it."""
         sim = self.sim
-        return Segment(
+        segment = Segment(
             trace_id=message.trace_id,
             id=sim.ids.segment_id(),
             name=self.id,
@@ -193,9 +195,22 @@ class Component:
             parent_id=parent_id,
             annotations={"message_id": message.message_id},
         )
+        if parent_id is None:
+            segment.metadata = {"message": message_metadata(message)}
+        return segment
 
     def emit(self, segment: Segment) -> None:
         self.sim.tracer.emit(segment)
+
+
+def message_metadata(message: Message) -> dict[str, Any]:
+    """A message's payload and attributes, as segment metadata shows them."""
+    data: dict[str, Any] = {"payload": message.payload}
+    if message.attributes:
+        data["attributes"] = message.attributes
+    if message.group_id is not None:
+        data["group_id"] = message.group_id
+    return data
 
 
 def mark(part: Segment | Subsegment, reply: Reply, exception_id: str, *, remote: bool = False) -> None:

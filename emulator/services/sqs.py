@@ -610,7 +610,8 @@ class Queue(Component):
         if stored.first_stay:
             stored.first_stay = False
             segment.metadata = {"sqs": {"SentTimestamp": str(int((EPOCH + stored.sent_at) * 1000)),
-                                        "MessageAttributes": message.attributes}}
+                                        "MessageAttributes": message.attributes},
+                                "message": {"payload": message.payload}}
         self.emit(segment)
         stored.parent_id = segment.id
         return segment.id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from emulator.problems import InvalidDocument
@@ -41,7 +43,7 @@ def test_constant_arrivals_are_evenly_spaced_and_stop_at_duration() -> None:
     result = run(API, [{"target": "Browser", "rate": {"per_second": 4}}], duration_s=2)
     starts = sorted(s.start_time for s in result.named("Browser"))
     assert len(starts) == 8
-    assert all(abs((b - a) - 0.25) < 1e-6 for a, b in zip(starts, starts[1:], strict=False))
+    assert all(abs((b - a) - 0.25) < 1e-6 for a, b in itertools.pairwise(starts))
 
 
 def test_count_stops_a_source_early() -> None:

@@ -662,7 +662,9 @@ def test_dwell_segments_carry_queue_url_and_first_stay_metadata() -> None:
     first, second = run.dwells()
     assert first.aws == second.aws == {"operation": "ReceiveMessage", "queue_url": INBOX_URL}
     assert first.metadata == {"sqs": {"SentTimestamp": str(int(epoch(0.0) * 1000)),
-                                      "MessageAttributes": {"store": "eu"}}}
+                                      "MessageAttributes": {"store": "eu"}},
+                              "message": {"payload": first.metadata["message"]["payload"]}}
+    assert first.metadata["message"]["payload"] is not None
     assert second.metadata is None
 
 

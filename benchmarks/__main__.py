@@ -1,0 +1,180 @@
+"""Wiretap's benchmarks, each reported beside a baseline measured in the same run.
+
+1. Kernel events per second beside a bare heapq loop doing the same work.
+2. Simulated messages per second, API Gateway -> SQS -> Lambda -> DynamoDB, full tracing
+   written to a JSON Lines file, 100,000 messages.
+3. Peak memory (max RSS) of that run at 25,000 and 100,000 messages, each in a fresh process:
+   traces go to the file as they finish, so memory must not grow with them.
+
+Usage: python -m benchmarks [--messages N] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import itertools
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+CHAINS = 1000
+
+
+def bare_heapq_loop(events: int) -> float:
+    """The floor: tuple entries on a heap, 1,000 chains each scheduling its next event."""
+    queue: list[tuple[float, int, int]] = []
+    counter = itertools.count()
+    for chain in range(CHAINS):
+        heapq.heappush(queue, (chain * 0.001, next(counter), chain))
+    processed = 0
+    started = time.perf_counter()
+    while queue and processed < events:
+        now, _, chain = heapq.heappop(queue)
+        heapq.heappush(queue, (now + 0.5 + (chain % 7) * 0.01, next(counter), chain))
+        processed += 1
+    return processed / (time.perf_counter() - started)
+
+
+def kernel_loop(events: int) -> float:
+    """The same work through the emulator's kernel (callbacks with arguments)."""
+    from emulator.kernel import Kernel
+
+    kernel = Kernel()
+    remaining = [events]
+
+    def step(chain: int) -> None:
+        remaining[0] -= 1
+        if remaining[0] > 0:
+            kernel.schedule(0.5 + (chain % 7) * 0.01, step, chain)
+        else:
+            kernel.stop()
+
+    for chain in range(CHAINS):
+        kernel.schedule(chain * 0.001, step, chain)
+    started = time.perf_counter()
+    kernel.run()
+    return kernel.events_processed / (time.perf_counter() - started)
+
+
+def pipeline_documents(messages: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """API Gateway -> SQS -> Lambda -> DynamoDB, sized so nothing throttles."""
+    topology = {
+        "format": "wiretap.topology/1",
+        "name": "benchmark pipeline",
+        "components": [
+            {"id": "Api", "kind": "apigateway"},
+            {"id": "Inbox", "kind": "sqs", "behavior": {"duplicate_delivery_rate": 0}},
+            {"id": "Worker", "kind": "lambda", "properties": {"Timeout": 30}},
+            {"id": "Orders", "kind": "dynamodb", "properties": {"BillingMode": "PAY_PER_REQUEST"}},
+        ],
+        "connections": [
+            {"source": "Api", "target": "Inbox", "role": "request"},
+            {"source": "Inbox", "target": "Worker", "role": "event_source", "properties": {"BatchSize": 10}},
+            {"source": "Worker", "target": "Orders", "role": "request"},
+        ],
+    }
+    rate = 2000.0
+    workload = {
+        "format": "wiretap.workload/1",
+        "seed": 1,
+        "duration_s": messages / rate + 1,
+        "drain_s": 120,
+        "sources": [{"target": "Api", "rate": {"per_second": rate}, "count": messages,
+                     "payload": {"order": "$seq", "amount": {"$uniform": [1, 500]}}}],
+    }
+    return topology, workload
+
+
+def run_pipeline(messages: int, traces_path: str) -> dict[str, Any]:
+    """Run the pipeline once with full tracing to ``traces_path``; returns figures."""
+    import gc
+
+    from emulator.simulation import Simulation
+    from emulator.topology import load_topology
+    from emulator.tracing import JsonLinesWriter
+    from emulator.workload import load_workload
+
+    topology_document, workload_document = pipeline_documents(messages)
+    topology = load_topology(topology_document)
+    workload = load_workload(workload_document, topology)
+    with open(traces_path, "wb") as file:
+        sim = Simulation(topology, workload, tracer=JsonLinesWriter(file))
+        gc.collect()
+        gc.freeze()  # setup objects live for the whole run: keep the collector off them
+        started = time.perf_counter()
+        summary = sim.run()
+        elapsed = time.perf_counter() - started
+    completed = summary["messages"]["completed"]
+    return {
+        "messages": summary["messages"]["accepted"],
+        "completed": completed,
+        "seconds": elapsed,
+        "messages_per_second": summary["messages"]["accepted"] / elapsed,
+        "events": sim.kernel.events_processed,
+        "trace_bytes": os.path.getsize(traces_path),
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+    }
+
+
+def pipeline_in_subprocess(messages: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "traces.jsonl")
+        output = subprocess.run(
+            [sys.executable, "-m", "benchmarks", "--pipeline-only", str(messages), "--traces", path],
+            check=True, capture_output=True, text=True,
+        ).stdout
+    figures: dict[str, Any] = json.loads(output)
+    return figures
+
+
+def best_of(function: Any, repeats: int, *args: Any) -> float:
+    return max(function(*args) for _ in range(repeats))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--pipeline-only", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--traces", help=argparse.SUPPRESS)
+    arguments = parser.parse_args(argv)
+    if arguments.pipeline_only:
+        print(json.dumps(run_pipeline(arguments.pipeline_only, arguments.traces)))
+        return 0
+
+    messages = 10_000 if arguments.quick else arguments.messages
+    events = 200_000 if arguments.quick else 1_000_000
+    print("Wiretap benchmarks (ratios are to baselines measured in this run)\n")
+
+    bare = best_of(bare_heapq_loop, 3, events)
+    kernel = best_of(kernel_loop, 3, events)
+    print("1. Kernel")
+    print(f"   bare heapq loop      {bare:>12,.0f} events/s")
+    print(f"   emulator kernel      {kernel:>12,.0f} events/s   ratio {kernel / bare:.2f} "
+          f"(target: within 3x, i.e. >= 0.33)")
+
+    print(f"\n2. API Gateway -> SQS -> Lambda -> DynamoDB, full tracing to a file, {messages:,} messages")
+    figures = pipeline_in_subprocess(messages)
+    print(f"   {figures['messages_per_second']:>12,.0f} simulated messages/s  ({figures['seconds']:.1f} s wall, "
+          f"{figures['events']:,} events, {figures['trace_bytes'] / 1e6:,.0f} MB of traces; target >= 20,000)")
+    print(f"   kernel events in this run: {figures['events'] / figures['seconds']:,.0f}/s "
+          f"= {figures['events'] / figures['seconds'] / bare:.2f} of the bare loop")
+
+    print("\n3. Peak memory (max RSS, fresh process each)")
+    small = pipeline_in_subprocess(max(messages // 4, 1000))
+    print(f"   {small['messages']:>9,} messages   {small['max_rss_mb']:>7.0f} MB")
+    growth = figures["max_rss_mb"] / small["max_rss_mb"]
+    scale = figures["messages"] / small["messages"]
+    print(f"   {figures['messages']:>9,} messages   {figures['max_rss_mb']:>7.0f} MB   growth {growth:.2f}x for "
+          f"{scale:.0f}x the messages ({figures['trace_bytes'] / 1e6:,.0f} MB of traces written)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""Each example's run must show its lesson (examples/*/README.md), computed from its own output."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.findings import findings
+from emulator.simulation import Simulation
+from emulator.topology import load_topology
+from emulator.tracing import ListTracer, Segment
+from emulator.workload import load_workload
+from tests.emulator.scenario import Run, balanced, seconds
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+Edit = Callable[[dict[str, Any]], None]
+
+
+def run_example(name: str, edit: Edit | None = None) -> Run:
+    topology_document = json.loads((EXAMPLES / name / "topology.json").read_text())
+    if edit is not None:
+        edit(topology_document)
+    topology = load_topology(topology_document)
+    workload = load_workload(json.loads((EXAMPLES / name / "workload.json").read_text()), topology)
+    tracer = ListTracer()
+    sim = Simulation(topology, workload, tracer=tracer)
+    return Run(sim, sim.run(), tracer.segments)
+
+
+def component(document: dict[str, Any], component_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(c for c in document["components"] if c["id"] == component_id)
+    return found
+
+
+def connection(document: dict[str, Any], role: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(c for c in document["connections"] if c["role"] == role)
+    return found
+
+
+def by_trace(segments: list[Segment]) -> dict[str, list[Segment]]:
+    traces: dict[str, list[Segment]] = defaultdict(list)
+    for segment in segments:
+        traces[segment.trace_id].append(segment)
+    return traces
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))
+def test_every_example_is_valid_balances_and_documents_its_lesson(name: str) -> None:
+    result = run_example(name)
+    assert balanced(result.summary)
+    readme = (EXAMPLES / name / "README.md").read_text()
+    assert "**What the run shows.**" in readme
+
+
+# Simple Web Service -----------------------------------------------------------------------
+def test_simple_web_service_latency_is_the_sum_of_its_nested_hops() -> None:
+    result = run_example("simple-web-service")
+    checked = 0
+    for segments in by_trace(result.segments).values():
+        named = {s.name: s for s in segments}
+        if "Handler" not in named:
+            continue
+        browser, api, handler = named["Browser"], named["Api"], named["Handler"]
+        items = next(s for s in handler.subsegments or [] if s.name == "Items")
+        # Each hop lies inside its caller, so the caller's latency includes every hop below it.
+        assert browser.start_time <= api.start_time <= handler.start_time <= items.start_time
+        assert items.end_time <= handler.end_time <= api.end_time <= browser.end_time  # type: ignore[operator]
+        checked += 1
+    assert checked == result.summary["messages"]["completed"]
+
+
+def test_simple_web_service_answers_429_before_the_function_during_the_spike() -> None:
+    result = run_example("simple-web-service")
+    throttled = [s for s in result.named("Api") if s.throttle]
+    assert throttled and result.summary["messages"]["rejected"] == len(throttled)
+    # Only the spike (300/s from 10 s to 15 s) exceeds the 100/s limit.
+    assert all(10.0 <= seconds(s.start_time) <= 16.0 for s in throttled)
+    traces = by_trace(result.segments)
+    assert all(not any(x.name == "Handler" for x in traces[s.trace_id]) for s in throttled)
+    assert result.component("Handler")["Invocations"] == result.summary["messages"]["accepted"]
+
+    def raise_limit(document: dict[str, Any]) -> None:
+        component(document, "Api")["properties"]["ThrottlingRateLimit"] = 400
+
+    assert run_example("simple-web-service", raise_limit).summary["messages"]["rejected"] == 0
+
+
+# SQS -> Lambda with a DLQ -------------------------------------------------------------------
+def test_poison_message_is_received_five_times_a_visibility_timeout_apart_then_dead_lettered() -> None:
+    result = run_example("sqs-lambda-dlq")
+    poisoned = [t for t in by_trace(result.segments).values()
+                if any(s.name == "OrdersDLQ" for s in t)]
+    assert len(poisoned) == result.summary["messages"]["dead_lettered"] > 0
+    for trace in poisoned:
+        attempts = sorted((s for s in trace if s.name == "Processor"), key=lambda s: s.start_time)
+        assert [s.annotations["receive_count"] for s in attempts] == [1, 2, 3, 4, 5]
+        assert all(s.annotations["outcome"] == "error" for s in attempts)
+        starts = [seconds(s.start_time) for s in attempts]
+        assert all(later - earlier >= 30.0 for earlier, later in itertools.pairwise(starts))
+        assert [s.annotations["outcome"] for s in trace if s.name == "Orders"][-1] == "dead_lettered"
+
+
+def test_without_batch_item_failures_a_poison_message_drags_its_batch_into_the_dlq() -> None:
+    with_reports = run_example("sqs-lambda-dlq")
+
+    def without_reports(document: dict[str, Any]) -> None:
+        del connection(document, "event_source")["properties"]["FunctionResponseTypes"]
+
+    without = run_example("sqs-lambda-dlq", without_reports)
+    sent = with_reports.component("Orders")["NumberOfMessagesSent"]
+    poison = with_reports.summary["messages"]["dead_lettered"]
+    # With reports only the poison messages come back (4 more receives each, plus rare duplicates).
+    extra = with_reports.component("Orders")["NumberOfMessagesReceived"] - sent
+    assert extra <= 4 * poison + with_reports.summary["messages"]["duplicate_deliveries"]
+    # Without, each poison message fails its batch every time: its batch-mates share its fate.
+    assert without.summary["messages"]["dead_lettered"] >= 5 * poison
+
+
+# The visibility timeout mistake ------------------------------------------------------------
+def rendered_twice(result: Run) -> int:
+    done = Counter(s.annotations["message_id"] for s in result.named("Renderer") if s.annotations["outcome"] == "ok")
+    return sum(1 for count in done.values() if count > 1)
+
+
+def test_visibility_timeout_equal_to_the_function_timeout_renders_jobs_twice_and_dead_letters_good_ones() -> None:
+    mistake = run_example("sqs-visibility-timeout-mistake")
+    assert rendered_twice(mistake) > 0
+    assert mistake.component("Renderer")["Errors"] == 0
+    assert mistake.summary["messages"]["dead_lettered"] > 0
+    rules = {p.rule for p in findings(mistake.sim.topology)}
+    assert "visibility_timeout_below_6x_function_timeout" in rules
+
+    def six_times(document: dict[str, Any]) -> None:
+        component(document, "Jobs")["properties"]["VisibilityTimeout"] = 180
+
+    fixed = run_example("sqs-visibility-timeout-mistake", six_times)
+    assert rendered_twice(fixed) == 0
+    assert fixed.summary["messages"]["dead_lettered"] == 0
+    assert fixed.component("Renderer")["Invocations"] == fixed.component("Jobs")["NumberOfMessagesSent"]
+
+
+# Scalable Webhook --------------------------------------------------------------------------
+def test_scalable_webhook_keeps_the_database_under_its_connection_limit_during_the_spike() -> None:
+    result = run_example("scalable-webhook")
+    database = result.component("Orders")
+    assert database["ConnectionsRefused"] == 0
+    assert database["DatabaseConnections"] <= 10 < 40
+    assert result.summary["messages"]["rejected"] == 0
+    assert result.summary["messages"]["completed"] == result.summary["messages"]["accepted"]
+    # The queue absorbed the burst: messages waited in it.
+    assert result.component("Inbox")["ApproximateAgeOfOldestMessage"] >= 1
+
+
+def test_naive_webhook_overflows_the_database_connections_during_the_spike() -> None:
+    result = run_example("scalable-webhook-naive")
+    database = result.component("Orders")
+    assert database["DatabaseConnections"] == 40
+    assert database["ConnectionsRefused"] > 0
+    assert result.component("Writer")["ConcurrentExecutions"] > 40
+    assert result.component("Webhook")["5XXError"] == result.summary["messages"]["rejected"] > 0
+
+
+# SNS filtering -----------------------------------------------------------------------------
+def test_each_sns_subscriber_receives_exactly_the_messages_its_filter_matches() -> None:
+    result = run_example("sns-filtering")
+    everything = {}
+    for stay in result.named("AllOrders"):
+        if stay.metadata:
+            envelope = stay.metadata["message"]["payload"]
+            everything[stay.annotations["message_id"]] = (stay.metadata["sqs"]["MessageAttributes"],
+                                                          json.loads(envelope["Message"]))
+    assert len(everything) == result.component("OrderEvents")["NumberOfMessagesPublished"]
+
+    def received(queue: str) -> set[str]:
+        return {s.annotations["message_id"] for s in result.named(queue)}
+
+    assert received("EuropeOrders") == {m for m, (attrs, _) in everything.items() if attrs["store"] == "eu"}
+    assert received("LargeOrders") == {m for m, (_, body) in everything.items() if body["amount"] >= 400}
+    topic = result.component("OrderEvents")
+    assert topic["NumberOfNotificationsFilteredOut"] == 3 * len(everything) - topic["NumberOfNotificationsDelivered"]
+
+
+# Lambda destinations -----------------------------------------------------------------------
+def test_destinations_receive_success_and_failure_records_after_async_retries() -> None:
+    result = run_example("lambda-destinations")
+    records = {s.annotations["message_id"]: s.metadata["lambda"]["record"]
+               for s in result.named("Thumbnailer", "AWS::Lambda")}
+    conditions = Counter(r["requestContext"]["condition"] for r in records.values())
+    summary = result.summary["messages"]
+    assert conditions == {"Success": summary["completed"], "RetriesExhausted": summary["dead_lettered"]}
+    assert result.component("Done")["NumberOfMessagesSent"] == summary["completed"]
+    assert result.component("Failed")["NumberOfMessagesSent"] == summary["dead_lettered"] > 0
+    assert summary["lost"] == 0
+    for message_id, record in records.items():
+        if record["requestContext"]["condition"] != "RetriesExhausted":
+            continue
+        attempts = sorted((s for s in result.named("Thumbnailer", "AWS::Lambda::Function")
+                           if s.annotations["message_id"] == message_id), key=lambda s: s.start_time)
+        assert [s.annotations["attempt"] for s in attempts] == [1, 2, 3]
+        gaps = [seconds(b.start_time) - seconds(a.end_time) for a, b in itertools.pairwise(attempts)]
+        assert gaps == [pytest.approx(60.0, abs=0.1), pytest.approx(120.0, abs=0.1)]
+
+
+# FIFO ordering ----------------------------------------------------------------------------
+def test_fifo_keeps_order_per_group_and_a_poison_message_blocks_only_its_group() -> None:
+    result = run_example("fifo-ordering")
+    group_of = {s.annotations["message_id"]: s.aws["message_group_id"]  # type: ignore[index]
+                for s in result.named("AccountEvents")}
+    processed = sorted((s for s in result.named("Ledger") if s.annotations["outcome"] == "ok"),
+                       key=lambda s: s.start_time)
+    per_group: dict[str, list[str]] = defaultdict(list)
+    for segment in processed:
+        per_group[group_of[segment.annotations["message_id"]]].append(segment.annotations["message_id"])
+    for order in per_group.values():
+        assert order == sorted(order)  # message ids are given in send order
+    poisoned = {s.annotations["message_id"] for s in result.named("AccountEventsDLQ")}
+    assert len(poisoned) == result.summary["messages"]["dead_lettered"] > 0
+    for message_id in poisoned:
+        tries = [s for s in result.named("Ledger") if s.annotations["message_id"] == message_id]
+        blocked_from = min(seconds(s.start_time) for s in tries)
+        # Until the poison message moved to the DLQ (where its stay starts).
+        blocked_until = next(seconds(s.start_time) for s in result.named("AccountEventsDLQ")
+                             if s.annotations["message_id"] == message_id)
+        # The group's next message may start in the same microsecond as the move: exclude that instant.
+        inside = [s for s in processed if blocked_from < seconds(s.start_time) < blocked_until - 1e-6]
+        groups_inside = {group_of[s.annotations["message_id"]] for s in inside}
+        assert group_of[message_id] not in groups_inside
+        if blocked_from < 25.0:
+            assert groups_inside  # while events still arrive, the other accounts keep moving
