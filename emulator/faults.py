@@ -34,9 +34,6 @@ class ComponentFaults:
         self._tokens: float = 0.0
         self._refilled_at: float | None = None
 
-    def __bool__(self) -> bool:
-        return bool(self.windows)
-
     def unavailable(self, now: float) -> bool:
         return any(w.kind == "unavailable" and w.active(now) for w in self.windows)
 
@@ -64,6 +61,3 @@ class ComponentFaults:
                     return False
                 return True
         return False
-
-
-NO_FAULTS = ComponentFaults()

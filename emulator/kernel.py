@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -90,3 +91,70 @@ class Kernel:
             advance_clock or self.next_time is not None
         ):
             self.now = until
+
+
+class Deadline:
+    """One pending timeout of a ``Deadlines`` queue; ``cancel`` it when the work ends in time."""
+
+    __slots__ = ("due", "item", "active", "owner")
+
+    def __init__(self, due: float, item: Any, owner: Deadlines) -> None:
+        self.due = due
+        self.item = item
+        self.active = True
+        self.owner = owner
+
+    def cancel(self) -> None:
+        if self.active:
+            self.active = False
+            self.item = None  # the item usually holds its deadline: no cycle left behind
+            self.owner.cancelled()
+
+
+class Deadlines:
+    """Timeouts that all have the same length: they expire in the order they started.
+
+    An API's integration timeout, a function's timeout, a queue's visibility timeout: one per
+    request, almost none of which fire. As a kernel event each, they would fill the heap with
+    hundreds of thousands of dead entries; in order, a deque and a single pending event do.
+    """
+
+    __slots__ = ("kernel", "duration", "expire", "_pending", "_event", "_active")
+
+    def __init__(self, kernel: Kernel, duration: float, expire: Callable[[Any], None]) -> None:
+        self.kernel = kernel
+        self.duration = duration
+        self.expire = expire
+        self._pending: deque[Deadline] = deque()
+        self._event: Event | None = None
+        self._active = 0
+
+    def start(self, item: Any) -> Deadline:
+        """``expire(item)`` will be called ``duration`` from now unless the deadline is cancelled."""
+        deadline = Deadline(self.kernel.now + self.duration, item, self)
+        self._pending.append(deadline)
+        self._active += 1
+        if self._event is None:
+            self._event = self.kernel.schedule_at(deadline.due, self._fire)
+        return deadline
+
+    def cancelled(self) -> None:
+        self._active -= 1
+        if self._active == 0 and self._event is not None:
+            # Nothing left to time out: drop the pending event so it does not extend the run.
+            self.kernel.cancel(self._event)
+            self._event = None
+            self._pending.clear()
+
+    def _fire(self) -> None:
+        pending, now = self._pending, self.kernel.now
+        self._event = None
+        while pending and (pending[0].due <= now or not pending[0].active):
+            deadline = pending.popleft()
+            if deadline.active:
+                deadline.active = False
+                self._active -= 1
+                item, deadline.item = deadline.item, None
+                self.expire(item)
+        if pending and self._event is None:
+            self._event = self.kernel.schedule_at(pending[0].due, self._fire)

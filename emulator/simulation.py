@@ -16,11 +16,11 @@ from collections.abc import Callable
 from typing import Any
 
 from emulator.catalog import KINDS
-from emulator.faults import NO_FAULTS, ComponentFaults, FaultWindow
+from emulator.faults import ComponentFaults, FaultWindow
 from emulator.kernel import Kernel
 from emulator.messages import Ledger, Message
 from emulator.services.base import Call, Component, Link, Reply
-from emulator.sources import SourceRunner, generate, is_constant
+from emulator.sources import SourceRunner, generate
 from emulator.topology import Topology
 from emulator.tracing import Ids, NullTracer, Tracer
 from emulator.workload import Workload
@@ -63,9 +63,10 @@ class Simulation:
         """A generator of this run's own, for one named party (a component, a source)."""
         return random.Random(f"{self.seed}:{name}")
 
-    def faults_for(self, component_id: str) -> ComponentFaults:
+    def faults_for(self, component_id: str) -> ComponentFaults | None:
+        """The component's planned faults, or None (the common case, checked on every request)."""
         windows = self._faults.get(component_id)
-        return ComponentFaults(windows) if windows else NO_FAULTS
+        return ComponentFaults(windows) if windows else None
 
     def shared_state(self, key: str, factory: Callable[[], Any]) -> Any:
         """State shared by every component of a kind (the account's Lambda concurrency pool...)."""
@@ -117,9 +118,10 @@ class Simulation:
         rng = runner.rng
         self._message_count += 1
         message_id = f"msg-{self._message_count:06d}"
-        payload = source.payload if is_constant(source.payload) else generate(
+        payload = source.payload if runner.payload_is_constant else generate(
             source.payload, rng, sequence, message_id, now)
-        attributes = {k: generate(v, rng, sequence, message_id, now) for k, v in source.attributes.items()}
+        attributes = source.attributes if runner.attributes_are_constant else {
+            k: generate(v, rng, sequence, message_id, now) for k, v in source.attributes.items()}
         group_id = generate(source.group_id, rng, sequence, message_id, now) if source.group_id is not None else None
         deduplication_id = (generate(source.deduplication_id, rng, sequence, message_id, now)
                             if source.deduplication_id is not None else None)

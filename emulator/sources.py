@@ -30,6 +30,13 @@ class SourceRunner:
         self.done = False
         self._segment_start = source.start_s
         self._index = 0
+        self._rate = 0.0
+        self._rate_from = 0.0
+        self._rate_until = -1.0  # the cached rate holds from _rate_from until this time
+        self._next_change = 0.0
+        # Templates without generators are shared, not rebuilt for each message.
+        self.payload_is_constant = is_constant(source.payload)
+        self.attributes_are_constant = is_constant(source.attributes)
         self._steps = [(source.start_s, source.per_second)] + [
             (step.at_s, step.per_second) for step in source.ramp if step.at_s > source.start_s
         ]
@@ -41,11 +48,15 @@ class SourceRunner:
 
     def rate_at(self, time: float) -> tuple[float, float]:
         """The rate in force at ``time`` and when it next changes."""
+        if self._rate_until > time >= self._rate_from:
+            return self._rate, self._next_change
         rate, next_change = self._steps[0][1], float("inf")
         for index, (at, per_second) in enumerate(self._steps):
             if at <= time:
                 rate = per_second
                 next_change = self._steps[index + 1][0] if index + 1 < len(self._steps) else float("inf")
+        self._rate, self._next_change = rate, next_change
+        self._rate_from, self._rate_until = time, next_change
         return rate, next_change
 
     def _schedule_next(self, time: float) -> None:

@@ -15,9 +15,25 @@ from typing import Any
 
 from emulator.definitions import Field, Kind
 from emulator.distributions import Duration
+from emulator.kernel import Deadline, Deadlines
 from emulator.pricing import APIGATEWAY_PER_REQUEST
-from emulator.services.base import Call, Component, Reply, call, mark, service_unavailable
+from emulator.services.base import Call, Component, Link, Reply, call, mark, service_unavailable
 from emulator.tracing import Segment, epoch
+
+
+class ApiRequest:
+    """One request through the API, from arrival to answer."""
+
+    __slots__ = ("call", "segment", "started", "route", "overhead_half", "integration_started", "deadline")
+
+    def __init__(self, call_: Call, segment: Segment, started: float, route: Link | None) -> None:
+        self.call = call_
+        self.segment = segment
+        self.started = started
+        self.route = route
+        self.overhead_half = 0.0
+        self.integration_started = started
+        self.deadline: Deadline | None = None
 
 
 class ApiGateway(Component):
@@ -32,6 +48,11 @@ class ApiGateway(Component):
         self.latencies: list[float] = []
         self.integration_latencies: list[float] = []
         self.routes = self.links("request")
+        self.timeouts = Deadlines(self.kernel, self.timeout_s, self._timed_out)
+        # Shared by every segment of this API (never changed once built).
+        self._http_request = {"method": "POST",
+                              "url": f"https://{self.id.lower()}.execute-api.us-east-1.amazonaws.com/prod/"}
+        self._aws = {"api_id": self.id.lower(), "stage": "prod"}
 
     def operation(self, link: Any) -> str:
         return "POST"
@@ -50,47 +71,46 @@ class ApiGateway(Component):
         self.count += 1
         message = call_.message
         segment = self.new_segment(message, call_.parent_id, now)
-        segment.http = {"request": {"method": "POST", "url": f"https://{self.id.lower()}.execute-api.us-east-1"
-                                                               f".amazonaws.com/prod/"}}
-        segment.aws = {"api_id": self.id.lower(), "stage": "prod"}
+        segment.aws = self._aws
         segment.annotations["attempt"] = 1
-        if self.faults and self.faults.unavailable(now):
-            self._answer(call_, segment, now, service_unavailable(self.id))
+        faults = self.faults
+        if faults and faults.unavailable(now):
+            self._answer(ApiRequest(call_, segment, now, None), service_unavailable(self.id))
             return
-        if not self._take_token(now) or (self.faults and self.faults.throttled(now)):
-            self._answer(call_, segment, now, Reply(429, "TooManyRequestsException", "Too Many Requests"))
+        if not self._take_token(now) or (faults and faults.throttled(now)):
+            self._answer(ApiRequest(call_, segment, now, None),
+                         Reply(429, "TooManyRequestsException", "Too Many Requests"))
             return
         route = next((link for link in self.routes if link.wants(message.payload)), None)
         if route is None:
-            self._answer(call_, segment, now, Reply(403, "MissingAuthenticationTokenException",
-                                                    "Missing Authentication Token"))
+            self._answer(ApiRequest(call_, segment, now, None),
+                         Reply(403, "MissingAuthenticationTokenException", "Missing Authentication Token"))
             return
+        api_request = ApiRequest(call_, segment, now, route)
         overhead = self.overhead.sample(self.rng) / 1000.0
-        if self.faults:
-            overhead += self.faults.extra_ms(now) / 1000.0
-        state = {"answered": False}
+        if faults:
+            overhead += faults.extra_ms(now) / 1000.0
+        api_request.overhead_half = overhead / 2
+        self.kernel.schedule(api_request.overhead_half, self._integrate, api_request)
+
+    def _integrate(self, api_request: ApiRequest) -> None:
+        api_request.integration_started = self.kernel.now
+        api_request.deadline = self.timeouts.start(api_request)
+        assert api_request.route is not None
 
         def integrated(reply: Reply) -> None:
-            if state["answered"]:
+            if api_request.deadline is None or not api_request.deadline.active:
                 return  # the integration timed out already; its late answer goes nowhere
-            state["answered"] = True
-            self.kernel.cancel(timer)
-            self.integration_latencies.append((self.kernel.now - started) * 1000.0)
-            self.kernel.schedule(overhead / 2, self._answer, call_, segment, now, self._map(route.target.kind.name,
-                                                                                          reply))
+            api_request.deadline.cancel()
+            self.integration_latencies.append((self.kernel.now - api_request.integration_started) * 1000.0)
+            assert api_request.route is not None
+            self.kernel.schedule(api_request.overhead_half, self._answer, api_request,
+                                 self._map(api_request.route.target.kind.name, reply))
 
-        def timed_out() -> None:
-            if not state["answered"]:
-                state["answered"] = True
-                self._answer(call_, segment, now, Reply(504, "IntegrationTimeout",
-                                                        "Endpoint request timed out"))
+        call(self, api_request.segment, api_request.route, api_request.call.message, integrated, sdk_retries=False)
 
-        started = now + overhead / 2
-        self.kernel.schedule(overhead / 2, self._integrate, segment, route, message, integrated)
-        timer = self.kernel.schedule(overhead / 2 + self.timeout_s, timed_out)
-
-    def _integrate(self, segment: Segment, route: Any, message: Any, integrated: Any) -> None:
-        call(self, segment, route, message, integrated, sdk_retries=False)
+    def _timed_out(self, api_request: ApiRequest) -> None:
+        self._answer(api_request, Reply(504, "IntegrationTimeout", "Endpoint request timed out"))
 
     @staticmethod
     def _map(target_kind: str, reply: Reply) -> Reply:
@@ -103,11 +123,11 @@ class ApiGateway(Component):
             return Reply(500, reply.error, "Internal server error: " + reply.message)
         return reply
 
-    def _answer(self, call_: Call, segment: Segment, started: float, reply: Reply) -> None:
+    def _answer(self, api_request: ApiRequest, reply: Reply) -> None:
         now = self.kernel.now
+        segment, started = api_request.segment, api_request.started
         segment.end_time = epoch(now)
-        assert segment.http is not None
-        segment.http["response"] = {"status": reply.status}
+        segment.http = {"request": self._http_request, "response": {"status": reply.status}}
         if 400 <= reply.status < 500:
             self.errors_4xx += 1
         elif reply.status >= 500:
@@ -119,7 +139,7 @@ class ApiGateway(Component):
         )
         mark(segment, reply, self.sim.ids.segment_id())
         self.emit(segment)
-        call_.reply(reply)
+        api_request.call.reply(reply)
 
     def metrics(self) -> dict[str, Any]:
         from emulator.simulation import percentiles

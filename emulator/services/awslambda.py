@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.definitions import Field, Kind
 from emulator.distributions import Duration
+from emulator.kernel import Deadline, Deadlines
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
 from emulator.pricing import LAMBDA_PER_GB_SECOND, LAMBDA_PER_REQUEST, LAMBDA_PROVISIONED_PER_GB_SECOND
 from emulator.problems import Problem
@@ -149,7 +150,7 @@ class Invocation:
         self.calls: list[Link] = []
         self.index = 0
         self.failures: list[int] = []
-        self.timer: list[Any] | None = None
+        self.timer: Deadline | None = None
 
 
 class Function(Component):
@@ -163,6 +164,7 @@ class Function(Component):
         self.provisioned = int(properties.get("ProvisionedConcurrency") or 0)
         self.maximum_retry_attempts = int(properties["MaximumRetryAttempts"])
         self.maximum_event_age_s = float(properties["MaximumEventAgeInSeconds"])
+        self.timeouts = Deadlines(self.kernel, self.timeout_s, self._timed_out)
         self.duration = Duration.from_spec(behavior["duration_ms"])
         self.cold_start = Duration.from_spec(behavior["cold_start_ms"])
         self.error_rate = float(behavior["error_rate"])
@@ -283,7 +285,7 @@ class Function(Component):
 
     def _begin(self, invocation: Invocation) -> None:
         self.invocations += 1
-        invocation.timer = self.kernel.schedule(self.timeout_s, self._timed_out, invocation)
+        invocation.timer = self.timeouts.start(invocation)
         self._next_record(invocation)
 
     def _next_record(self, invocation: Invocation) -> None:
@@ -357,7 +359,7 @@ class Function(Component):
     def _complete(self, invocation: Invocation, error: Reply | None) -> None:
         invocation.finished = True
         if invocation.timer is not None:
-            self.kernel.cancel(invocation.timer)
+            invocation.timer.cancel()
         now = self.kernel.now
         duration_ms = (now - invocation.invoke_started) * 1000.0
         self.durations.append(duration_ms)

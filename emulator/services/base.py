@@ -145,8 +145,12 @@ class Component:
         self.behavior: dict[str, Any] = spec.behavior
         self.rng = sim.random_for(spec.id)
         self.faults = sim.faults_for(spec.id)
+        # Finished segments go straight to the run's tracer.
+        self.emit = sim.tracer.emit
         self.outgoing: list[Link] = []
         self.incoming: list[Link] = []
+        # X-Ray's namespace for calls to it: "aws" for AWS services, "remote" for anything else.
+        self.namespace = "aws" if kind.cloudformation_type else "remote"
 
     # Lifecycle -------------------------------------------------------------------------
     def connect(self) -> None:
@@ -199,8 +203,6 @@ class Component:
             segment.metadata = {"message": message_metadata(message)}
         return segment
 
-    def emit(self, segment: Segment) -> None:
-        self.sim.tracer.emit(segment)
 
 
 def message_metadata(message: Message) -> dict[str, Any]:
@@ -238,6 +240,49 @@ def sdk_retryable(reply: Reply) -> bool:
     return reply.status in _RETRYABLE_STATUS or (reply.status >= 400 and reply.error in THROTTLING_ERRORS)
 
 
+class PendingCall:
+    """A traced call waiting for its answer, retried the AWS SDK's way when that applies.
+
+    A class rather than a closure: a closure that reschedules itself is a reference cycle, and
+    cycles on the hot path leave every object they reach to the cyclic garbage collector.
+    """
+
+    __slots__ = ("caller", "link", "message", "on_reply", "subsegment", "operation", "holder", "sdk_retries",
+                 "attempts")
+
+    def __init__(self, caller: Component, link: Link, message: Message, on_reply: Callable[[Reply], None],
+                 subsegment: Subsegment, operation: str, holder: Any, sdk_retries: bool) -> None:
+        self.caller = caller
+        self.link = link
+        self.message = message
+        self.on_reply = on_reply
+        self.subsegment = subsegment
+        self.operation = operation
+        self.holder = holder
+        self.sdk_retries = sdk_retries
+        self.attempts = 0
+
+    def send(self) -> None:
+        self.link.target.request(Call(self.message, self.subsegment.id, self.link, self.answered, self.operation,
+                                      self.holder))
+
+    def answered(self, reply: Reply) -> None:
+        self.attempts += 1
+        caller = self.caller
+        if self.sdk_retries and self.attempts < SDK_MAX_ATTEMPTS and sdk_retryable(reply):
+            backoff = caller.rng.uniform(0.0, min(SDK_MAX_BACKOFF_S, 2.0 ** (self.attempts - 1)))
+            caller.kernel.schedule(backoff, self.send)
+            return
+        subsegment = self.subsegment
+        subsegment.end_time = epoch(caller.kernel.now)
+        if self.attempts > 1:
+            assert subsegment.aws is not None
+            subsegment.aws["retries"] = self.attempts - 1
+        if not reply.ok:
+            mark(subsegment, reply, caller.sim.ids.segment_id(), remote=True)
+        self.on_reply(reply)
+
+
 def call(
     caller: Component,
     segment: Segment,
@@ -253,33 +298,16 @@ def call(
     With ``sdk_retries`` the call retries throttles and 5xx the way the AWS SDK does, and
     the subsegment counts them in ``aws.retries`` as the X-Ray SDK does.
     """
-    sim = caller.sim
-    kernel = caller.kernel
     target = link.target
     operation = target.operation(link)
     subsegment = Subsegment(
-        id=sim.ids.segment_id(),
+        id=caller.sim.ids.segment_id(),
         name=target.id,
-        start_time=epoch(kernel.now),
-        namespace="aws" if target.kind.cloudformation_type else "remote",
+        start_time=epoch(caller.kernel.now),
+        namespace=target.namespace,
         aws={"operation": operation},
     )
     segment.add(subsegment)
-    attempts = [0]
-    sdk_retries = sdk_retries and target.retried_by_sdk
-
-    def answered(reply: Reply) -> None:
-        attempts[0] += 1
-        if sdk_retries and sdk_retryable(reply) and attempts[0] < SDK_MAX_ATTEMPTS:
-            backoff = caller.rng.uniform(0.0, min(SDK_MAX_BACKOFF_S, 2.0 ** (attempts[0] - 1)))
-            kernel.schedule(backoff, target.request, Call(message, subsegment.id, link, answered, operation, holder))
-            return
-        subsegment.end_time = epoch(kernel.now)
-        if attempts[0] > 1:
-            assert subsegment.aws is not None
-            subsegment.aws["retries"] = attempts[0] - 1
-        mark(subsegment, reply, sim.ids.segment_id(), remote=True)
-        on_reply(reply)
-
-    target.request(Call(message, subsegment.id, link, answered, operation, holder))
+    PendingCall(caller, link, message, on_reply, subsegment, operation, holder,
+                sdk_retries and target.retried_by_sdk).send()
     return subsegment

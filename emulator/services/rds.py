@@ -73,7 +73,7 @@ class Database(Component):
         self.queries += 1
         total_s = setup + query_ms / 1000.0
         self.latencies.append(total_s * 1000.0)
-        failed = bool(self.faults) and self.rng.random() < self.faults.error_rate(now, 0.0)
+        failed = self.faults is not None and self.rng.random() < self.faults.error_rate(now, 0.0)
         reply = Reply(500, "QueryFailed", "query failed (injected fault)") if failed else Reply(200)
         self.kernel.schedule(total_s, self._answer, call_, reply)
 

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.definitions import Field, Kind
 from emulator.distributions import Duration
-from emulator.kernel import Event
+from emulator.kernel import Deadline, Deadlines, Event
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
 from emulator.pricing import SQS_CHUNK_BYTES, SQS_FIFO_PER_REQUEST, SQS_STANDARD_PER_REQUEST
 from emulator.problems import Problem
@@ -122,7 +122,7 @@ class _Stored:
         self.receipt = 0
         # The pending visibility timeout, cancelled when the message is deleted or its deadline moves
         # (so a finished run does not wait for timers that can no longer matter).
-        self.timer: Event | None = None
+        self.timer: Deadline | Event | None = None
         self.stay_start = message.sent_at
         # The parent of the next dwell segment: the caller's subsegment, then the previous stay.
         self.parent_id = parent_id
@@ -162,6 +162,7 @@ class Queue(Component):
         properties = self.properties
         self._fifo = bool(properties["FifoQueue"])
         self.visibility_timeout = float(properties["VisibilityTimeout"])
+        self._visibility_deadlines = Deadlines(self.kernel, self.visibility_timeout, self._visibility_expired)
         self.retention_period = float(properties["MessageRetentionPeriod"])
         self.delay_seconds = float(properties["DelaySeconds"])
         # Long polling is the poller's business; the queue only says how long a receive may wait.
@@ -368,11 +369,18 @@ class Queue(Component):
 
     def _start_visibility_timer(self, stored: _Stored, timeout_s: float) -> None:
         self._cancel_visibility_timer(stored)
-        stored.timer = self.kernel.schedule(timeout_s, self._visibility_expired, stored)
+        if timeout_s == self.visibility_timeout:
+            stored.timer = self._visibility_deadlines.start(stored)  # the common case: in order
+        else:
+            stored.timer = self.kernel.schedule(timeout_s, self._visibility_expired, stored)
 
     def _cancel_visibility_timer(self, stored: _Stored) -> None:
-        if stored.timer is not None:
-            self.kernel.cancel(stored.timer)
+        timer = stored.timer
+        if timer is not None:
+            if isinstance(timer, Deadline):
+                timer.cancel()
+            else:
+                self.kernel.cancel(timer)
             stored.timer = None
 
     def _visibility_expired(self, stored: _Stored) -> None:

@@ -66,3 +66,27 @@ def test_callbacks_can_schedule_more_events() -> None:
 def test_scheduling_in_the_past_is_refused() -> None:
     with pytest.raises(ValueError, match="past"):
         Kernel().schedule(-1.0, lambda: None)
+
+
+def test_deadlines_expire_in_order_and_cancelled_ones_never_fire() -> None:
+    from emulator.kernel import Deadlines
+
+    kernel = Kernel()
+    expired: list[tuple[float, str]] = []
+    deadlines = Deadlines(kernel, 10.0, lambda item: expired.append((kernel.now, item)))
+    handles = {}
+    for start, name in ((0.0, "a"), (1.0, "b"), (2.0, "c")):
+        kernel.schedule(start, lambda name=name: handles.__setitem__(name, deadlines.start(name)))
+    kernel.schedule(5.0, lambda: handles["b"].cancel())
+    kernel.run()
+    assert expired == [(10.0, "a"), (12.0, "c")]
+
+
+def test_cancelled_deadlines_do_not_keep_the_run_going() -> None:
+    from emulator.kernel import Deadlines
+
+    kernel = Kernel()
+    deadlines = Deadlines(kernel, 30.0, lambda item: None)
+    kernel.schedule(1.0, lambda: deadlines.start("x").cancel())
+    kernel.run()
+    assert kernel.now == 1.0 and kernel.next_time is None
