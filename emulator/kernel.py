@@ -11,10 +11,10 @@ event. Wall-clock pacing for live viewing wraps ``run(until=...)``; it is not a 
 
 from __future__ import annotations
 
-import heapq
 import itertools
 from collections import deque
 from collections.abc import Callable
+from heapq import heappop, heappush
 from typing import Any
 
 Callback = Callable[..., None]
@@ -25,12 +25,12 @@ Event = list[Any]
 class Kernel:
     """A virtual clock in seconds and the events waiting on it."""
 
-    __slots__ = ("now", "_queue", "_sequence", "_stopped", "events_processed")
+    __slots__ = ("now", "_queue", "_next_sequence", "_stopped", "events_processed")
 
     def __init__(self) -> None:
         self.now: float = 0.0
         self._queue: list[Event] = []
-        self._sequence = itertools.count()
+        self._next_sequence = itertools.count().__next__
         self._stopped = False
         self.events_processed = 0
 
@@ -38,14 +38,15 @@ class Kernel:
         """Call ``callback(*args)`` ``delay`` virtual seconds from now; returns a handle for ``cancel``."""
         if delay < 0:
             raise ValueError(f"cannot schedule {delay} s in the past")
-        event = [self.now + delay, next(self._sequence), callback, args]
-        heapq.heappush(self._queue, event)
+        event = [self.now + delay, self._next_sequence(), callback, args]
+        heappush(self._queue, event)
         return event
 
     def schedule_at(self, time: float, callback: Callback, *args: Any) -> Event:
         """Call ``callback(*args)`` at virtual time ``time`` (not earlier than now)."""
-        event = [max(time, self.now), next(self._sequence), callback, args]
-        heapq.heappush(self._queue, event)
+        now = self.now
+        event = [time if time > now else now, self._next_sequence(), callback, args]
+        heappush(self._queue, event)
         return event
 
     @staticmethod
@@ -58,7 +59,7 @@ class Kernel:
         """When the next event that will run is due, or None when nothing is scheduled."""
         queue = self._queue
         while queue and queue[0][2] is None:
-            heapq.heappop(queue)
+            heappop(queue)
         return queue[0][0] if queue else None
 
     def stop(self) -> None:
@@ -73,19 +74,22 @@ class Kernel:
         queue empties first (a run that is over ends when its last event happened).
         """
         queue = self._queue
-        pop = heapq.heappop
         processed = 0
         self._stopped = False
         limit = float("inf") if until is None else until
-        while queue and not self._stopped:
-            if queue[0][0] > limit:
+        while queue:
+            event = heappop(queue)
+            time, _, callback, args = event
+            if time > limit:
+                heappush(queue, event)  # not due yet: back where it was (its sequence keeps its place)
                 break
-            time, _, callback, args = pop(queue)
             if callback is None:
                 continue
             self.now = time
             callback(*args)
             processed += 1
+            if self._stopped:
+                break
         self.events_processed += processed
         if until is not None and not self._stopped and self.now < until and (
             advance_clock or self.next_time is not None
@@ -140,11 +144,18 @@ class Deadlines:
 
     def cancelled(self) -> None:
         self._active -= 1
-        if self._active == 0 and self._event is not None:
-            # Nothing left to time out: drop the pending event so it does not extend the run.
-            self.kernel.cancel(self._event)
-            self._event = None
-            self._pending.clear()
+        pending = self._pending
+        if self._active == 0:
+            pending.clear()
+            if self._event is not None:
+                # Nothing left to time out: drop the pending event so it does not extend the run.
+                self.kernel.cancel(self._event)
+                self._event = None
+            return
+        # Work mostly ends in the order it started: let go of the cancelled deadlines at the front
+        # now, rather than keeping them (for the garbage collector to scan) until they would expire.
+        while not pending[0].active:
+            pending.popleft()
 
     def _fire(self) -> None:
         pending, now = self._pending, self.kernel.now

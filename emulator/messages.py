@@ -21,19 +21,21 @@ LOST = 2
 OUTCOME_NAMES = ("completed", "dead_lettered", "lost")
 
 
-class MessageRecord:
-    """The ledger's entry for one accepted message."""
+class MessageRecord(msgspec.Struct, gc=False, eq=False):
+    """The ledger's entry for one accepted message.
 
-    __slots__ = ("message_id", "trace_id", "accepted_at", "tokens", "outcome", "finished_at", "rejected")
+    A Struct with gc=False rather than a class: the ledger keeps one per message for the whole
+    run, and as plain objects they were what the garbage collector scanned again and again; they
+    hold only numbers and strings, so they can never be part of a reference cycle.
+    """
 
-    def __init__(self, message_id: str, trace_id: str, accepted_at: float) -> None:
-        self.message_id = message_id
-        self.trace_id = trace_id
-        self.accepted_at = accepted_at
-        self.tokens = 0
-        self.outcome = COMPLETED
-        self.finished_at: float | None = None
-        self.rejected = False
+    message_id: str
+    trace_id: str
+    accepted_at: float
+    tokens: int = 0
+    outcome: int = COMPLETED
+    finished_at: float | None = None
+    rejected: bool = False
 
 
 class Ledger:
@@ -45,8 +47,7 @@ class Ledger:
         self.open_messages = 0
 
     def accept(self, message_id: str, trace_id: str, now: float) -> MessageRecord:
-        record = MessageRecord(message_id, trace_id, now)
-        record.tokens = 1
+        record = MessageRecord(message_id, trace_id, now, tokens=1)
         self.records.append(record)
         self.open_messages += 1
         return record
@@ -102,50 +103,34 @@ class Ledger:
 _encode = msgspec.json.Encoder(order="sorted").encode
 
 
-class Message:
-    """One copy of a message as it travels: payload, attributes and its trace."""
+class _MessageIdentity(msgspec.Struct, gc=False, eq=False):
+    """The positional part of a Message (the rest is keyword-only)."""
 
-    __slots__ = (
-        "message_id",
-        "trace_id",
-        "payload",
-        "attributes",
-        "group_id",
-        "deduplication_id",
-        "poison",
-        "record",
-        "sent_at",
-        "tracked",
-        "_body",
-    )
+    message_id: str
+    trace_id: str
+    payload: Any
+    record: MessageRecord
 
-    def __init__(
-        self,
-        message_id: str,
-        trace_id: str,
-        payload: Any,
-        record: MessageRecord,
-        *,
-        attributes: dict[str, Any] | None = None,
-        group_id: str | None = None,
-        deduplication_id: str | None = None,
-        poison: bool = False,
-        sent_at: float = 0.0,
-        tracked: bool = True,
-    ) -> None:
-        self.message_id = message_id
-        self.trace_id = trace_id
-        self.payload = payload
-        self.attributes = attributes or {}
-        self.group_id = group_id
-        self.deduplication_id = deduplication_id
-        self.poison = poison
-        self.record = record
-        self.sent_at = sent_at
-        # False for a dead-letter copy: the message's outcome is already settled, so whoever
-        # stores this copy takes no token and releases none.
-        self.tracked = tracked
-        self._body: bytes | None = None
+
+class Message(_MessageIdentity, kw_only=True, gc=False, eq=False):
+    """One copy of a message as it travels: payload, attributes and its trace.
+
+    A Struct with gc=False rather than a class: thousands of copies wait in a busy queue, and the
+    garbage collector would scan each of them again and again; a message refers only to its data
+    and its record, never back to anything that holds it, so it can never be part of a cycle.
+    ``eq=False``: two copies are two copies, however alike.
+    """
+
+    attributes: dict[str, Any] = {}
+    group_id: str | None = None
+    deduplication_id: str | None = None
+    poison: bool = False
+    sent_at: float = 0.0
+    # False for a dead-letter copy: the message's outcome is already settled, so whoever
+    # stores this copy takes no token and releases none.
+    tracked: bool = True
+    # The payload's JSON text, made the first time ``body`` is asked for (not to be passed).
+    _body: bytes | None = None
 
     @property
     def body(self) -> bytes:
@@ -172,4 +157,5 @@ class Message:
             poison=self.poison,
             sent_at=self.sent_at if sent_at is None else sent_at,
             tracked=self.tracked if tracked is None else tracked,
+            _body=self._body if payload is None else None,  # the same payload: its JSON text too
         )

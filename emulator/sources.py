@@ -26,6 +26,7 @@ class SourceRunner:
         self.rng = rng
         self.end_s = end_s
         self.arrive = arrive
+        self._poisson = source.arrival == "poisson"
         self.sent = 0
         self.done = False
         self._segment_start = source.start_s
@@ -34,9 +35,11 @@ class SourceRunner:
         self._rate_from = 0.0
         self._rate_until = -1.0  # the cached rate holds from _rate_from until this time
         self._next_change = 0.0
-        # Templates without generators are shared, not rebuilt for each message.
-        self.payload_is_constant = is_constant(source.payload)
-        self.attributes_are_constant = is_constant(source.attributes)
+        # Each message's payload, attributes, group and deduplication ids, from the source's templates.
+        self.payload = compile_template(source.payload)
+        self.attributes = compile_object(source.attributes)
+        self.group_id = None if source.group_id is None else compile_template(source.group_id)
+        self.deduplication_id = None if source.deduplication_id is None else compile_template(source.deduplication_id)
         self._steps = [(source.start_s, source.per_second)] + [
             (step.at_s, step.per_second) for step in source.ramp if step.at_s > source.start_s
         ]
@@ -64,7 +67,7 @@ class SourceRunner:
         while True:
             rate, next_change = self.rate_at(time)
             if rate > 0:
-                if self.source.arrival == "poisson":
+                if self._poisson:
                     arrival = time + self.rng.expovariate(rate)
                 else:
                     # From the start of the rate's segment, not by adding gaps: sums of 1/rate drift.
@@ -98,33 +101,42 @@ class SourceRunner:
             self.on_done()
 
 
-def generate(template: Any, rng: random.Random, sequence: int, message_id: str, now: float) -> Any:
-    """Expand the generators in a payload, attribute or group-id template."""
+# (rng, sequence number within the source, message id, virtual time) -> a generated value.
+Expand = Callable[[random.Random, int, str, float], Any]
+
+
+def compile_template(template: Any) -> Expand:
+    """A function that expands the generators in a payload, attribute or group-id template.
+
+    The template is read once, when the source starts; each message then costs one call per
+    generator instead of a walk over the whole template. Templates without generators expand
+    to themselves, shared rather than rebuilt for each message.
+    """
+    if is_constant(template):
+        return _Constant(template).expand
     if isinstance(template, str):
-        if template[:1] != "$":
-            return template
-        if template == "$seq":
-            return sequence
-        if template == "$message_id":
-            return message_id
-        if template == "$timestamp":
-            return datetime.fromtimestamp(EPOCH + now, tz=UTC).isoformat(timespec="milliseconds")
-        return template[1:] if template.startswith("$$") else template
+        generator = _STRING_GENERATORS.get(template)
+        if generator is not None:
+            return generator
+        # "$$text" is the literal "$text"; an unknown "$name" stays as it is.
+        return _Constant(template[1:] if template.startswith("$$") else template).expand
     if isinstance(template, dict):
         if "$uniform" in template:
             low, high = template["$uniform"]
             if isinstance(low, int) and isinstance(high, int):
-                return rng.randint(low, high)
-            return round(rng.uniform(low, high), 2)
+                return _UniformInteger(low, high).expand
+            return _UniformNumber(low, high).expand
         if "$choice" in template:
-            choices = template["$choice"]
-            weights = template.get("weights")
-            pick = rng.choices(choices, weights)[0] if weights else choices[rng.randrange(len(choices))]
-            return generate(pick, rng, sequence, message_id, now)
-        return {key: generate(value, rng, sequence, message_id, now) for key, value in template.items()}
-    if isinstance(template, list):
-        return [generate(item, rng, sequence, message_id, now) for item in template]
-    return template
+            return _Choice(template["$choice"], template.get("weights")).expand
+        return compile_object(template)
+    return _Array([compile_template(item) for item in template]).expand
+
+
+def compile_object(template: dict[str, Any]) -> Expand:
+    """A dict whose values are templates (its keys are taken as they are)."""
+    if all(is_constant(value) for value in template.values()):
+        return _Constant(template).expand
+    return _Object([(key, compile_template(value)) for key, value in template.items()]).expand
 
 
 def is_constant(template: Any) -> bool:
@@ -136,3 +148,84 @@ def is_constant(template: Any) -> bool:
     if isinstance(template, list):
         return all(is_constant(item) for item in template)
     return True
+
+
+def _sequence(rng: random.Random, sequence: int, message_id: str, now: float) -> int:
+    return sequence
+
+
+def _message_id(rng: random.Random, sequence: int, message_id: str, now: float) -> str:
+    return message_id
+
+
+def _timestamp(rng: random.Random, sequence: int, message_id: str, now: float) -> str:
+    return datetime.fromtimestamp(EPOCH + now, tz=UTC).isoformat(timespec="milliseconds")
+
+
+_STRING_GENERATORS: dict[str, Expand] = {"$seq": _sequence, "$message_id": _message_id, "$timestamp": _timestamp}
+
+
+class _Constant:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def expand(self, rng: random.Random, sequence: int, message_id: str, now: float) -> Any:
+        return self.value
+
+
+class _UniformInteger:
+    __slots__ = ("low", "stop")
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low = low
+        self.stop = high + 1
+
+    def expand(self, rng: random.Random, sequence: int, message_id: str, now: float) -> int:
+        # randint(low, high) is randrange(low, high + 1): the same draw, one call fewer.
+        return rng.randrange(self.low, self.stop)
+
+
+class _UniformNumber:
+    __slots__ = ("low", "high")
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low = low
+        self.high = high
+
+    def expand(self, rng: random.Random, sequence: int, message_id: str, now: float) -> float:
+        return round(rng.uniform(self.low, self.high), 2)
+
+
+class _Choice:
+    __slots__ = ("options", "weights")
+
+    def __init__(self, options: list[Any], weights: list[float] | None) -> None:
+        self.options = [compile_template(option) for option in options]
+        self.weights = weights or None
+
+    def expand(self, rng: random.Random, sequence: int, message_id: str, now: float) -> Any:
+        options = self.options
+        pick = rng.choices(options, self.weights)[0] if self.weights else options[rng.randrange(len(options))]
+        return pick(rng, sequence, message_id, now)
+
+
+class _Object:
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[tuple[str, Expand]]) -> None:
+        self.items = items
+
+    def expand(self, rng: random.Random, sequence: int, message_id: str, now: float) -> dict[str, Any]:
+        return {key: value(rng, sequence, message_id, now) for key, value in self.items}
+
+
+class _Array:
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[Expand]) -> None:
+        self.items = items
+
+    def expand(self, rng: random.Random, sequence: int, message_id: str, now: float) -> list[Any]:
+        return [item(rng, sequence, message_id, now) for item in self.items]

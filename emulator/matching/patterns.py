@@ -151,24 +151,38 @@ class DocumentMatcher:
         return any(_alternative_matches(alternative, found) for alternative in self._alternatives)
 
     def _leaves(self, document: Mapping[str, Any]) -> dict[str, list[tuple[object, Trail]]]:
-        found: dict[str, list[tuple[object, Trail]]] = {}
-        array_ids = itertools.count()
+        walk = _LeafWalk(self._prefixes, self._wanted)
+        walk.visit(document, "", ())
+        return walk.found
 
-        def visit(node: object, path: str, trail: Trail) -> None:
-            if isinstance(node, Mapping):
-                for key, child in node.items():
-                    child_path = f"{path}.{key}" if path else str(key)
-                    if child_path in self._prefixes:
-                        visit(child, child_path, trail)
-            elif isinstance(node, list):
-                array = next(array_ids)
-                for index, item in enumerate(node):
-                    visit(item, path, (*trail, (array, index)))
-            elif path in self._wanted:
-                found.setdefault(path, []).append((node, trail))
 
-        visit(document, "", ())
-        return found
+class _LeafWalk:
+    """One walk over a document, collecting the leaves the patterns name, with their array trails.
+
+    A class rather than a recursive closure: a closure that calls itself refers to itself, a
+    reference cycle left to the garbage collector on every match.
+    """
+
+    __slots__ = ("prefixes", "wanted", "found", "array_ids")
+
+    def __init__(self, prefixes: frozenset[str], wanted: frozenset[str]) -> None:
+        self.prefixes = prefixes
+        self.wanted = wanted
+        self.found: dict[str, list[tuple[object, Trail]]] = {}
+        self.array_ids = itertools.count()
+
+    def visit(self, node: object, path: str, trail: Trail) -> None:
+        if isinstance(node, Mapping):
+            for key, child in node.items():
+                child_path = f"{path}.{key}" if path else str(key)
+                if child_path in self.prefixes:
+                    self.visit(child, child_path, trail)
+        elif isinstance(node, list):
+            array = next(self.array_ids)
+            for index, item in enumerate(node):
+                self.visit(item, path, (*trail, (array, index)))
+        elif path in self.wanted:
+            self.found.setdefault(path, []).append((node, trail))
 
 
 def _alternative_matches(

@@ -11,6 +11,7 @@ Missing Authentication Token, as API Gateway does for an unknown route.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from emulator.definitions import Field, Kind
@@ -18,7 +19,7 @@ from emulator.distributions import Duration
 from emulator.kernel import Deadline, Deadlines
 from emulator.pricing import APIGATEWAY_PER_REQUEST
 from emulator.services.base import Call, Component, Link, Reply, call, mark, service_unavailable
-from emulator.tracing import Segment, epoch
+from emulator.tracing import EPOCH, Segment
 
 
 class ApiRequest:
@@ -52,6 +53,7 @@ class ApiGateway(Component):
         # Shared by every segment of this API (never changed once built).
         self._http_request = {"method": "POST",
                               "url": f"https://{self.id.lower()}.execute-api.us-east-1.amazonaws.com/prod/"}
+        self._http: dict[int, dict[str, Any]] = {}  # by response status
         self._aws = {"api_id": self.id.lower(), "stage": "prod"}
 
     def operation(self, link: Any) -> str:
@@ -81,7 +83,7 @@ class ApiGateway(Component):
             self._answer(ApiRequest(call_, segment, now, None),
                          Reply(429, "TooManyRequestsException", "Too Many Requests"))
             return
-        route = next((link for link in self.routes if link.wants(message.payload)), None)
+        route = self._route(message.payload)
         if route is None:
             self._answer(ApiRequest(call_, segment, now, None),
                          Reply(403, "MissingAuthenticationTokenException", "Missing Authentication Token"))
@@ -93,29 +95,44 @@ class ApiGateway(Component):
         api_request.overhead_half = overhead / 2
         self.kernel.schedule(api_request.overhead_half, self._integrate, api_request)
 
+    def _route(self, payload: Any) -> Link | None:
+        """The first request connection whose ``when`` matches the payload."""
+        for link in self.routes:
+            if not link.conditional or link.wants(payload):
+                return link
+        return None
+
     def _integrate(self, api_request: ApiRequest) -> None:
         api_request.integration_started = self.kernel.now
         api_request.deadline = self.timeouts.start(api_request)
         assert api_request.route is not None
+        call(self, api_request.segment, api_request.route, api_request.call.message,
+             partial(self._integrated, api_request), sdk_retries=False)
 
-        def integrated(reply: Reply) -> None:
-            if api_request.deadline is None or not api_request.deadline.active:
-                return  # the integration timed out already; its late answer goes nowhere
-            api_request.deadline.cancel()
-            self.integration_latencies.append((self.kernel.now - api_request.integration_started) * 1000.0)
-            assert api_request.route is not None
-            self.kernel.schedule(api_request.overhead_half, self._answer, api_request,
-                                 self._map(api_request.route.target.kind.name, reply))
-
-        call(self, api_request.segment, api_request.route, api_request.call.message, integrated, sdk_retries=False)
+    def _integrated(self, api_request: ApiRequest, reply: Reply) -> None:
+        deadline = api_request.deadline
+        if deadline is None or not deadline.active:
+            return  # the integration timed out already; its late answer goes nowhere
+        deadline.cancel()
+        now = self.kernel.now
+        self.integration_latencies.append((now - api_request.integration_started) * 1000.0)
+        assert api_request.route is not None
+        self.kernel.schedule(api_request.overhead_half, self._answer, api_request,
+                             self._map(api_request.route.target.kind.name, reply))
 
     def _timed_out(self, api_request: ApiRequest) -> None:
         self._answer(api_request, Reply(504, "IntegrationTimeout", "Endpoint request timed out"))
+
+    def _new_http(self, status: int) -> dict[str, Any]:
+        http = self._http[status] = {"request": self._http_request, "response": {"status": status}}
+        return http
 
     @staticmethod
     def _map(target_kind: str, reply: Reply) -> Reply:
         """What the caller sees for an integration's answer."""
         if reply.ok:
+            if reply.status == 200 and not reply.message:
+                return reply  # already what the caller sees (replies are never changed)
             return Reply(200, payload=reply.payload)
         if target_kind == "lambda":
             if reply.function_error:
@@ -126,18 +143,23 @@ class ApiGateway(Component):
     def _answer(self, api_request: ApiRequest, reply: Reply) -> None:
         now = self.kernel.now
         segment, started = api_request.segment, api_request.started
-        segment.end_time = epoch(now)
-        segment.http = {"request": self._http_request, "response": {"status": reply.status}}
-        if 400 <= reply.status < 500:
+        status = reply.status
+        segment.end_time = EPOCH + now
+        segment.http = self._http.get(status) or self._new_http(status)
+        if 400 <= status < 500:
             self.errors_4xx += 1
-        elif reply.status >= 500:
+        elif status >= 500:
             self.errors_5xx += 1
         self.latencies.append((now - started) * 1000.0)
-        segment.annotations["outcome"] = (
-            "ok" if reply.ok else "throttled" if reply.throttled else "timeout" if reply.status == 504
-            else "error" if reply.status < 500 else "fault"
-        )
-        mark(segment, reply, self.sim.ids.segment_id())
+        # One id is drawn for each answer, failed or not, so the id sequence (hence every trace) is as it was.
+        exception_id = self.segment_id()
+        if reply.ok:
+            segment.annotations["outcome"] = "ok"
+        else:
+            segment.annotations["outcome"] = (
+                "throttled" if reply.throttled else "timeout" if status == 504 else "error" if status < 500 else "fault"
+            )
+            mark(segment, reply, exception_id)
         self.emit(segment)
         api_request.call.reply(reply)
 

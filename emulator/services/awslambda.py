@@ -30,6 +30,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from emulator.definitions import Field, Kind
@@ -40,6 +41,7 @@ from emulator.pricing import LAMBDA_PER_GB_SECOND, LAMBDA_PER_REQUEST, LAMBDA_PR
 from emulator.problems import Problem
 from emulator.services.base import (
     ACCEPTED,
+    OK,
     Call,
     Component,
     Link,
@@ -173,6 +175,10 @@ class Function(Component):
             int(c.properties.get("ReservedConcurrentExecutions") or 0) for c in self.sim.components.values()
             if c.kind.name == "lambda")))
         self.calls = self.links("request", "event")
+        # Whether any call has a ``when`` to match against each record (if not, every record makes them all).
+        self._calls_are_conditional = any(link.conditional for link in self.calls)
+        # Shared by every invocation segment of this function (never changed once built).
+        self._aws = {"function_name": self.id, "resource_names": [self.id]}
         self.on_success = self.links("on_success")
         self.on_failure = self.links("on_failure")
         self.dead_letter = self.links("dead_letter")
@@ -236,13 +242,15 @@ class Function(Component):
             self.cold_starts += 1
             invocation.init_s = min(self.cold_start.sample(self.rng) / 1000.0, INIT_LIMIT_S)
         invocation.invoke_started = now + invocation.init_s
+        batch_size = len(records)
         for record in records:
             segment = self.new_segment(record.message, record.parent_id, now)
-            segment.annotations.update(record.annotations)
-            segment.annotations["cold_start"] = cold
-            if len(records) > 1:
-                segment.annotations["batch_size"] = len(records)
-            segment.aws = {"function_name": self.id, "resource_names": [self.id]}
+            annotations = segment.annotations
+            annotations.update(record.annotations)
+            annotations["cold_start"] = cold
+            if batch_size > 1:
+                annotations["batch_size"] = batch_size
+            segment.aws = self._aws
             if record.show_payload and segment.metadata is None:
                 segment.metadata = {"message": message_metadata(record.message)}
             if cold:
@@ -298,7 +306,10 @@ class Function(Component):
         work_ms = self.duration.sample(self.rng)
         if self.faults:
             work_ms += self.faults.extra_ms(self.kernel.now)
-        invocation.calls = [link for link in self.calls if link.wants(record.message.payload)]
+        if self._calls_are_conditional:
+            invocation.calls = [link for link in self.calls if link.wants(record.message.payload)]
+        else:
+            invocation.calls = self.calls  # only read, never changed
         self.kernel.schedule(work_ms / 1000.0, self._after_work, invocation, record)
 
     def _after_work(self, invocation: Invocation, record: Record) -> None:
@@ -320,19 +331,18 @@ class Function(Component):
         if index >= len(invocation.calls):
             self._record_done(invocation)
             return
-
-        def answered(reply: Reply) -> None:
-            if invocation.finished:
-                return  # the invocation timed out while this call was out
-            if reply.ok or reply.status == 202:
-                self._call(invocation, record, index + 1)
-            else:
-                self._record_failed(invocation, record, Reply(200, reply.error or "Error",
-                                                              reply.message or f"call failed ({reply.status})"))
-
         assert record.segment is not None
-        call(self, record.segment, invocation.calls[index], record.message, answered,
-             holder=invocation.environment)
+        call(self, record.segment, invocation.calls[index], record.message,
+             partial(self._answered, invocation, record, index), holder=invocation.environment)
+
+    def _answered(self, invocation: Invocation, record: Record, index: int, reply: Reply) -> None:
+        if invocation.finished:
+            return  # the invocation timed out while this call was out
+        if reply.ok or reply.status == 202:
+            self._call(invocation, record, index + 1)
+        else:
+            self._record_failed(invocation, record, Reply(200, reply.error or "Error",
+                                                          reply.message or f"call failed ({reply.status})"))
 
     def _record_failed(self, invocation: Invocation, record: Record, reply: Reply) -> None:
         record.failed = reply
@@ -367,12 +377,13 @@ class Function(Component):
         self._release(invocation.environment, now)
         if error is not None:
             self.errors += 1
-        reply = error or Reply(200)
+        reply = error or OK
         batch_failures = invocation.failures if invocation.report_failures and error is None else None
+        end_time = EPOCH + now
         for index, record in enumerate(invocation.records):
             segment = record.segment
             assert segment is not None
-            segment.end_time = epoch(now)
+            segment.end_time = end_time
             failed = record.failed
             if failed is not None:
                 segment.annotations["outcome"] = "timeout" if failed.error == "Sandbox.Timedout" else "error"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.definitions import Kind
 from emulator.messages import Message
-from emulator.tracing import Segment, Subsegment, cause, epoch
+from emulator.tracing import EPOCH, Segment, Subsegment, cause
 
 if TYPE_CHECKING:
     from emulator.simulation import Simulation
@@ -34,20 +34,18 @@ class Reply:
     """A response: an HTTP-like status, and an AWS error name and message when it failed.
 
     A Lambda function error is status 200 with ``error`` set, as the Invoke API answers it
-    (200 with X-Amz-Function-Error): the call worked, the function failed.
+    (200 with X-Amz-Function-Error): the call worked, the function failed. A reply is never
+    changed once made, so ``ok`` is worked out once, not on each of the several times it is asked.
     """
 
-    __slots__ = ("status", "error", "message", "payload")
+    __slots__ = ("status", "error", "message", "payload", "ok")
 
     def __init__(self, status: int = 200, error: str | None = None, message: str = "", payload: Any = None) -> None:
         self.status = status
         self.error = error
         self.message = message
         self.payload = payload
-
-    @property
-    def ok(self) -> bool:
-        return self.status < 400 and self.error is None
+        self.ok = status < 400 and error is None
 
     @property
     def throttled(self) -> bool:
@@ -76,7 +74,7 @@ def throttled(component_id: str, error: str = "ThrottlingException") -> Reply:
 class Link:
     """A connection as its source sees it: the target component, the role, its properties."""
 
-    __slots__ = ("source", "target", "role", "properties", "spec", "_when")
+    __slots__ = ("source", "target", "role", "properties", "spec", "conditional", "_when")
 
     def __init__(self, source: Component, target: Component, spec: ConnectionSpec) -> None:
         self.source = source
@@ -90,6 +88,8 @@ class Link:
             from emulator.matching import compile_event_pattern
 
             self._when = compile_event_pattern(when)
+        # False when the link takes every payload (no ``when``): callers can skip asking.
+        self.conditional = self._when is not None
 
     def wants(self, payload: Any) -> bool:
         """Does the ``when`` pattern (if any) match this payload?"""
@@ -103,29 +103,33 @@ class Link:
 
 
 class Call:
-    """One synchronous request in flight.
+    """One synchronous request in flight; the target answers it with ``reply``.
 
     ``holder`` is what keeps state on the caller's side between calls, when there is such a
     thing: a Lambda execution environment, which keeps its database connection open.
     """
 
-    __slots__ = ("message", "parent_id", "link", "reply", "operation", "holder")
+    __slots__ = ("message", "parent_id", "link", "on_reply", "operation", "holder")
 
     def __init__(
         self,
         message: Message,
         parent_id: str | None,
         link: Link | None,
-        reply: Callable[[Reply], None],
+        on_reply: Callable[[Reply], None],
         operation: str,
         holder: Any = None,
     ) -> None:
         self.message = message
         self.parent_id = parent_id
         self.link = link
-        self.reply = reply
+        self.on_reply = on_reply
         self.operation = operation
         self.holder = holder
+
+    def reply(self, reply: Reply) -> None:
+        """The target's answer (a method, so that ``kernel.schedule(delay, call.reply, ...)`` works)."""
+        self.on_reply(reply)
 
 
 class Component:
@@ -147,6 +151,7 @@ class Component:
         self.faults = sim.faults_for(spec.id)
         # Finished segments go straight to the run's tracer.
         self.emit = sim.tracer.emit
+        self.segment_id = sim.ids.segment_id
         self.outgoing: list[Link] = []
         self.incoming: list[Link] = []
         # X-Ray's namespace for calls to it: "aws" for AWS services, "remote" for anything else.
@@ -189,16 +194,8 @@ class Component:
     def new_segment(self, message: Message, parent_id: str | None, start: float) -> Segment:
         """A segment of this component in the message's trace. The root segment of a trace keeps
         the payload (and attributes) in its metadata, where the timeline shows it."""
-        sim = self.sim
-        segment = Segment(
-            trace_id=message.trace_id,
-            id=sim.ids.segment_id(),
-            name=self.id,
-            origin=self.origin,
-            start_time=epoch(start),
-            parent_id=parent_id,
-            annotations={"message_id": message.message_id},
-        )
+        segment = Segment(message.trace_id, self.segment_id(), self.id, self.origin, EPOCH + start,
+                          parent_id=parent_id, annotations={"message_id": message.message_id})
         if parent_id is None:
             segment.metadata = {"message": message_metadata(message)}
         return segment
@@ -240,46 +237,43 @@ def sdk_retryable(reply: Reply) -> bool:
     return reply.status in _RETRYABLE_STATUS or (reply.status >= 400 and reply.error in THROTTLING_ERRORS)
 
 
-class PendingCall:
+class PendingCall(Call):
     """A traced call waiting for its answer, retried the AWS SDK's way when that applies.
 
-    A class rather than a closure: a closure that reschedules itself is a reference cycle, and
-    cycles on the hot path leave every object they reach to the cyclic garbage collector.
+    It is the ``Call`` the target sees, sent again as it is for each retry: a class rather than a
+    closure, because a closure that reschedules itself is a reference cycle, and cycles on the hot
+    path leave every object they reach to the cyclic garbage collector.
     """
 
-    __slots__ = ("caller", "link", "message", "on_reply", "subsegment", "operation", "holder", "sdk_retries",
-                 "attempts")
+    __slots__ = ("caller", "subsegment", "sdk_retries", "attempts")
 
     def __init__(self, caller: Component, link: Link, message: Message, on_reply: Callable[[Reply], None],
                  subsegment: Subsegment, operation: str, holder: Any, sdk_retries: bool) -> None:
+        super().__init__(message, subsegment.id, link, on_reply, operation, holder)
         self.caller = caller
-        self.link = link
-        self.message = message
-        self.on_reply = on_reply
         self.subsegment = subsegment
-        self.operation = operation
-        self.holder = holder
         self.sdk_retries = sdk_retries
         self.attempts = 0
 
     def send(self) -> None:
-        self.link.target.request(Call(self.message, self.subsegment.id, self.link, self.answered, self.operation,
-                                      self.holder))
+        """Send it again (the first attempt is sent by ``call``)."""
+        assert self.link is not None
+        self.link.target.request(self)
 
-    def answered(self, reply: Reply) -> None:
-        self.attempts += 1
+    def reply(self, reply: Reply) -> None:
+        attempts = self.attempts = self.attempts + 1
         caller = self.caller
-        if self.sdk_retries and self.attempts < SDK_MAX_ATTEMPTS and sdk_retryable(reply):
-            backoff = caller.rng.uniform(0.0, min(SDK_MAX_BACKOFF_S, 2.0 ** (self.attempts - 1)))
-            caller.kernel.schedule(backoff, self.send)
-            return
         subsegment = self.subsegment
-        subsegment.end_time = epoch(caller.kernel.now)
-        if self.attempts > 1:
-            assert subsegment.aws is not None
-            subsegment.aws["retries"] = self.attempts - 1
         if not reply.ok:
-            mark(subsegment, reply, caller.sim.ids.segment_id(), remote=True)
+            if self.sdk_retries and attempts < SDK_MAX_ATTEMPTS and sdk_retryable(reply):
+                backoff = caller.rng.uniform(0.0, min(SDK_MAX_BACKOFF_S, 2.0 ** (attempts - 1)))
+                caller.kernel.schedule(backoff, self.send)
+                return
+            mark(subsegment, reply, caller.segment_id(), remote=True)
+        subsegment.end_time = EPOCH + caller.kernel.now
+        if attempts > 1:
+            assert subsegment.aws is not None
+            subsegment.aws["retries"] = attempts - 1
         self.on_reply(reply)
 
 
@@ -300,14 +294,9 @@ def call(
     """
     target = link.target
     operation = target.operation(link)
-    subsegment = Subsegment(
-        id=caller.sim.ids.segment_id(),
-        name=target.id,
-        start_time=epoch(caller.kernel.now),
-        namespace=target.namespace,
-        aws={"operation": operation},
-    )
+    subsegment = Subsegment(caller.segment_id(), target.id, EPOCH + caller.kernel.now,
+                            namespace=target.namespace, aws={"operation": operation})
     segment.add(subsegment)
-    PendingCall(caller, link, message, on_reply, subsegment, operation, holder,
-                sdk_retries and target.retried_by_sdk).send()
+    target.request(PendingCall(caller, link, message, on_reply, subsegment, operation, holder,
+                               sdk_retries and target.retried_by_sdk))
     return subsegment

@@ -21,7 +21,7 @@ from emulator.pricing import (
     DYNAMODB_PER_WCU_HOUR,
     DYNAMODB_PER_WRITE_REQUEST_UNIT,
 )
-from emulator.services.base import Call, Component, Link, Reply, service_unavailable
+from emulator.services.base import OK, Call, Component, Link, Reply, service_unavailable
 
 _READS = frozenset({"GetItem", "Query"})
 BURST_SECONDS = 300.0
@@ -97,7 +97,7 @@ class Table(Component):
                                      Reply(500, "InternalServerError", "Internal server error (injected fault)"))
                 return
         self.latencies.append(latency_ms)
-        self.kernel.schedule(latency_ms / 1000.0, call_.reply, Reply(200))
+        self.kernel.schedule(latency_ms / 1000.0, call_.reply, OK)
 
     def metrics(self) -> dict[str, Any]:
         from emulator.simulation import percentiles

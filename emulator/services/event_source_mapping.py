@@ -24,6 +24,7 @@ source mappings", "Handling errors for an SQS event source", "Reporting batch it
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from emulator.problems import Problem
@@ -143,7 +144,7 @@ class SqsPoller:
         from emulator.services.awslambda import Record
 
         records = [Record(d.message, d.segment_id, {"receive_count": d.receive_count}) for d in batch.deliveries]
-        self.function.invoke(records, lambda result: self._invoked(batch, result),
+        self.function.invoke(records, partial(self._invoked, batch),
                              report_failures=self.report_failures, stop_on_failure=self.queue.is_fifo)
 
     def _invoked(self, batch: Batch, result: Result) -> None:
@@ -158,9 +159,10 @@ class SqsPoller:
             self.paused_until = now + THROTTLE_BACKOFF_S
         elif result.reply.ok:
             failed = set(result.batch_item_failures or ())
+            delete = self.queue.delete
             for index, delivery in enumerate(batch.deliveries):
                 if index not in failed:
-                    self.queue.delete(delivery)
+                    delete(delivery)
         self.active -= 1
         self.pump()
 

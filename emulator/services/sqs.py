@@ -53,7 +53,7 @@ from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
 from emulator.pricing import SQS_CHUNK_BYTES, SQS_FIFO_PER_REQUEST, SQS_STANDARD_PER_REQUEST
 from emulator.problems import Problem
 from emulator.services.base import Call, Component, Link, Reply, service_unavailable, throttled
-from emulator.tracing import EPOCH, epoch
+from emulator.tracing import EPOCH
 
 if TYPE_CHECKING:
     from emulator.simulation import Simulation
@@ -186,7 +186,12 @@ class Queue(Component):
         self._stored: dict[int, _Stored] = {}  # by sequence: arrival order
         self._receipts: dict[int, _Stored] = {}  # receipts still able to delete
         self._counts = [0, 0, 0, 0]  # per state
-        self._visible: list[tuple[int, _Stored]] = []  # standard: a heap by sequence
+        # Standard queues hand out visible messages in sequence (send) order. Sends arrive in that
+        # order and wait in a deque; the few that come back from flight, older than messages already
+        # waiting, wait in a heap beside it. (One heap for all would pay log n per receive, and keep a
+        # tuple per waiting message for the garbage collector to scan, to sort what is mostly sorted.)
+        self._visible_in_order: deque[_Stored] = deque()
+        self._visible_returned: list[tuple[int, _Stored]] = []  # a heap by sequence
         self._groups: dict[str, _Group] = {}
         self._available_groups: list[tuple[int, int, _Group]] = []  # FIFO: (head sequence, tie, group)
         self._group_pushes = itertools.count()
@@ -234,7 +239,8 @@ class Queue(Component):
         if faults:
             latency += faults.extra_ms(now) / 1000.0
         message = call.message
-        refusal = self._refusal(message, now)
+        # Only an injected fault or a FIFO queue's rules refuse a send.
+        refusal = self._refusal(message, now) if faults or self._fifo else None
         if refusal is not None:
             self.kernel.schedule(latency, call.reply, refusal)
             return
@@ -338,8 +344,13 @@ class Queue(Component):
         stored.stay_start = now
         group = stored.group
         if group is None:
-            heapq.heappush(self._visible, (stored.sequence, stored))
-            self._notify()
+            in_order = self._visible_in_order
+            if not in_order or in_order[-1].sequence < stored.sequence:
+                in_order.append(stored)
+            else:
+                heapq.heappush(self._visible_returned, (stored.sequence, stored))
+            if self._waiters:
+                self._notify()
             return
         waiting = group.waiting
         if not waiting or waiting[-1].sequence < stored.sequence:
@@ -368,7 +379,8 @@ class Queue(Component):
                 del self._groups[group.id]
 
     def _start_visibility_timer(self, stored: _Stored, timeout_s: float) -> None:
-        self._cancel_visibility_timer(stored)
+        if stored.timer is not None:
+            self._cancel_visibility_timer(stored)
         if timeout_s == self.visibility_timeout:
             stored.timer = self._visibility_deadlines.start(stored)  # the common case: in order
         else:
@@ -459,11 +471,17 @@ class Queue(Component):
         return deliveries
 
     def _receive_standard(self, limit: int, now: float, deliveries: list[Delivery]) -> None:
-        heap = self._visible
+        in_order, returned = self._visible_in_order, self._visible_returned
         rate = self.duplicate_delivery_rate
         duplicates: list[_Stored] = []
-        while heap and len(deliveries) < limit:
-            stored = heapq.heappop(heap)[1]
+        while len(deliveries) < limit:
+            # The first sent of the two heads.
+            if returned and (not in_order or returned[0][0] < in_order[0].sequence):
+                stored = heapq.heappop(returned)[1]
+            elif in_order:
+                stored = in_order.popleft()
+            else:
+                break
             if stored.state != _VISIBLE:
                 continue  # deleted while visible: its entry is dropped here
             delivery = self._take(stored, now)
@@ -567,7 +585,8 @@ class Queue(Component):
                 self._offer_group(group)
 
     def _forget(self, stored: _Stored) -> None:
-        self._cancel_visibility_timer(stored)
+        if stored.timer is not None:
+            self._cancel_visibility_timer(stored)
         self._set_state(stored, _GONE)
         del self._stored[stored.sequence]
         if stored.receipt:
@@ -606,7 +625,7 @@ class Queue(Component):
         if end is None:
             segment.in_progress = True
         else:
-            segment.end_time = epoch(end)
+            segment.end_time = EPOCH + end
         if self._fifo:
             segment.aws = {"operation": "ReceiveMessage", "queue_url": self.queue_url,
                            "message_group_id": message.group_id}
