@@ -20,7 +20,7 @@ export PIP_NO_INPUT := 1
 
 step = @printf '\n==> %s\n' $(1)
 
-.PHONY: help setup test lint check bench conformance clean require-shared
+.PHONY: help setup test lint check bench conformance golden clean require-shared
 
 help:
 	@echo "make setup        create .venv (Python 3.12+) and install requirements-dev.txt"
@@ -29,6 +29,7 @@ help:
 	@echo "make check        lint, then test"
 	@echo "make bench        the benchmarks (python -m benchmarks)"
 	@echo "make conformance  every conformance suite in $(SHARED)/conformance"
+	@echo "make golden       regenerate the golden summaries and traces in tests/golden (then read the diff)"
 	@echo "make clean        remove .venv and the tools' caches"
 
 setup: $(INSTALLED)
@@ -80,6 +81,10 @@ bench: setup
 conformance: setup require-shared
 	$(call step,"conformance: every suite")
 	$(PYTHON) $(CONFORMANCE)
+
+golden: setup
+	$(call step,"regenerating tests/golden")
+	$(PYTHON) -m tests.golden
 
 clean:
 	$(call step,"removing $(VENV) and caches")
