@@ -64,6 +64,9 @@ class Segment(msgspec.Struct, omit_defaults=True, gc=False):
     annotations: dict[str, str | int | float | bool] = msgspec.field(default_factory=dict)
     metadata: dict[str, Any] | None = None
     subsegments: list[Subsegment] | None = None
+    # Span links, as X-Ray's linked traces put them on a consumer's segment: the producer's
+    # span this hop came from asynchronously (the trace id stays the same in Wiretap).
+    links: list[dict[str, Any]] | None = None
 
     def add(self, subsegment: Subsegment) -> Subsegment:
         if self.subsegments is None:
@@ -71,6 +74,14 @@ class Segment(msgspec.Struct, omit_defaults=True, gc=False):
         else:
             self.subsegments.append(subsegment)
         return subsegment
+
+
+ASYNC_LINK = {"link.type": "async"}
+
+
+def async_link(trace_id: str, producer_id: str) -> list[dict[str, Any]]:
+    """The ``links`` of a segment that a message reached through a queue or an async invocation."""
+    return [{"trace_id": trace_id, "id": producer_id, "attributes": ASYNC_LINK}]
 
 
 def epoch(virtual_seconds: float) -> float:

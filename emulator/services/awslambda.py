@@ -51,7 +51,7 @@ from emulator.services.base import (
     message_metadata,
     service_unavailable,
 )
-from emulator.tracing import EPOCH, Segment, Subsegment, epoch
+from emulator.tracing import EPOCH, Segment, Subsegment, async_link, epoch
 
 if TYPE_CHECKING:
     from emulator.topology import ComponentSpec, Topology
@@ -93,10 +93,10 @@ class Environment:
 class Record:
     """One record of an invocation: a message, where its trace hangs, and what to annotate."""
 
-    __slots__ = ("message", "parent_id", "annotations", "segment", "failed", "show_payload")
+    __slots__ = ("message", "parent_id", "annotations", "segment", "failed", "show_payload", "asynchronous")
 
     def __init__(self, message: Message, parent_id: str | None, annotations: dict[str, Any],
-                 show_payload: bool = False) -> None:
+                 show_payload: bool = False, asynchronous: bool = False) -> None:
         self.message = message
         self.parent_id = parent_id
         self.annotations = annotations
@@ -104,6 +104,8 @@ class Record:
         self.failed: Reply | None = None
         # Invoked directly (not from a queue whose segment shows the payload already).
         self.show_payload = show_payload
+        # Reached through a queue or Lambda's event queue: the segment links to its producer.
+        self.asynchronous = asynchronous
 
 
 class Result:
@@ -253,6 +255,8 @@ class Function(Component):
             segment.aws = self._aws
             if record.show_payload and segment.metadata is None:
                 segment.metadata = {"message": message_metadata(record.message)}
+            if record.asynchronous and record.parent_id is not None:
+                segment.links = async_link(segment.trace_id, record.parent_id)
             if cold:
                 segment.add(Subsegment(id=self.sim.ids.segment_id(), name="Initialization", start_time=epoch(now),
                                        end_time=epoch(invocation.invoke_started)))
@@ -430,7 +434,8 @@ class Function(Component):
         if age_s > self.maximum_event_age_s:
             self._async_failed(event, "EventAgeExceeded", None)
             return
-        record = Record(event.message, event.parent_id, {"attempt": event.attempts + 1}, show_payload=True)
+        record = Record(event.message, event.parent_id, {"attempt": event.attempts + 1}, show_payload=True,
+                        asynchronous=True)
         self.invoke([record], lambda result: self._attempted(event, result))
 
     def _attempted(self, event: AsyncEvent, result: Result) -> None:

@@ -143,7 +143,8 @@ class SqsPoller:
     def _invoke(self, batch: Batch) -> None:
         from emulator.services.awslambda import Record
 
-        records = [Record(d.message, d.segment_id, {"receive_count": d.receive_count}) for d in batch.deliveries]
+        records = [Record(d.message, d.segment_id, {"receive_count": d.receive_count}, asynchronous=True)
+                   for d in batch.deliveries]
         self.function.invoke(records, partial(self._invoked, batch),
                              report_failures=self.report_failures, stop_on_failure=self.queue.is_fifo)
 

@@ -112,3 +112,25 @@ def test_list_tracer_groups_segments_by_trace() -> None:
     Simulation(loaded, workload, tracer=tracer).run()
     grouped = tracer.traces()
     assert sum(len(v) for v in grouped.values()) == len(tracer.segments)
+
+
+def test_a_function_reached_through_a_queue_links_to_the_producing_span_as_xray_linked_traces_do() -> None:
+    document = topology(
+        [{"id": "Inbox", "kind": "sqs"}, {"id": "Worker", "kind": "lambda"},
+         {"id": "Caller", "kind": "client"}, {"id": "Async", "kind": "lambda"}],
+        [{"source": "Inbox", "target": "Worker", "role": "event_source"},
+         {"source": "Caller", "target": "Async", "role": "event"}],
+    )
+    result = run(document, [{"target": "Inbox", "rate": {"per_second": 5}, "count": 3},
+                            {"target": "Caller", "rate": {"per_second": 5}, "count": 2}], duration_s=2)
+    consumers = result.named("Worker") + result.named("Async", "AWS::Lambda::Function")
+    assert len(consumers) == 5
+    ids = {part["id"] for s in result.segments for part in all_parts(to_dict(s))}
+    for segment in consumers:
+        (link,) = segment.links or []
+        assert link["trace_id"] == segment.trace_id
+        assert link["id"] == segment.parent_id and link["id"] in ids
+        assert link["attributes"] == {"link.type": "async"}
+    # A synchronous invocation has no link: its parent is its caller.
+    web = run(WEB, SOURCES, duration_s=1)
+    assert all(s.links is None for s in web.named("Handler"))
