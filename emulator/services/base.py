@@ -293,10 +293,18 @@ def call(
     the subsegment counts them in ``aws.retries`` as the X-Ray SDK does.
     """
     target = link.target
+    subsegment, operation = call_subsegment(caller, segment, link)
+    target.request(PendingCall(caller, link, message, on_reply, subsegment, operation, holder,
+                               sdk_retries and target.retried_by_sdk))
+    return subsegment
+
+
+def call_subsegment(caller: Component, segment: Segment, link: Link) -> tuple[Subsegment, str]:
+    """The subsegment that records a call over ``link``, added to ``segment``, and the AWS operation
+    it performs (X-Ray's namespace and ``aws.operation``); the callee's segment takes its id as parent."""
+    target = link.target
     operation = target.operation(link)
     subsegment = Subsegment(caller.segment_id(), target.id, EPOCH + caller.kernel.now,
                             namespace=target.namespace, aws={"operation": operation})
     segment.add(subsegment)
-    target.request(PendingCall(caller, link, message, on_reply, subsegment, operation, holder,
-                               sdk_retries and target.retried_by_sdk))
-    return subsegment
+    return subsegment, operation

@@ -54,7 +54,16 @@ from emulator.matching import (
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
 from emulator.pricing import SNS_HTTP_PER_DELIVERY, SNS_PER_PUBLISH
 from emulator.problems import Problem
-from emulator.services.base import Call, Component, Link, Reply, mark, service_unavailable, throttled
+from emulator.services.base import (
+    Call,
+    Component,
+    Link,
+    Reply,
+    call_subsegment,
+    mark,
+    service_unavailable,
+    throttled,
+)
 from emulator.tracing import EPOCH, Segment, Subsegment, epoch
 
 if TYPE_CHECKING:
@@ -342,15 +351,7 @@ class Topic(Component):
     def _deliver(self, delivery: Delivery) -> None:
         link = delivery.subscription.link
         target = link.target
-        operation = target.operation(link)
-        subsegment = Subsegment(
-            id=self.sim.ids.segment_id(),
-            name=target.id,
-            start_time=epoch(self.kernel.now),
-            namespace="aws" if target.kind.cloudformation_type else "remote",
-            aws={"operation": operation},
-        )
-        delivery.hop.segment.add(subsegment)
+        subsegment, operation = call_subsegment(self, delivery.hop.segment, link)
         if delivery.first_subsegment_id is None:
             delivery.first_subsegment_id = subsegment.id
 
