@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -49,6 +51,22 @@ class InvalidDocument(ValueError):
         self.problems = problems
         lines = "\n".join(str(p) for p in problems)
         super().__init__(f"{what} is invalid ({len(problems)} problem(s)):\n{lines}")
+
+
+def unknown_fields(values: dict[str, Any], allowed: Collection[str], where: str, what: str,
+                   subject: str = "") -> list[Problem]:
+    """One problem per key of ``values`` not in ``allowed``, naming the fields ``what`` has."""
+    valid = ", ".join(sorted(allowed))
+    return [Problem(where + pointer(key), f"unknown field; {what} has {valid}", subject)
+            for key in sorted(set(values) - set(allowed))]
+
+
+def check_format(document: dict[str, Any], expected: str, allowed: Collection[str], what: str) -> list[Problem]:
+    """A document's ``format`` and its unknown top-level fields."""
+    problems = []
+    if document.get("format") != expected:
+        problems.append(Problem("/format", f'must be "{expected}", got {json.dumps(document.get("format"))}'))
+    return problems + unknown_fields(document, allowed, "", what)
 
 
 def pointer(*parts: str | int) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from emulator.catalog import KINDS, ROLES, roles_between
 from emulator.definitions import Field
-from emulator.problems import InvalidDocument, Problem, pointer
+from emulator.problems import InvalidDocument, Problem, check_format, pointer, unknown_fields
 from emulator.values import type_error
 
 FORMAT = "wiretap.topology/1"
@@ -100,11 +100,7 @@ def check_topology(document: Any) -> list[Problem]:
     """Every error in the document (an empty list when it can run)."""
     if not isinstance(document, dict):
         return [Problem("", "a topology must be a JSON object")]
-    problems: list[Problem] = []
-    if document.get("format") != FORMAT:
-        problems.append(Problem("/format", f'must be "{FORMAT}", got {json.dumps(document.get("format"))}'))
-    for key in sorted(set(document) - _TOP_LEVEL):
-        problems.append(Problem(pointer(key), f"unknown field; a topology has {', '.join(sorted(_TOP_LEVEL))}"))
+    problems = check_format(document, FORMAT, _TOP_LEVEL, "a topology")
     if not isinstance(document.get("name", ""), str):
         problems.append(Problem("/name", "must be a string"))
     components = document.get("components")
@@ -137,9 +133,7 @@ def _check_components(components: list[Any], problems: list[Problem]) -> dict[st
             continue
         component_id = component.get("id")
         subject = component_id if isinstance(component_id, str) else ""
-        for key in sorted(set(component) - _COMPONENT_KEYS):
-            problems.append(Problem(f"{where}/{key}", f"unknown field; a component has "
-                                    f"{', '.join(sorted(_COMPONENT_KEYS))}", subject))
+        problems.extend(unknown_fields(component, _COMPONENT_KEYS, where, "a component", subject))
         if not isinstance(component_id, str) or not ID_PATTERN.match(component_id):
             problems.append(Problem(f"{where}/id", "must be a letter followed by up to 63 letters or digits "
                                     f"(a CloudFormation logical id), got {json.dumps(component_id)}", subject))
@@ -196,9 +190,7 @@ def _check_connections(connections: list[Any], kinds: dict[str, str], problems: 
             continue
         source, target, role_name = connection.get("source"), connection.get("target"), connection.get("role")
         subject = f"{source} -> {target} ({role_name})"
-        for key in sorted(set(connection) - _CONNECTION_KEYS):
-            problems.append(Problem(f"{where}/{key}", "unknown field; a connection has "
-                                    f"{', '.join(sorted(_CONNECTION_KEYS))}", subject))
+        problems.extend(unknown_fields(connection, _CONNECTION_KEYS, where, "a connection", subject))
         ends_ok = True
         for end, value in (("source", source), ("target", target)):
             if not isinstance(value, str) or value not in kinds:

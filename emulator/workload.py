@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.faults import FAULT_KINDS, FaultWindow
-from emulator.problems import InvalidDocument, Problem, pointer
+from emulator.problems import InvalidDocument, Problem, check_format, pointer, unknown_fields
 from emulator.topology import Topology
 
 FORMAT = "wiretap.workload/1"
@@ -75,11 +75,7 @@ def load_workload(document: Any, topology: Topology | None = None) -> Workload:
 def check_workload(document: Any, topology: Topology | None = None) -> list[Problem]:
     if not isinstance(document, dict):
         return [Problem("", "a workload must be a JSON object")]
-    problems: list[Problem] = []
-    if document.get("format") != FORMAT:
-        problems.append(Problem("/format", f'must be "{FORMAT}", got {json.dumps(document.get("format"))}'))
-    for key in sorted(set(document) - _TOP_LEVEL):
-        problems.append(Problem(pointer(key), f"unknown field; a workload has {', '.join(sorted(_TOP_LEVEL))}"))
+    problems = check_format(document, FORMAT, _TOP_LEVEL, "a workload")
     seed = document.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         problems.append(Problem("/seed", f"must be a whole number of 0 or more, got {json.dumps(seed)}"))
@@ -123,9 +119,7 @@ def _check_source(source: Any, where: str, topology: Topology | None, problems: 
         return
     target = source.get("target")
     subject = str(target)
-    for key in sorted(set(source) - _SOURCE_KEYS):
-        problems.append(Problem(f"{where}/{key}", f"unknown field; a source has {', '.join(sorted(_SOURCE_KEYS))}",
-                                subject))
+    problems.extend(unknown_fields(source, _SOURCE_KEYS, where, "a source", subject))
     if not isinstance(target, str):
         problems.append(Problem(f"{where}/target", "must name the component that receives the messages", subject))
     elif topology is not None:
@@ -150,9 +144,7 @@ def _check_source(source: Any, where: str, topology: Topology | None, problems: 
         if rate.get("arrival", "constant") not in ("constant", "poisson"):
             problems.append(Problem(f"{where}/rate/arrival", 'must be "constant" or "poisson", got '
                                     f"{json.dumps(rate.get('arrival'))}", subject))
-        for key in sorted(set(rate) - {"per_second", "arrival"}):
-            problems.append(Problem(f"{where}/rate/{key}", "unknown field; a rate has per_second and arrival",
-                                    subject))
+        problems.extend(unknown_fields(rate, ("per_second", "arrival"), f"{where}/rate", "a rate", subject))
     ramp = source.get("ramp", [])
     if not isinstance(ramp, list):
         problems.append(Problem(f"{where}/ramp", 'must be an array of {"at_s": t, "per_second": n}', subject))
@@ -233,9 +225,7 @@ def _check_fault(fault: Any, where: str, topology: Topology | None, problems: li
         return
     component = fault.get("component")
     subject = str(component)
-    for key in sorted(set(fault) - _FAULT_KEYS):
-        problems.append(Problem(f"{where}/{key}", f"unknown field; a fault has {', '.join(sorted(_FAULT_KEYS))}",
-                                subject))
+    problems.extend(unknown_fields(fault, _FAULT_KEYS, where, "a fault", subject))
     if not isinstance(component, str) or (topology is not None and component not in topology.components):
         problems.append(Problem(f"{where}/component", f"{json.dumps(component)} is not a component of the "
                                 "topology", subject))
