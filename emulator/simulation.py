@@ -109,10 +109,6 @@ class Simulation:
             self.tracer.close()
         return self.summary()
 
-    @property
-    def arrivals_done(self) -> bool:
-        return all(runner.done for runner in self._runners)
-
     def _arrive(self, runner: SourceRunner, sequence: int) -> None:
         source = runner.source
         now = self.kernel.now
