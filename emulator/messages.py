@@ -15,6 +15,8 @@ from typing import Any
 
 import msgspec
 
+from emulator.histogram import Latencies
+
 COMPLETED = 0
 DEAD_LETTERED = 1
 LOST = 2
@@ -39,18 +41,39 @@ class MessageRecord(msgspec.Struct, gc=False, eq=False):
 
 
 class Ledger:
-    """Counts messages from entry to their last copy's end."""
+    """Counts messages from entry to their last copy's end, in memory that does not grow.
+
+    Records are not kept here: each lives as long as a copy of its message refers to it, and
+    the ledger keeps only counters and the latency distribution of finished messages.
+    """
 
     def __init__(self) -> None:
-        self.records: list[MessageRecord] = []
+        self.accepted = 0
+        self.rejected = 0
+        self.finished = [0, 0, 0]  # by outcome: completed, dead-lettered, lost
         self.duplicate_deliveries = 0
+        # Messages with a copy still held somewhere, rejected ones included.
         self.open_messages = 0
+        # Accepted (not rejected) messages still open: the summary's in_flight.
+        self.in_flight = 0
+        self.latencies = Latencies()
 
     def accept(self, message_id: str, trace_id: str, now: float) -> MessageRecord:
-        record = MessageRecord(message_id, trace_id, now, tokens=1)
-        self.records.append(record)
+        self.accepted += 1
         self.open_messages += 1
-        return record
+        self.in_flight += 1
+        return MessageRecord(message_id, trace_id, now, tokens=1)
+
+    def reject(self, record: MessageRecord) -> None:
+        """The entry point refused the message: it counts as rejected, not accepted.
+
+        Called while the caller's answer still holds its token, so the record is open.
+        """
+        if not record.rejected:
+            record.rejected = True
+            self.accepted -= 1
+            self.rejected += 1
+            self.in_flight -= 1
 
     @staticmethod
     def hold(record: MessageRecord) -> None:
@@ -65,39 +88,24 @@ class Ledger:
         if record.tokens == 0:
             record.finished_at = now
             self.open_messages -= 1
+            if not record.rejected:
+                self.in_flight -= 1
+                self.finished[record.outcome] += 1
+                if record.outcome == COMPLETED:
+                    # End-to-end latency: entry to the last copy's end.
+                    self.latencies.add((now - record.accepted_at) * 1000.0)
 
     def counts(self) -> dict[str, int]:
-        accepted = completed = dead_lettered = lost = in_flight = rejected = 0
-        for record in self.records:
-            if record.rejected:
-                rejected += 1
-                continue
-            accepted += 1
-            if record.tokens > 0:
-                in_flight += 1
-            elif record.outcome == COMPLETED:
-                completed += 1
-            elif record.outcome == DEAD_LETTERED:
-                dead_lettered += 1
-            else:
-                lost += 1
+        completed, dead_lettered, lost = self.finished
         return {
-            "accepted": accepted,
+            "accepted": self.accepted,
             "completed": completed,
             "dead_lettered": dead_lettered,
-            "rejected": rejected,
-            "in_flight": in_flight,
+            "rejected": self.rejected,
+            "in_flight": self.in_flight,
             "lost": lost,
             "duplicate_deliveries": self.duplicate_deliveries,
         }
-
-    def latencies_ms(self) -> list[float]:
-        """End-to-end latency of every completed message: entry to its last copy's end."""
-        return [
-            (r.finished_at - r.accepted_at) * 1000.0
-            for r in self.records
-            if not r.rejected and r.tokens == 0 and r.outcome == COMPLETED and r.finished_at is not None
-        ]
 
 
 _encode = msgspec.json.Encoder(order="sorted").encode

@@ -134,7 +134,7 @@ class Simulation:
         """The entry point answered the outside caller: a refusal makes the message rejected."""
         record = message.record
         if not reply.ok:
-            record.rejected = True
+            self.ledger.reject(record)
         self.ledger.release(record, 0, self.kernel.now)
 
     # Reporting ---------------------------------------------------------------------------
@@ -146,28 +146,10 @@ class Simulation:
             "seed": self.seed,
             "virtual_seconds": round(self.kernel.now, 3),
             "messages": self.ledger.counts(),
-            "latency_ms": percentiles(self.ledger.latencies_ms(), (50, 90, 99), with_max=True),
+            "latency_ms": self.ledger.latencies.percentiles((50, 90, 99), with_max=True),
             "components": components,
             "cost_usd": {
                 "total": round(sum(costs.values()), 8),
                 "by_component": {cid: cost for cid, cost in costs.items() if cost > 0},
             },
         }
-
-
-def percentiles(values: list[float], points: tuple[int, ...] = (50, 99), *, with_max: bool = False) -> dict[str, float]:
-    """Nearest-rank percentiles (as CloudWatch reports them), rounded to 0.1 ms."""
-    if not values:
-        result: dict[str, float] = {f"p{p}": 0.0 for p in points}
-        if with_max:
-            result["max"] = 0.0
-        return result
-    ordered = sorted(values)
-    count = len(ordered)
-    result = {}
-    for point in points:
-        rank = max(1, -(-point * count // 100))
-        result[f"p{point}"] = round(ordered[rank - 1], 1)
-    if with_max:
-        result["max"] = round(ordered[-1], 1)
-    return result

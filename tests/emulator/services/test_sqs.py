@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from emulator.messages import Message
+from emulator.messages import Message, MessageRecord
 from emulator.pricing import SQS_FIFO_PER_REQUEST, SQS_STANDARD_PER_REQUEST
 from emulator.problems import Problem
 from emulator.services.base import Call, Reply
@@ -71,6 +71,16 @@ class Run:
         self.tracer = ListTracer()
         self.sim = Simulation(topology, workload, tracer=self.tracer)
         self.kernel = self.sim.kernel
+        # Every message accepted, in order: the ledger itself keeps only counters.
+        self.records: list[MessageRecord] = []
+        accept = self.sim.ledger.accept
+
+        def accept_and_keep(message_id: str, trace_id: str, now: float) -> MessageRecord:
+            record = accept(message_id, trace_id, now)
+            self.records.append(record)
+            return record
+
+        self.sim.ledger.accept = accept_and_keep  # type: ignore[method-assign]
         self.sim.start()
 
     def queue(self, queue_id: str = "Inbox") -> Queue:
@@ -98,13 +108,15 @@ class Run:
 
         def send() -> None:
             sim, now = self.sim, self.kernel.now
-            record = sim.ledger.accept(f"direct-{len(sim.ledger.records)}", sim.ids.trace_id(now), now)
+            number = sim.ledger.accepted + sim.ledger.rejected
+            record = sim.ledger.accept(f"direct-{number}", sim.ids.trace_id(now), now)
             message = Message(record.message_id, record.trace_id, payload, record, group_id=group_id,
                               deduplication_id=deduplication_id, sent_at=now)
 
             def answered(reply: Reply) -> None:
                 replies.append((self.kernel.now, reply))
-                record.rejected = not reply.ok
+                if not reply.ok:
+                    sim.ledger.reject(record)
                 sim.ledger.release(record, 0, self.kernel.now)
 
             self.queue(queue_id).request(Call(message, parent_id, None, answered, "SendMessage"))
@@ -497,7 +509,7 @@ def test_expired_message_is_counted_lost() -> None:
     assert summary["components"]["Inbox"]["ApproximateNumberOfMessagesVisible"] == 0
     [stay] = run.dwells()
     assert (stay.annotations["outcome"], stay.start_time, stay.end_time) == ("expired", epoch(0.0), epoch(60.0))
-    assert run.sim.ledger.records[0].finished_at == 60.0
+    assert run.records[0].finished_at == 60.0
 
 
 def test_expired_message_is_found_when_a_receive_reaches_it() -> None:
@@ -506,7 +518,7 @@ def test_expired_message_is_found_when_a_receive_reaches_it() -> None:
     run.advance(71.0)
     assert [d.message.sent_at for d in got] == [30.0]
     assert run.queue().metrics()["MessagesExpired"] == 1
-    assert run.sim.ledger.records[0].finished_at == 60.0
+    assert run.records[0].finished_at == 60.0
 
 
 def test_message_that_expires_in_flight_is_lost_when_its_visibility_ends() -> None:

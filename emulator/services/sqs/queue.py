@@ -1,63 +1,36 @@
-"""Amazon SQS queues, standard and FIFO: sends, receives, visibility, redrive, retention, dedup.
-
-Rules, and the Amazon SQS Developer Guide pages they come from:
-
-- "Amazon SQS visibility timeout": a received message stays in the queue but is invisible for
-  VisibilityTimeout (default 30 s, 0 to 12 hours), then visible again; ChangeMessageVisibility
-  shortens or extends that (0 makes it visible at once). Each receive returns a new receipt
-  handle and only the latest one deletes the message.
-- "Using dead-letter queues in Amazon SQS": with a redrive policy a message can be received
-  maxReceiveCount times; the next receive moves it to the dead-letter queue. "The dead-letter
-  queue of a FIFO queue must also be a FIFO queue" (and a standard queue's a standard one). A
-  standard queue keeps the original enqueue timestamp when it moves a message, so retention
-  counts from the first send; a FIFO queue resets it.
-- "Amazon SQS standard queues" (at-least-once delivery, best-effort ordering): a copy of a
-  message can be delivered again; modelled as ``duplicate_delivery_rate`` per receive.
-- "FIFO delivery logic" and "Amazon SQS FIFO queue message grouping": order per
-  MessageGroupId; a group with a message in flight returns nothing more until that message is
-  deleted or visible again; a receive fills its batch from one group before the next. "You
-  can't request to receive messages from a specific message group" (Knowledge Center:
-  "Why doesn't my SQS FIFO queue return all messages?").
-- "Exactly-once processing in Amazon SQS": a send repeating a MessageDeduplicationId within the
-  5-minute deduplication interval is accepted but not delivered; content-based deduplication
-  uses the SHA-256 hash of the body; DeduplicationScope queue or messageGroup.
-- "Amazon SQS message quotas": at most 10 messages per ReceiveMessage; FIFO queues without
-  high throughput take 300 transactions per second per API action (ThrottlingException
-  beyond, "Troubleshoot FIFO throttling issues"); retention 60 s to 14 days (default 4 days);
-  FifoThroughputLimit perMessageGroupId needs DeduplicationScope messageGroup
-  (SetQueueAttributes API reference).
-- "Amazon SQS delay queues": DelaySeconds 0 to 900 postpones the first visibility.
-- "Available CloudWatch metrics for Amazon SQS": metric names; a message moved to a DLQ by
-  redrive does not count as sent to the DLQ.
-- Amazon SQS pricing: every API action is a request, each 64 KB chunk of a payload is billed
-  as one request.
-
-The consumer side (``receive``/``delete``/``change_visibility``/``wait_for_messages``) is what
-Lambda's event source mapping polls with. The queue holds one ledger token per stored copy
-until it is deleted (completed), moved to the DLQ (dead lettered) or expires (lost).
-"""
+"""The SQS queue at run time (the rules it follows, and their sources, are in the package docstring)."""
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import itertools
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from emulator.definitions import Field, Kind
+from emulator.definitions import Kind
 from emulator.distributions import Duration
-from emulator.kernel import Deadline, Deadlines, Event
+from emulator.kernel import Deadline, Deadlines
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
-from emulator.pricing import SQS_CHUNK_BYTES, SQS_FIFO_PER_REQUEST, SQS_STANDARD_PER_REQUEST
-from emulator.problems import Problem
+from emulator.pricing import SQS_FIFO_PER_REQUEST, SQS_STANDARD_PER_REQUEST
 from emulator.services.base import Call, Component, Link, Reply, service_unavailable, throttled
+from emulator.services.sqs.stored import (
+    DELAYED,
+    GONE,
+    IN_FLIGHT,
+    VISIBLE,
+    Deduplication,
+    Delivery,
+    Group,
+    Stored,
+    TokenBucket,
+    chunks,
+)
 from emulator.tracing import EPOCH
 
 if TYPE_CHECKING:
     from emulator.simulation import Simulation
-    from emulator.topology import ComponentSpec, Topology
+    from emulator.topology import ComponentSpec
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -65,93 +38,10 @@ REGION = "us-east-1"
 # batches of up to 10,000 from standard queues and knows its own limits.
 MAX_RECEIVE_MESSAGES = 10_000
 RECEIVE_MESSAGES_PER_CALL = 10
-DEDUPLICATION_INTERVAL_S = 300.0
 FIFO_CALLS_PER_SECOND = 300.0
 MAX_VISIBILITY_TIMEOUT_S = 43_200.0
 # An unavailable endpoint refuses at once rather than after a full request.
 UNAVAILABLE_ANSWER_S = 0.001
-
-# Where a stored copy is.
-_DELAYED, _VISIBLE, _IN_FLIGHT, _GONE = 0, 1, 2, 3
-
-
-class Delivery:
-    """One message handed to a consumer by one receive: what it needs to delete it later."""
-
-    __slots__ = ("message", "queue", "receipt", "receive_count", "received_at", "segment_id")
-
-    def __init__(self, message: Message, queue: Queue, receipt: int, receive_count: int, received_at: float,
-                 segment_id: str) -> None:
-        self.message = message
-        self.queue = queue
-        self.receipt = receipt
-        self.receive_count = receive_count
-        self.received_at = received_at
-        # The dwell segment that ended at this receive: the consumer's segment hangs under it.
-        self.segment_id = segment_id
-
-    def __repr__(self) -> str:
-        return f"Delivery({self.message.message_id}, receipt={self.receipt}, receive_count={self.receive_count})"
-
-
-class _Group:
-    """A FIFO message group: its waiting messages in order, and how many are in flight."""
-
-    __slots__ = ("id", "waiting", "in_flight")
-
-    def __init__(self, group_id: str) -> None:
-        self.id = group_id
-        self.waiting: deque[_Stored] = deque()
-        self.in_flight = 0
-
-
-class _Stored:
-    """One copy of a message in this queue."""
-
-    __slots__ = ("message", "sequence", "sent_at", "expires_at", "state", "receive_count", "receipt", "timer",
-                 "stay_start", "parent_id", "first_stay", "group")
-
-    def __init__(self, message: Message, sequence: int, expires_at: float, parent_id: str | None,
-                 group: _Group | None) -> None:
-        self.message = message
-        self.sequence = sequence
-        self.sent_at = message.sent_at
-        self.expires_at = expires_at
-        self.state = _DELAYED
-        self.receive_count = 0
-        self.receipt = 0
-        # The pending visibility timeout, cancelled when the message is deleted or its deadline moves
-        # (so a finished run does not wait for timers that can no longer matter).
-        self.timer: Deadline | Event | None = None
-        self.stay_start = message.sent_at
-        # The parent of the next dwell segment: the caller's subsegment, then the previous stay.
-        self.parent_id = parent_id
-        self.first_stay = True
-        self.group = group
-
-
-class _TokenBucket:
-    """Calls per second with one second's worth as burst (the FIFO 300 TPS quota)."""
-
-    __slots__ = ("per_second", "_tokens", "_refilled_at")
-
-    def __init__(self, per_second: float) -> None:
-        self.per_second = per_second
-        self._tokens = per_second
-        self._refilled_at = 0.0
-
-    def take(self, now: float) -> bool:
-        self._tokens = min(self.per_second, self._tokens + (now - self._refilled_at) * self.per_second)
-        self._refilled_at = now
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return True
-        return False
-
-
-def _chunks(size_bytes: int) -> int:
-    """Billed requests for a payload: each 64 KB chunk is one."""
-    return max(1, -(-size_bytes // SQS_CHUNK_BYTES))
 
 
 class Queue(Component):
@@ -170,7 +60,7 @@ class Queue(Component):
         self.content_based_deduplication = bool(properties["ContentBasedDeduplication"])
         self.deduplicate_per_group = properties["DeduplicationScope"] == "messageGroup"
         per_queue = self._fifo and properties["FifoThroughputLimit"] == "perQueue"
-        self._send_rate = _TokenBucket(FIFO_CALLS_PER_SECOND) if per_queue else None
+        self._send_rate = TokenBucket(FIFO_CALLS_PER_SECOND) if per_queue else None
         self.send_latency = Duration.from_spec(self.behavior["send_ms"])
         self.duplicate_delivery_rate = float(self.behavior["duplicate_delivery_rate"]) if not self._fifo else 0.0
         self.queue_url = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{self.id}"
@@ -183,20 +73,19 @@ class Queue(Component):
     def _init_state(self) -> None:
         self._sequence = 0
         self._receipts_issued = 0
-        self._stored: dict[int, _Stored] = {}  # by sequence: arrival order
-        self._receipts: dict[int, _Stored] = {}  # receipts still able to delete
+        self._stored: dict[int, Stored] = {}  # by sequence: arrival order
+        self._receipts: dict[int, Stored] = {}  # receipts still able to delete
         self._counts = [0, 0, 0, 0]  # per state
         # Standard queues hand out visible messages in sequence (send) order. Sends arrive in that
         # order and wait in a deque; the few that come back from flight, older than messages already
         # waiting, wait in a heap beside it. (One heap for all would pay log n per receive, and keep a
         # tuple per waiting message for the garbage collector to scan, to sort what is mostly sorted.)
-        self._visible_in_order: deque[_Stored] = deque()
-        self._visible_returned: list[tuple[int, _Stored]] = []  # a heap by sequence
-        self._groups: dict[str, _Group] = {}
-        self._available_groups: list[tuple[int, int, _Group]] = []  # FIFO: (head sequence, tie, group)
+        self._visible_in_order: deque[Stored] = deque()
+        self._visible_returned: list[tuple[int, Stored]] = []  # a heap by sequence
+        self._groups: dict[str, Group] = {}
+        self._available_groups: list[tuple[int, int, Group]] = []  # FIFO: (head sequence, tie, group)
         self._group_pushes = itertools.count()
-        self._deduplication: dict[tuple[str | None, str], tuple[float, str]] = {}
-        self._deduplication_expiry: deque[tuple[float, tuple[str | None, str]]] = deque()
+        self._deduplication = Deduplication(self.deduplicate_per_group)
         self._waiters: list[Callable[[], None]] = []
         # A standard DLQ stores copies with their original sent time, out of arrival order.
         self._sent_out_of_order = False
@@ -219,11 +108,11 @@ class Queue(Component):
 
     @property
     def visible_count(self) -> int:
-        return self._counts[_VISIBLE]
+        return self._counts[VISIBLE]
 
     @property
     def in_flight_count(self) -> int:
-        return self._counts[_IN_FLIGHT]
+        return self._counts[IN_FLIGHT]
 
     # Producer side: SendMessage -----------------------------------------------------------
     def operation(self, link: Link | None) -> str:
@@ -244,10 +133,10 @@ class Queue(Component):
         if refusal is not None:
             self.kernel.schedule(latency, call.reply, refusal)
             return
-        self.billed_requests += _chunks(message.size_bytes)
+        self.billed_requests += chunks(message.size_bytes)
         # Stored as the send arrives, so FIFO order is the order sends reach the queue; the answer
         # then takes send_ms to get back to the caller.
-        message_id = self._earlier_send(message, now) if self._fifo else None
+        message_id = self._deduplication.earlier_send(message, now) if self._fifo else None
         if message_id is not None:
             self.deduplicated_sends += 1
         else:
@@ -272,25 +161,6 @@ class Queue(Component):
             return Reply(500, "InternalError", f"We encountered an internal error in {self.id} (injected fault)")
         return None
 
-    def _earlier_send(self, message: Message, now: float) -> str | None:
-        """The MessageId of a send this one repeats within 5 minutes, else None (and remember this one)."""
-        expiry = self._deduplication_expiry
-        while expiry and expiry[0][0] <= now:
-            expires_at, old_key = expiry.popleft()
-            current = self._deduplication.get(old_key)
-            if current is not None and current[0] == expires_at:  # not renewed by a later first send
-                del self._deduplication[old_key]
-        deduplication_id = message.deduplication_id or hashlib.sha256(message.body).hexdigest()
-        key = (message.group_id if self.deduplicate_per_group else None, deduplication_id)
-        earlier = self._deduplication.get(key)
-        if earlier is not None and earlier[0] > now:
-            return earlier[1]
-        # The interval runs from the first send; repeats inside it do not extend it.
-        expires_at = now + DEDUPLICATION_INTERVAL_S
-        self._deduplication[key] = (expires_at, message.message_id)
-        expiry.append((expires_at, key))
-        return None
-
     def _accept(self, message: Message, now: float, parent_id: str | None) -> None:
         if message.tracked:
             self.sim.ledger.hold(message.record)
@@ -306,25 +176,25 @@ class Queue(Component):
             self._sent_out_of_order = True
         self._store(copy, now, parent_id, 0.0)
 
-    def _store(self, message: Message, now: float, parent_id: str | None, delay: float) -> _Stored:
+    def _store(self, message: Message, now: float, parent_id: str | None, delay: float) -> Stored:
         self._sequence += 1
-        group: _Group | None = None
+        group: Group | None = None
         if self._fifo:
             group_id = message.group_id or ""
             group = self._groups.get(group_id)
             if group is None:
-                group = self._groups[group_id] = _Group(group_id)
-        stored = _Stored(message, self._sequence, message.sent_at + self.retention_period, parent_id, group)
+                group = self._groups[group_id] = Group(group_id)
+        stored = Stored(message, self._sequence, message.sent_at + self.retention_period, parent_id, group)
         self._stored[stored.sequence] = stored
-        self._counts[_DELAYED] += 1
+        self._counts[DELAYED] += 1
         if delay > 0:
             self.kernel.schedule(delay, self._end_delay, stored)
         else:
             self._make_visible(stored, now)
         return stored
 
-    def _end_delay(self, stored: _Stored) -> None:
-        if stored.state == _DELAYED:
+    def _end_delay(self, stored: Stored) -> None:
+        if stored.state == DELAYED:
             now = self.kernel.now
             if now >= stored.expires_at:
                 self._expire(stored)
@@ -332,15 +202,15 @@ class Queue(Component):
                 self._make_visible(stored, now)
 
     # Visibility ---------------------------------------------------------------------------
-    def _set_state(self, stored: _Stored, state: int) -> None:
+    def _set_state(self, stored: Stored, state: int) -> None:
         counts = self._counts
         counts[stored.state] -= 1
         counts[state] += 1
         stored.state = state
 
-    def _make_visible(self, stored: _Stored, now: float) -> None:
+    def _make_visible(self, stored: Stored, now: float) -> None:
         """A stay in the queue starts: the message can be received."""
-        self._set_state(stored, _VISIBLE)
+        self._set_state(stored, VISIBLE)
         stored.stay_start = now
         group = stored.group
         if group is None:
@@ -364,12 +234,12 @@ class Queue(Component):
         if group.in_flight == 0 and waiting[0] is stored:
             self._offer_group(group)
 
-    def _offer_group(self, group: _Group) -> None:
+    def _offer_group(self, group: Group) -> None:
         """A FIFO group can be received from (no message in flight): queue it by its oldest message."""
         heapq.heappush(self._available_groups, (group.waiting[0].sequence, next(self._group_pushes), group))
         self._notify()
 
-    def _group_settled(self, group: _Group) -> None:
+    def _group_settled(self, group: Group) -> None:
         """One of the group's messages left flight: the group may be receivable again, or be gone."""
         group.in_flight -= 1
         if group.in_flight == 0:
@@ -378,7 +248,7 @@ class Queue(Component):
             elif self._groups.get(group.id) is group:
                 del self._groups[group.id]
 
-    def _start_visibility_timer(self, stored: _Stored, timeout_s: float) -> None:
+    def _start_visibility_timer(self, stored: Stored, timeout_s: float) -> None:
         if stored.timer is not None:
             self._cancel_visibility_timer(stored)
         if timeout_s == self.visibility_timeout:
@@ -386,7 +256,7 @@ class Queue(Component):
         else:
             stored.timer = self.kernel.schedule(timeout_s, self._visibility_expired, stored)
 
-    def _cancel_visibility_timer(self, stored: _Stored) -> None:
+    def _cancel_visibility_timer(self, stored: Stored) -> None:
         timer = stored.timer
         if timer is not None:
             if isinstance(timer, Deadline):
@@ -395,12 +265,12 @@ class Queue(Component):
                 self.kernel.cancel(timer)
             stored.timer = None
 
-    def _visibility_expired(self, stored: _Stored) -> None:
+    def _visibility_expired(self, stored: Stored) -> None:
         stored.timer = None
-        if stored.state == _IN_FLIGHT:
+        if stored.state == IN_FLIGHT:
             self._return(stored)
 
-    def _return(self, stored: _Stored) -> None:
+    def _return(self, stored: Stored) -> None:
         """The visibility timeout ended without a delete: visible again (or gone, if expired meanwhile)."""
         now = self.kernel.now
         if now >= stored.expires_at:
@@ -413,7 +283,7 @@ class Queue(Component):
     def change_visibility(self, delivery: Delivery, timeout_s: float) -> None:
         """ChangeMessageVisibility: visible again ``timeout_s`` from now (0 = at once)."""
         stored = self._receipts.get(delivery.receipt)
-        if stored is None or stored.state != _IN_FLIGHT:
+        if stored is None or stored.state != IN_FLIGHT:
             return
         self.billed_requests += 1
         if timeout_s <= 0:
@@ -431,14 +301,14 @@ class Queue(Component):
 
     def _receivable(self) -> bool:
         if not self._fifo:
-            return self._counts[_VISIBLE] > 0
+            return self._counts[VISIBLE] > 0
         heap = self._available_groups
         while heap and not self._offer_is_current(heap[0]):
             heapq.heappop(heap)
         return bool(heap)
 
     @staticmethod
-    def _offer_is_current(offer: tuple[int, int, _Group]) -> bool:
+    def _offer_is_current(offer: tuple[int, int, Group]) -> bool:
         group = offer[2]
         return group.in_flight == 0 and bool(group.waiting) and group.waiting[0].sequence == offer[0]
 
@@ -467,13 +337,13 @@ class Queue(Component):
             return deliveries
         self.messages_received += count
         size = sum(d.message.size_bytes for d in deliveries)
-        self.billed_requests += max(-(-count // RECEIVE_MESSAGES_PER_CALL), _chunks(size))
+        self.billed_requests += max(-(-count // RECEIVE_MESSAGES_PER_CALL), chunks(size))
         return deliveries
 
     def _receive_standard(self, limit: int, now: float, deliveries: list[Delivery]) -> None:
         in_order, returned = self._visible_in_order, self._visible_returned
         rate = self.duplicate_delivery_rate
-        duplicates: list[_Stored] = []
+        duplicates: list[Stored] = []
         while len(deliveries) < limit:
             # The first sent of the two heads.
             if returned and (not in_order or returned[0][0] < in_order[0].sequence):
@@ -482,7 +352,7 @@ class Queue(Component):
                 stored = in_order.popleft()
             else:
                 break
-            if stored.state != _VISIBLE:
+            if stored.state != VISIBLE:
                 continue  # deleted while visible: its entry is dropped here
             delivery = self._take(stored, now)
             if delivery is not None:
@@ -508,7 +378,7 @@ class Queue(Component):
             if not waiting and group.in_flight == 0 and self._groups.get(group.id) is group:
                 del self._groups[group.id]
 
-    def _take(self, stored: _Stored, now: float) -> Delivery | None:
+    def _take(self, stored: Stored, now: float) -> Delivery | None:
         """A receive reached this visible message: deliver it, or find it expired or due for the DLQ."""
         if now >= stored.expires_at:
             self._expire(stored)
@@ -518,11 +388,11 @@ class Queue(Component):
             return None
         return self._deliver(stored, now)
 
-    def _deliver(self, stored: _Stored, now: float) -> Delivery:
+    def _deliver(self, stored: Stored, now: float) -> Delivery:
         receive_count = stored.receive_count + 1
         stored.receive_count = receive_count
         segment_id = self._end_stay(stored, now, "received", receive_count)
-        self._set_state(stored, _IN_FLIGHT)
+        self._set_state(stored, IN_FLIGHT)
         if stored.receipt:
             del self._receipts[stored.receipt]  # the previous receipt handle no longer deletes
         self._receipts_issued += 1
@@ -536,7 +406,7 @@ class Queue(Component):
             self.oldest_age_s = age
         return Delivery(stored.message, self, receipt, receive_count, now, segment_id)
 
-    def _duplicate(self, stored: _Stored, delivery: Delivery) -> _Stored:
+    def _duplicate(self, stored: Stored, delivery: Delivery) -> Stored:
         """At-least-once delivery: a second copy stays behind, as a server that missed this receive."""
         message = stored.message.copy()
         ledger = self.sim.ledger
@@ -544,11 +414,11 @@ class Queue(Component):
             ledger.hold(message.record)
         ledger.duplicate_deliveries += 1
         self._sequence += 1
-        copy = _Stored(message, self._sequence, stored.expires_at, delivery.segment_id, None)
+        copy = Stored(message, self._sequence, stored.expires_at, delivery.segment_id, None)
         copy.receive_count = delivery.receive_count - 1
         copy.first_stay = False
         self._stored[copy.sequence] = copy
-        self._counts[_DELAYED] += 1
+        self._counts[DELAYED] += 1
         return copy
 
     def delete(self, delivery: Delivery) -> bool:
@@ -558,12 +428,12 @@ class Queue(Component):
         if stored is None or delivery.queue is not self:
             return False
         now = self.kernel.now
-        if stored.state == _VISIBLE:
+        if stored.state == VISIBLE:
             # Visible again but not yet re-received: the receipt still deletes it.
             self._end_stay(stored, now, "deleted", stored.receive_count)
             if stored.group is not None:
                 self._remove_waiting(stored)
-        in_flight = stored.state == _IN_FLIGHT
+        in_flight = stored.state == IN_FLIGHT
         self._forget(stored)
         if in_flight and stored.group is not None:
             self._group_settled(stored.group)
@@ -573,7 +443,7 @@ class Queue(Component):
             self.sim.ledger.release(message.record, COMPLETED, now)
         return True
 
-    def _remove_waiting(self, stored: _Stored) -> None:
+    def _remove_waiting(self, stored: Stored) -> None:
         group = stored.group
         assert group is not None
         was_head = group.waiting[0] is stored
@@ -584,16 +454,16 @@ class Queue(Component):
             elif was_head:
                 self._offer_group(group)
 
-    def _forget(self, stored: _Stored) -> None:
+    def _forget(self, stored: Stored) -> None:
         if stored.timer is not None:
             self._cancel_visibility_timer(stored)
-        self._set_state(stored, _GONE)
+        self._set_state(stored, GONE)
         del self._stored[stored.sequence]
         if stored.receipt:
             self._receipts.pop(stored.receipt, None)
 
     # Leaving the queue otherwise: redrive, expiry -----------------------------------------
-    def _move_to_dead_letter_queue(self, stored: _Stored, now: float) -> None:
+    def _move_to_dead_letter_queue(self, stored: Stored, now: float) -> None:
         segment_id = self._end_stay(stored, now, "dead_lettered", stored.receive_count)
         self._forget(stored)
         self.moved_to_dead_letter_queue += 1
@@ -603,11 +473,11 @@ class Queue(Component):
         if message.tracked:
             self.sim.ledger.release(message.record, DEAD_LETTERED, now)
 
-    def _expire(self, stored: _Stored) -> None:
+    def _expire(self, stored: Stored) -> None:
         """Past MessageRetentionPeriod: the message is gone (lost), as of its expiry time."""
         expired_at = stored.expires_at
         # A message in flight was not in the queue: its expiry is a mark, not a stay.
-        start = stored.stay_start if stored.state in (_VISIBLE, _DELAYED) else expired_at
+        start = stored.stay_start if stored.state in (VISIBLE, DELAYED) else expired_at
         stored.stay_start = start
         end = max(start, expired_at)
         self._end_stay(stored, end, "expired", stored.receive_count)
@@ -618,7 +488,7 @@ class Queue(Component):
             self.sim.ledger.release(message.record, LOST, end)
 
     # Tracing ------------------------------------------------------------------------------
-    def _end_stay(self, stored: _Stored, end: float | None, outcome: str, receive_count: int) -> str:
+    def _end_stay(self, stored: Stored, end: float | None, outcome: str, receive_count: int) -> str:
         """Emit the dwell segment of the stay that ends now (``end`` None: still in the queue)."""
         message = stored.message
         segment = self.new_segment(message, stored.parent_id, stored.stay_start)
@@ -654,7 +524,7 @@ class Queue(Component):
             age = now - stored.sent_at
             if age > self.oldest_age_s:
                 self.oldest_age_s = age
-            if stored.state != _IN_FLIGHT:  # a message in flight is the consumer's to trace
+            if stored.state != IN_FLIGHT:  # a message in flight is the consumer's to trace
                 self._end_stay(stored, None, "in_queue", stored.receive_count)
 
     def metrics(self) -> dict[str, Any]:
@@ -664,9 +534,9 @@ class Queue(Component):
             "NumberOfMessagesReceived": self.messages_received,
             "NumberOfMessagesDeleted": self.messages_deleted,
             "NumberOfEmptyReceives": self.empty_receives,
-            "ApproximateNumberOfMessagesVisible": counts[_VISIBLE],
-            "ApproximateNumberOfMessagesNotVisible": counts[_IN_FLIGHT],
-            "ApproximateNumberOfMessagesDelayed": counts[_DELAYED],
+            "ApproximateNumberOfMessagesVisible": counts[VISIBLE],
+            "ApproximateNumberOfMessagesNotVisible": counts[IN_FLIGHT],
+            "ApproximateNumberOfMessagesDelayed": counts[DELAYED],
             "ApproximateAgeOfOldestMessage": round(self.oldest_age_s),
             "MessagesExpired": self.messages_expired,
             "MessagesMovedToDeadLetterQueue": self.moved_to_dead_letter_queue,
@@ -676,7 +546,7 @@ class Queue(Component):
         return metrics
 
     def gauges(self) -> dict[str, float]:
-        return {"visible": self._counts[_VISIBLE], "in_flight": self._counts[_IN_FLIGHT],
+        return {"visible": self._counts[VISIBLE], "in_flight": self._counts[IN_FLIGHT],
                 "oldest_age_s": self._oldest_stored_age()}
 
     def _oldest_stored_age(self) -> float:
@@ -690,110 +560,3 @@ class Queue(Component):
 
     def cost_usd(self) -> float:
         return self.billed_requests * (SQS_FIFO_PER_REQUEST if self._fifo else SQS_STANDARD_PER_REQUEST)
-
-
-# Checks across the topology -----------------------------------------------------------------
-_FIFO_ONLY = (
-    ("ContentBasedDeduplication", True),
-    ("DeduplicationScope", "messageGroup"),
-    ("FifoThroughputLimit", "perMessageGroupId"),
-)
-
-
-def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
-    """FIFO-only settings, the redrive policy, and which topics a FIFO queue may subscribe to."""
-    fifo = bool(spec.properties.get("FifoQueue"))
-    problems = _check_fifo_settings(spec, fifo)
-    problems.extend(_check_redrive(spec, topology, fifo))
-    if fifo:
-        problems.extend(_check_topics(spec, topology))
-    return problems
-
-
-def _check_fifo_settings(spec: ComponentSpec, fifo: bool) -> list[Problem]:
-    problems: list[Problem] = []
-    where = f"{spec.pointer}/properties"
-    properties = spec.properties
-    if not fifo:
-        for name, value in _FIFO_ONLY:
-            if properties.get(name) == value:
-                problems.append(Problem(f"{where}/{name}", f"{name} {value!r} applies only to FIFO queues; set "
-                                        f"FifoQueue to true or remove {name}", spec.id, rule="sqs-fifo-only"))
-    elif properties.get("FifoThroughputLimit") == "perMessageGroupId" and \
-            properties.get("DeduplicationScope") != "messageGroup":
-        problems.append(Problem(f"{where}/FifoThroughputLimit", "FifoThroughputLimit 'perMessageGroupId' is "
-                                "allowed only when DeduplicationScope is 'messageGroup' (high throughput mode needs "
-                                "both)", spec.id, rule="sqs-high-throughput"))
-    return problems
-
-
-def _check_redrive(spec: ComponentSpec, topology: Topology, fifo: bool) -> list[Problem]:
-    problems: list[Problem] = []
-    redrives = topology.outgoing(spec.id, "dead_letter")
-    for extra in redrives[1:]:
-        problems.append(Problem(extra.pointer, f"{spec.id} already sends failed messages to {redrives[0].target}; "
-                                "a queue has one dead-letter queue (one RedrivePolicy)", spec.id,
-                                rule="sqs-one-dead-letter-queue"))
-    for connection in redrives:
-        target = topology.components.get(connection.target)
-        if target is None or target.kind != "sqs":
-            continue
-        if target.id == spec.id:
-            problems.append(Problem(f"{connection.pointer}/target", "a queue cannot be its own dead-letter queue",
-                                    spec.id, rule="sqs-dead-letter-queue"))
-        elif bool(target.properties.get("FifoQueue")) != fifo:
-            own, other = ("FIFO", "standard") if fifo else ("standard", "FIFO")
-            problems.append(Problem(f"{connection.pointer}/target", f"the dead-letter queue of a {own} queue must "
-                                    f"also be a {own} queue; {target.id} is a {other} queue", spec.id,
-                                    rule="sqs-dead-letter-queue"))
-    return problems
-
-
-def _check_topics(spec: ComponentSpec, topology: Topology) -> list[Problem]:
-    problems: list[Problem] = []
-    for connection in topology.incoming(spec.id, "subscription"):
-        topic = topology.components.get(connection.source)
-        if topic is not None and not topic.properties.get("FifoTopic", False):
-            problems.append(Problem(f"{connection.pointer}/source", f"{spec.id} is a FIFO queue and {topic.id} a "
-                                    "standard topic; a FIFO queue can subscribe only to a FIFO topic (set FifoTopic "
-                                    "to true, or make the queue standard)", spec.id, rule="sqs-fifo-subscription"))
-    return problems
-
-
-KIND = Kind(
-    name="sqs",
-    title="SQS queue",
-    cloudformation_type="AWS::SQS::Queue",
-    description="A queue: consumers poll it; visibility timeout, redrive to a dead-letter queue, retention, "
-                "at-least-once delivery (standard) or ordered, deduplicated delivery per group (FIFO).",
-    runtime=Queue,
-    entry_point=True,
-    origin="AWS::SQS::Queue",
-    check=check,
-    properties=(
-        Field("FifoQueue", "boolean", False, "A FIFO queue keeps order per MessageGroupId and drops repeated "
-              "sends within 5 minutes; a standard queue delivers at least once, in best-effort order."),
-        Field("ContentBasedDeduplication", "boolean", False, "FIFO only: a send without MessageDeduplicationId "
-              "uses the SHA-256 hash of its body instead."),
-        Field("DeduplicationScope", "string", "queue", "FIFO only: repeated sends are recognised across the "
-              "whole queue or within each message group.", enum=("queue", "messageGroup")),
-        Field("FifoThroughputLimit", "string", "perQueue", "FIFO only: perQueue allows 300 SendMessage calls per "
-              "second for the queue; perMessageGroupId (high throughput mode, needs DeduplicationScope "
-              "messageGroup) lifts that limit.", enum=("perQueue", "perMessageGroupId")),
-        Field("VisibilityTimeout", "integer", 30, "How long a received message stays hidden from other "
-              "consumers; if it is not deleted by then it is visible again, its receive count one higher.",
-              minimum=0, maximum=43200, unit="seconds"),
-        Field("MessageRetentionPeriod", "integer", 345600, "How long the queue keeps a message (from when it was "
-              "sent); older messages are deleted unread (lost). Default 4 days.",
-              minimum=60, maximum=1209600, unit="seconds"),
-        Field("DelaySeconds", "integer", 0, "Every new message stays invisible this long after it is sent.",
-              minimum=0, maximum=900, unit="seconds"),
-        Field("ReceiveMessageWaitTimeSeconds", "integer", 0, "Long polling: how long a receive waits for a "
-              "message to arrive (0 = short polling).", minimum=0, maximum=20, unit="seconds"),
-    ),
-    behavior=(
-        Field("send_ms", "duration", {"median": 4, "p99": 15}, "How long a SendMessage takes to answer."),
-        Field("duplicate_delivery_rate", "number", 0.0005, "Standard queues: the chance that a receive leaves a "
-              "second copy of the message behind (at-least-once delivery).", minimum=0, maximum=1),
-    ),
-)

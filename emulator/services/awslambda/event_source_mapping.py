@@ -31,7 +31,8 @@ from emulator.problems import Problem
 from emulator.services.base import Link
 
 if TYPE_CHECKING:
-    from emulator.services.awslambda import Function, Result
+    from emulator.services.awslambda.function import Function
+    from emulator.services.awslambda.invocation import Result
     from emulator.services.sqs import Delivery, Queue
     from emulator.topology import ComponentSpec, Topology
 
@@ -141,7 +142,7 @@ class SqsPoller:
         self.pump()
 
     def _invoke(self, batch: Batch) -> None:
-        from emulator.services.awslambda import Record
+        from emulator.services.awslambda.invocation import Record
 
         records = [Record(d.message, d.segment_id, {"receive_count": d.receive_count}, asynchronous=True)
                    for d in batch.deliveries]

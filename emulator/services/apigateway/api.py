@@ -1,21 +1,12 @@
-"""Amazon API Gateway (REST API): throttling, routing, integration timeout, error mapping.
-
-Rules (API Gateway developer guide: "Throttle requests", "Amazon API Gateway quotas",
-"Handle Lambda errors"): a token bucket of ``ThrottlingRateLimit`` tokens per second holding
-at most ``ThrottlingBurstLimit`` answers 429 before the integration runs; the integration
-times out after ``TimeoutInMillis`` (29 s) with 504; a throttled Lambda becomes 500, a
-function error 502. API Gateway never retries. Routes: the first ``request`` connection
-whose ``when`` pattern matches the payload takes the request; none matching answers 403
-Missing Authentication Token, as API Gateway does for an unknown route.
-"""
+"""An API Gateway REST API at run time (the rules it follows, and their sources, are in the package docstring)."""
 
 from __future__ import annotations
 
 from functools import partial
 from typing import Any
 
-from emulator.definitions import Field, Kind
 from emulator.distributions import Duration
+from emulator.histogram import Latencies
 from emulator.kernel import Deadline, Deadlines
 from emulator.pricing import APIGATEWAY_PER_REQUEST
 from emulator.services.base import Call, Component, Link, Reply, call, mark, service_unavailable
@@ -46,8 +37,8 @@ class ApiGateway(Component):
         self._tokens = self.burst
         self._refilled_at = 0.0
         self.count = self.errors_4xx = self.errors_5xx = 0
-        self.latencies: list[float] = []
-        self.integration_latencies: list[float] = []
+        self.latencies = Latencies()
+        self.integration_latencies = Latencies()
         self.routes = self.links("request")
         self.timeouts = Deadlines(self.kernel, self.timeout_s, self._timed_out)
         # Shared by every segment of this API (never changed once built).
@@ -115,7 +106,7 @@ class ApiGateway(Component):
             return  # the integration timed out already; its late answer goes nowhere
         deadline.cancel()
         now = self.kernel.now
-        self.integration_latencies.append((now - api_request.integration_started) * 1000.0)
+        self.integration_latencies.add((now - api_request.integration_started) * 1000.0)
         assert api_request.route is not None
         self.kernel.schedule(api_request.overhead_half, self._answer, api_request,
                              self._map(api_request.route.target.kind.name, reply))
@@ -150,7 +141,7 @@ class ApiGateway(Component):
             self.errors_4xx += 1
         elif status >= 500:
             self.errors_5xx += 1
-        self.latencies.append((now - started) * 1000.0)
+        self.latencies.add((now - started) * 1000.0)
         # One id is drawn for each answer, failed or not, so the id sequence (hence every trace) is as it was.
         exception_id = self.segment_id()
         if reply.ok:
@@ -164,38 +155,14 @@ class ApiGateway(Component):
         api_request.call.reply(reply)
 
     def metrics(self) -> dict[str, Any]:
-        from emulator.simulation import percentiles
 
         return {
             "Count": self.count,
             "4XXError": self.errors_4xx,
             "5XXError": self.errors_5xx,
-            "Latency": percentiles(self.latencies),
-            "IntegrationLatency": percentiles(self.integration_latencies),
+            "Latency": self.latencies.percentiles(),
+            "IntegrationLatency": self.integration_latencies.percentiles(),
         }
 
     def cost_usd(self) -> float:
         return self.count * APIGATEWAY_PER_REQUEST
-
-
-KIND = Kind(
-    name="apigateway",
-    title="API Gateway",
-    cloudformation_type="AWS::ApiGateway::RestApi",
-    description="A REST API: throttles with a token bucket, routes to one integration, times out at 29 s.",
-    runtime=ApiGateway,
-    entry_point=True,
-    origin="AWS::ApiGateway::Stage",
-    properties=(
-        Field("ThrottlingRateLimit", "number", 10000, "Steady-state requests per second (the token bucket's "
-              "refill rate). The account default is 10,000.", minimum=0, maximum=10000, unit="requests/s"),
-        Field("ThrottlingBurstLimit", "integer", 5000, "The most requests served at once above the steady rate "
-              "(the bucket's size). The account default is 5,000.", minimum=0, maximum=5000, unit="requests"),
-        Field("TimeoutInMillis", "integer", 29000, "Integration timeout; past it the caller gets 504.",
-              minimum=50, maximum=29000, unit="ms"),
-    ),
-    behavior=(
-        Field("overhead_ms", "duration", {"median": 6, "p99": 20},
-              "Time API Gateway itself adds to a request (half before the integration, half after)."),
-    ),
-)

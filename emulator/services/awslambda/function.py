@@ -1,44 +1,27 @@
-"""AWS Lambda functions: invocations, concurrency, cold starts, async retries, destinations.
-
-Rules (Lambda developer guide: "Lambda function scaling", "Configuring reserved concurrency",
-"Asynchronous invocation", "Error handling and automatic retries", "Capturing records of
-asynchronous invocations" (destinations), "Lambda execution environment lifecycle"; pricing
-page for billing):
-
-- Concurrency: the account has 1,000; reserved concurrency caps a function and takes from
-  the pool the others share (at least 100 stay unreserved); 0 throttles every invocation.
-  Each function can add 1,000 execution environments every 10 seconds. Beyond either limit
-  an invocation is throttled: 429 TooManyRequestsException, the function did not run.
-- A new environment runs INIT (``cold_start_ms``) before its first invocation; an idle one is
-  reclaimed after ``idle_timeout_s``; provisioned concurrency environments are always warm.
-- An invocation handles its records one by one: ``duration_ms`` of work per record, then the
-  function's outgoing ``request``/``event`` connections in order (those whose ``when`` matches).
-  A failed call fails the record, as an unhandled exception would. ``Timeout`` ends the
-  invocation with Sandbox.Timedout.
-- Synchronous calls are never retried by Lambda. Asynchronous events (``event`` connections,
-  SNS subscriptions, destinations) are accepted with 202 into an internal queue; function errors
-  are retried MaximumRetryAttempts times (default 2), one minute and then two minutes later;
-  throttles and system errors are retried with backoff from 1 s to 5 min without counting as
-  attempts; an event older than MaximumEventAgeInSeconds is dropped. Then the on_failure
-  destination gets a record of it, or else the dead-letter queue gets the event, or else it is lost.
-- Billing: $0.20 per million requests and GB-seconds at 1 ms granularity, INIT included.
-"""
+"""A Lambda function at run time (the rules it follows, and their sources, are in the package docstring)."""
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from emulator.definitions import Field, Kind
 from emulator.distributions import Duration
-from emulator.kernel import Deadline, Deadlines
+from emulator.histogram import Latencies
+from emulator.kernel import Deadlines
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
 from emulator.pricing import LAMBDA_PER_GB_SECOND, LAMBDA_PER_REQUEST, LAMBDA_PROVISIONED_PER_GB_SECOND
-from emulator.problems import Problem
+from emulator.services.awslambda.invocation import (
+    Account,
+    AsyncEvent,
+    Done,
+    Environment,
+    Invocation,
+    Record,
+    Result,
+)
 from emulator.services.base import (
     ACCEPTED,
     OK,
@@ -51,13 +34,11 @@ from emulator.services.base import (
     message_metadata,
     service_unavailable,
 )
-from emulator.tracing import EPOCH, Segment, Subsegment, async_link, epoch
+from emulator.tracing import EPOCH, Subsegment, async_link, epoch
 
 if TYPE_CHECKING:
-    from emulator.topology import ComponentSpec, Topology
+    pass
 
-ACCOUNT_CONCURRENCY = 1000
-MINIMUM_UNRESERVED = 100
 SCALING_ENVIRONMENTS = 1000
 SCALING_WINDOW_S = 10.0
 ASYNC_RETRY_DELAYS_S = (60.0, 120.0)
@@ -66,95 +47,7 @@ INIT_LIMIT_S = 10.0
 _ASYNC_ROLES = frozenset({"event", "subscription", "on_success", "on_failure", "rule", "notification"})
 
 
-class Account:
-    """The account's concurrency pool, shared by every function without reserved concurrency."""
-
-    def __init__(self, reserved_total: int) -> None:
-        self.unreserved_limit = ACCOUNT_CONCURRENCY - reserved_total
-        self.unreserved_in_use = 0
-
-
-class Environment:
-    """An execution environment: warm between invocations until Lambda reclaims it."""
-
-    __slots__ = ("last_used", "provisioned", "busy", "idle_timeout_s")
-
-    def __init__(self, last_used: float, provisioned: bool, idle_timeout_s: float) -> None:
-        self.last_used = last_used
-        self.provisioned = provisioned
-        self.busy = False
-        self.idle_timeout_s = idle_timeout_s
-
-    def alive(self, now: float) -> bool:
-        """Still there (so, for example, its database connection is still open)."""
-        return self.provisioned or self.busy or now - self.last_used <= self.idle_timeout_s
-
-
-class Record:
-    """One record of an invocation: a message, where its trace hangs, and what to annotate."""
-
-    __slots__ = ("message", "parent_id", "annotations", "segment", "failed", "show_payload", "asynchronous")
-
-    def __init__(self, message: Message, parent_id: str | None, annotations: dict[str, Any],
-                 show_payload: bool = False, asynchronous: bool = False) -> None:
-        self.message = message
-        self.parent_id = parent_id
-        self.annotations = annotations
-        self.segment: Segment | None = None
-        self.failed: Reply | None = None
-        # Invoked directly (not from a queue whose segment shows the payload already).
-        self.show_payload = show_payload
-        # Reached through a queue or Lambda's event queue: the segment links to its producer.
-        self.asynchronous = asynchronous
-
-
-class Result:
-    """How an invocation ended. ``reply`` is what the Invoke API answered."""
-
-    __slots__ = ("reply", "records", "batch_item_failures")
-
-    def __init__(self, reply: Reply, records: list[Record], batch_item_failures: list[int] | None = None) -> None:
-        self.reply = reply
-        self.records = records
-        self.batch_item_failures = batch_item_failures
-
-    @property
-    def throttled(self) -> bool:
-        return self.reply.status == 429
-
-    @property
-    def system_error(self) -> bool:
-        return self.reply.status >= 500
-
-
-Done = Callable[[Result], None]
-
 THROTTLED = Reply(429, "TooManyRequestsException", "Rate Exceeded.")
-
-
-class Invocation:
-    """One run of the handler over its records, driven by kernel callbacks."""
-
-    __slots__ = ("function", "records", "done", "report_failures", "started", "invoke_started", "finished",
-                 "cold", "init_s", "environment", "calls", "index", "failures", "timer", "stop_on_failure")
-
-    def __init__(self, function: Function, records: list[Record], done: Done, report_failures: bool,
-                 stop_on_failure: bool) -> None:
-        self.function = function
-        self.records = records
-        self.done = done
-        self.report_failures = report_failures
-        self.stop_on_failure = stop_on_failure
-        self.started = function.kernel.now
-        self.invoke_started = self.started
-        self.finished = False
-        self.cold = False
-        self.init_s = 0.0
-        self.environment: Environment | None = None
-        self.calls: list[Link] = []
-        self.index = 0
-        self.failures: list[int] = []
-        self.timer: Deadline | None = None
 
 
 class Function(Component):
@@ -193,7 +86,7 @@ class Function(Component):
         # Metrics
         self.invocations = self.errors = self.throttles = self.cold_starts = 0
         self.max_concurrency = 0
-        self.durations: list[float] = []
+        self.durations = Latencies()
         self.billed_ms = 0.0
         self.async_received = self.async_dropped = 0
         self.async_max_age_ms = 0.0
@@ -376,7 +269,7 @@ class Function(Component):
             invocation.timer.cancel()
         now = self.kernel.now
         duration_ms = (now - invocation.invoke_started) * 1000.0
-        self.durations.append(duration_ms)
+        self.durations.add(duration_ms)
         self.billed_ms += math.ceil(duration_ms + invocation.init_s * 1000.0)
         self._release(invocation.environment, now)
         if error is not None:
@@ -538,14 +431,13 @@ class Function(Component):
 
     # Reporting -------------------------------------------------------------------------
     def metrics(self) -> dict[str, Any]:
-        from emulator.simulation import percentiles
 
         metrics: dict[str, Any] = {
             "Invocations": self.invocations,
             "Errors": self.errors,
             "Throttles": self.throttles,
             "ConcurrentExecutions": self.max_concurrency,
-            "Duration": percentiles(self.durations),
+            "Duration": self.durations.percentiles(),
             "ColdStarts": self.cold_starts,
         }
         if self.async_received:
@@ -570,83 +462,4 @@ class Function(Component):
         return float(self.invocations * LAMBDA_PER_REQUEST + compute + provisioned)
 
 
-class AsyncEvent:
-    """An event in Lambda's internal queue for asynchronous invocation."""
-
-    __slots__ = ("message", "parent_id", "enqueued_at", "attempts", "throttle_retries")
-
-    def __init__(self, message: Message, parent_id: str | None, enqueued_at: float) -> None:
-        self.message = message
-        self.parent_id = parent_id
-        self.enqueued_at = enqueued_at
-        self.attempts = 0
-        self.throttle_retries = 0
-
-
-from emulator.services.event_source_mapping import SqsPoller, check_mappings  # noqa: E402  (needs Function)
-
-
-def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
-    """Account-wide and per-function rules that span fields."""
-    problems: list[Problem] = []
-    reserved = spec.properties.get("ReservedConcurrentExecutions")
-    provisioned = spec.properties.get("ProvisionedConcurrency") or 0
-    if reserved is not None and provisioned > reserved:
-        problems.append(Problem(f"{spec.pointer}/properties/ProvisionedConcurrency",
-                                f"ProvisionedConcurrency ({provisioned}) cannot exceed "
-                                f"ReservedConcurrentExecutions ({reserved})", spec.id))
-    functions = [c for c in topology.components.values() if c.kind == "lambda"]
-    if functions and functions[0].id == spec.id:
-        total = sum(int(c.properties.get("ReservedConcurrentExecutions") or 0) for c in functions)
-        if total > ACCOUNT_CONCURRENCY - MINIMUM_UNRESERVED:
-            problems.append(Problem(f"{spec.pointer}/properties/ReservedConcurrentExecutions",
-                                    f"the functions reserve {total} of the account's {ACCOUNT_CONCURRENCY} "
-                                    f"concurrent executions; at most {ACCOUNT_CONCURRENCY - MINIMUM_UNRESERVED} "
-                                    f"can be reserved ({MINIMUM_UNRESERVED} stay unreserved)", spec.id))
-    for link in topology.outgoing(spec.id, "on_success", "on_failure", "dead_letter"):
-        same = topology.outgoing(spec.id, link.role)
-        if len(same) > 1 and same[0] is not link:
-            problems.append(Problem(link.pointer, f"a function has at most one {link.role} "
-                                    f"{'destination' if link.role != 'dead_letter' else 'queue'}", link.label))
-    problems.extend(check_mappings(spec, topology))
-    return problems
-
-
-KIND = Kind(
-    name="lambda",
-    title="Lambda function",
-    cloudformation_type="AWS::Lambda::Function",
-    description="A function: cold starts, concurrency limits and throttling, async retries and destinations.",
-    runtime=Function,
-    entry_point=True,
-    origin="AWS::Lambda::Function",
-    check=check,
-    properties=(
-        Field("Timeout", "integer", 3, "Seconds an invocation may run before it is stopped (an error).",
-              minimum=1, maximum=900, unit="seconds"),
-        Field("MemorySize", "integer", 128, "Memory in MB; billing is memory x duration.",
-              minimum=128, maximum=10240, unit="MB"),
-        Field("ReservedConcurrentExecutions", "integer", None, "Caps the function's concurrent executions "
-              "(and reserves them from the account's 1,000). 0 throttles every invocation.",
-              minimum=0, maximum=ACCOUNT_CONCURRENCY - MINIMUM_UNRESERVED),
-        Field("ProvisionedConcurrency", "integer", 0, "Environments kept initialized: no cold starts for them "
-              "(ProvisionedConcurrencyConfig).", minimum=0, maximum=ACCOUNT_CONCURRENCY),
-        Field("MaximumRetryAttempts", "integer", 2, "Retries of a failed asynchronous invocation "
-              "(EventInvokeConfig).", minimum=0, maximum=2),
-        Field("MaximumEventAgeInSeconds", "integer", 21600, "How long an asynchronous event may wait in "
-              "Lambda's queue, retries included (EventInvokeConfig).", minimum=60, maximum=21600, unit="seconds"),
-        Field("Architectures", "array", ["x86_64"], 'The instruction set: ["x86_64"] or ["arm64"] (arm64 costs '
-              "20% less per GB-s).",
-              check=lambda v: None if v in (["x86_64"], ["arm64"]) else 'must be ["x86_64"] or ["arm64"]'),
-    ),
-    behavior=(
-        Field("duration_ms", "duration", {"median": 50, "p99": 250}, "The handler's own work per record, not "
-              "counting its calls to other components."),
-        Field("error_rate", "number", 0.0, "The chance that handling a record fails (an unhandled error).",
-              minimum=0, maximum=1),
-        Field("cold_start_ms", "duration", {"median": 250, "p99": 900}, "INIT time of a new execution "
-              "environment (at most 10 s)."),
-        Field("idle_timeout_s", "number", 360, "How long an idle environment stays warm before Lambda reclaims "
-              "it (AWS does not document it; 5-7 minutes is commonly observed).", minimum=0, unit="seconds"),
-    ),
-)
+from emulator.services.awslambda.event_source_mapping import SqsPoller  # noqa: E402  (needs Function)

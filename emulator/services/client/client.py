@@ -1,14 +1,7 @@
-"""The outside caller (a browser, a device, a partner's system).
-
-It sends each message through its own outgoing connections, in the order they are listed:
-``request`` connections are synchronous calls (it waits for each answer before the next),
-``event`` connections are asynchronous Lambda invocations. Its segment is the root of the
-trace, so the trace shows the latency the caller saw.
-"""
+"""The outside client at run time (the rules it follows, and their sources, are in the package docstring)."""
 
 from __future__ import annotations
 
-from emulator.definitions import Kind
 from emulator.services.base import OK, Call, Component, Link, Reply, call, mark
 from emulator.tracing import Segment, epoch
 
@@ -39,14 +32,3 @@ class Client(Component):
         mark(segment, reply, self.sim.ids.segment_id(), remote=True)
         self.emit(segment)
         call_.reply(reply)
-
-
-KIND = Kind(
-    name="client",
-    title="Client",
-    cloudformation_type=None,
-    description="The outside caller: a browser, a device or a partner system sending requests.",
-    runtime=Client,
-    entry_point=True,
-    origin="Wiretap::Client",
-)

@@ -1,36 +1,4 @@
-"""Amazon SNS topics: Publish, fan-out to subscriptions, filter policies, delivery retries, DLQs.
-
-Rules, from the Amazon SNS Developer Guide:
-
-- "Amazon SNS message filtering" (sns-message-filtering.html) and "Filter policy scope": each
-  subscription may carry a FilterPolicy matched against the message attributes (the default) or
-  the JSON message body; a message that does not match is not delivered to that subscription and
-  counts in NumberOfNotificationsFilteredOut. Each matching subscription gets its own copy.
-- "Amazon SNS message delivery retries" (sns-message-delivery-retries.html): AWS managed
-  endpoints (SQS, Lambda) are retried 3 times without delay, 2 times 1 second apart, 10 times
-  with exponential backoff from 1 to 20 seconds, then 100,000 times 20 seconds apart (100,015
-  retries over 23 days); HTTP/S by default 3 times 20 seconds apart (linear). Client-side errors
-  (4xx other than throttling) are not retried. The jitter AWS adds is not modelled: its size
-  is not documented, and exact retry times make the schedule visible in a trace.
-- "Amazon SNS dead-letter queues" (sns-dead-letter-queues.html): a subscription's RedrivePolicy
-  names an SQS queue that receives the message once delivery fails for good; FIFO topic
-  subscriptions use FIFO queues, standard ones standard queues. Without one the message is lost.
-- "Amazon SNS raw message delivery" (sns-large-payload-raw-message-delivery.html): with
-  RawMessageDelivery an SQS or HTTP/S subscriber receives the body as published; otherwise the
-  JSON envelope (Type, MessageId, TopicArn, Message, Timestamp, MessageAttributes). Lambda
-  subscriptions always receive the envelope, as the ``Sns`` of an ``aws:sns`` record in the
-  event's ``Records``; they are invoked asynchronously.
-- "Message ordering", "Message deduplication" for FIFO topics (fifo-message-dedup.html): a
-  publish needs a MessageGroupId and a MessageDeduplicationId (or ContentBasedDeduplication,
-  the SHA-256 of the body); a duplicate within 5 minutes is accepted but not delivered; each
-  subscription receives a group's messages in publish order. FIFO topics deliver to SQS FIFO
-  queues only.
-- "Monitoring Amazon SNS topics using CloudWatch" (sns-monitoring-using-cloudwatch.html):
-  NumberOfNotificationsFailed counts a message once when SNS stops trying, except for HTTP/S
-  endpoints, where every failed attempt counts.
-- Pricing (aws.amazon.com/sns/pricing): each 64 KB chunk of a publish is one request; HTTP/S
-  deliveries are billed, SQS and Lambda deliveries are free.
-"""
+"""An SNS topic at run time (the rules it follows, and their sources, are in the package docstring)."""
 
 from __future__ import annotations
 
@@ -42,18 +10,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from emulator.definitions import Field, Kind
 from emulator.distributions import Duration
 from emulator.matching import (
     MESSAGE_BODY,
-    InvalidPatternError,
     PolicyMatcher,
     compile_filter_policy,
-    validate_filter_policy,
 )
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
 from emulator.pricing import SNS_HTTP_PER_DELIVERY, SNS_PER_PUBLISH
-from emulator.problems import Problem
 from emulator.services.base import (
     Call,
     Component,
@@ -67,7 +31,7 @@ from emulator.services.base import (
 from emulator.tracing import EPOCH, Segment, Subsegment, epoch
 
 if TYPE_CHECKING:
-    from emulator.topology import ComponentSpec, ConnectionSpec, Topology
+    pass
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:{}"
 PUBLISH_CHUNK_BYTES = 64 * 1024
@@ -495,96 +459,3 @@ def _outcome(reply: Reply) -> str:
     if reply.throttled:
         return "throttled"
     return "error" if reply.status < 500 else "fault"
-
-
-# Checks across the topology ------------------------------------------------------------
-def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
-    """FIFO misuse, subscribers a topic of this type cannot deliver to, dead-letter queues of the wrong kind."""
-    problems: list[Problem] = []
-    fifo = bool(spec.properties.get("FifoTopic"))
-    if spec.properties.get("ContentBasedDeduplication") and not fifo:
-        problems.append(Problem(f"{spec.pointer}/properties/ContentBasedDeduplication",
-                                "ContentBasedDeduplication applies only to FIFO topics; set FifoTopic to true "
-                                "or remove ContentBasedDeduplication", spec.id, rule="sns-fifo-only"))
-    for connection in topology.outgoing(spec.id, "subscription"):
-        problems.extend(_check_subscriber(connection, fifo, topology))
-        problems.extend(_check_filter_policy(connection))
-        problems.extend(_check_dead_letter_queue(connection, fifo, topology))
-    return problems
-
-
-def _check_filter_policy(connection: ConnectionSpec) -> list[Problem]:
-    """The policy against its own scope (nested keys are valid for MessageBody only)."""
-    policy = connection.properties.get("FilterPolicy")
-    if not isinstance(policy, dict):
-        return []
-    scope = connection.properties.get("FilterPolicyScope") or "MessageAttributes"
-    try:
-        validate_filter_policy(policy, scope)
-    except InvalidPatternError as error:
-        return [Problem(f"{connection.pointer}/properties/FilterPolicy", f"is not a valid SNS filter policy for "
-                        f"FilterPolicyScope {scope}: {error}", connection.label, rule="sns-filter-policy")]
-    return []
-
-
-def _is_fifo_queue(spec: ComponentSpec) -> bool:
-    return spec.kind == "sqs" and bool(spec.properties.get("FifoQueue"))
-
-
-def _check_subscriber(connection: ConnectionSpec, fifo: bool, topology: Topology) -> list[Problem]:
-    target = topology.components[connection.target]
-    problems: list[Problem] = []
-    # (A FIFO queue under a standard topic is the SQS module's check: it is reported on the queue.)
-    if fifo and not _is_fifo_queue(target):
-        what = "a standard SQS queue" if target.kind == "sqs" else f"a {target.kind}"
-        problems.append(Problem(f"{connection.pointer}/target", f"a FIFO topic delivers only to FIFO SQS queues; "
-                                f"{target.id} is {what} (set its FifoQueue to true, or make the topic standard)",
-                                connection.label, rule="sns-fifo-subscriber"))
-    if connection.properties.get("RawMessageDelivery") and target.kind == "lambda":
-        problems.append(Problem(f"{connection.pointer}/properties/RawMessageDelivery",
-                                "Delivery protocol [lambda] does not support raw message delivery; raw delivery "
-                                "is for SQS, HTTP/S and Firehose subscribers", connection.label,
-                                rule="sns-raw-delivery"))
-    return problems
-
-
-def _check_dead_letter_queue(connection: ConnectionSpec, fifo: bool, topology: Topology) -> list[Problem]:
-    redrive = connection.properties.get("RedrivePolicy")
-    if not isinstance(redrive, dict):
-        return []
-    where = f"{connection.pointer}/properties/RedrivePolicy/deadLetterTargetArn"
-    queue = topology.components.get(redrive.get("deadLetterTargetArn", ""))
-    if queue is None:
-        return []  # the topology loader reports a reference to a missing component
-    if queue.kind != "sqs":
-        return [Problem(where, f"a subscription's dead-letter queue must be an SQS queue; {queue.id} is a "
-                        f"{queue.kind}", connection.label, rule="sns-dead-letter-queue")]
-    if _is_fifo_queue(queue) != fifo:
-        topic, needed = ("a FIFO", "a FIFO queue") if fifo else ("a standard", "a standard queue")
-        return [Problem(where, f"the dead-letter queue of {topic} topic's subscription must be {needed}; "
-                        f"{queue.id} is not", connection.label, rule="sns-dead-letter-queue")]
-    return []
-
-
-KIND = Kind(
-    name="sns",
-    title="SNS topic",
-    cloudformation_type="AWS::SNS::Topic",
-    description="A pub/sub topic: each published message is copied to every subscription whose filter policy "
-                "matches, with its own retries and dead-letter queue.",
-    runtime=Topic,
-    entry_point=True,
-    origin="AWS::SNS::Topic",
-    check=check,
-    properties=(
-        Field("FifoTopic", "boolean", False, "A FIFO topic: ordered per message group, deduplicated, and "
-              "delivering to FIFO SQS queues only."),
-        Field("ContentBasedDeduplication", "boolean", False, "FIFO topics only: use the SHA-256 of the body as "
-              "the deduplication id when a publish gives none."),
-    ),
-    behavior=(
-        Field("publish_ms", "duration", {"median": 15, "p99": 60}, "How long a Publish call takes."),
-        Field("delivery_ms", "duration", {"median": 40, "p99": 200},
-              "From a publish to a subscriber's delivery (each subscription draws its own)."),
-    ),
-)

@@ -1,20 +1,12 @@
-"""Amazon DynamoDB tables: reads and writes, capacity, throttling.
-
-Rules (DynamoDB developer guide: "Read/write capacity mode", "Burst capacity"): with
-PROVISIONED billing, one WCU is one write per second of an item up to 1 KB and one RCU one
-strongly consistent read per second of up to 4 KB; DynamoDB keeps up to 300 seconds of unused
-capacity as burst; beyond that a request fails with ProvisionedThroughputExceededException
-(HTTP 400), which the SDKs retry with backoff. PAY_PER_REQUEST (on-demand) tables are not
-throttled here.
-"""
+"""A DynamoDB table at run time (the rules it follows, and their sources, are in the package docstring)."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from emulator.definitions import Field, Kind
 from emulator.distributions import Duration
+from emulator.histogram import Latencies
 from emulator.pricing import (
     DYNAMODB_PER_RCU_HOUR,
     DYNAMODB_PER_READ_REQUEST_UNIT,
@@ -57,7 +49,7 @@ class Table(Component):
         self.write_units = math.ceil(item_kb)
         self.consumed_read = self.consumed_write = 0.0
         self.read_throttles = self.write_throttles = 0
-        self.latencies: list[float] = []
+        self.latencies = Latencies()
         self.requests = 0
 
     def operation(self, link: Link | None) -> str:
@@ -96,11 +88,10 @@ class Table(Component):
                 self.kernel.schedule(latency_ms / 1000.0, call_.reply,
                                      Reply(500, "InternalServerError", "Internal server error (injected fault)"))
                 return
-        self.latencies.append(latency_ms)
+        self.latencies.add(latency_ms)
         self.kernel.schedule(latency_ms / 1000.0, call_.reply, OK)
 
     def metrics(self) -> dict[str, Any]:
-        from emulator.simulation import percentiles
 
         return {
             "ConsumedReadCapacityUnits": self.consumed_read,
@@ -108,7 +99,7 @@ class Table(Component):
             "ReadThrottleEvents": self.read_throttles,
             "WriteThrottleEvents": self.write_throttles,
             "ThrottledRequests": self.read_throttles + self.write_throttles,
-            "SuccessfulRequestLatency": percentiles(self.latencies),
+            "SuccessfulRequestLatency": self.latencies.percentiles(),
         }
 
     def cost_usd(self) -> float:
@@ -118,28 +109,3 @@ class Table(Component):
                             + self.writes.per_second * DYNAMODB_PER_WCU_HOUR)
         return (self.consumed_read * DYNAMODB_PER_READ_REQUEST_UNIT
                 + self.consumed_write * DYNAMODB_PER_WRITE_REQUEST_UNIT)
-
-
-
-KIND = Kind(
-    name="dynamodb",
-    title="DynamoDB table",
-    cloudformation_type="AWS::DynamoDB::Table",
-    description="A key-value table with provisioned or on-demand capacity; over capacity it throttles.",
-    runtime=Table,
-    entry_point=True,
-    origin="AWS::DynamoDB::Table",
-    properties=(
-        Field("BillingMode", "string", "PROVISIONED", "PROVISIONED: capacity units you set, throttled beyond "
-              "them. PAY_PER_REQUEST: on demand, billed per request.", enum=("PROVISIONED", "PAY_PER_REQUEST")),
-        Field("ReadCapacityUnits", "integer", 5, "Strongly consistent reads per second of items up to 4 KB "
-              "(PROVISIONED only).", minimum=1, maximum=40000, unit="RCU"),
-        Field("WriteCapacityUnits", "integer", 5, "Writes per second of items up to 1 KB (PROVISIONED only).",
-              minimum=1, maximum=40000, unit="WCU"),
-    ),
-    behavior=(
-        Field("latency_ms", "duration", {"median": 5, "p99": 20}, "How long a request takes inside DynamoDB."),
-        Field("item_kb", "number", 1, "Typical item size; sets the capacity units each request consumes.",
-              minimum=0.001, maximum=400, unit="KB"),
-    ),
-)

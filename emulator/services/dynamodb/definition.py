@@ -1,0 +1,29 @@
+"""The dynamodb kind: its CloudFormation properties, behavior keys, and the checks across the topology."""
+
+from __future__ import annotations
+
+from emulator.definitions import Field, Kind
+from emulator.services.dynamodb.table import Table
+
+KIND = Kind(
+    name="dynamodb",
+    title="DynamoDB table",
+    cloudformation_type="AWS::DynamoDB::Table",
+    description="A key-value table with provisioned or on-demand capacity; over capacity it throttles.",
+    runtime=Table,
+    entry_point=True,
+    origin="AWS::DynamoDB::Table",
+    properties=(
+        Field("BillingMode", "string", "PROVISIONED", "PROVISIONED: capacity units you set, throttled beyond "
+              "them. PAY_PER_REQUEST: on demand, billed per request.", enum=("PROVISIONED", "PAY_PER_REQUEST")),
+        Field("ReadCapacityUnits", "integer", 5, "Strongly consistent reads per second of items up to 4 KB "
+              "(PROVISIONED only).", minimum=1, maximum=40000, unit="RCU"),
+        Field("WriteCapacityUnits", "integer", 5, "Writes per second of items up to 1 KB (PROVISIONED only).",
+              minimum=1, maximum=40000, unit="WCU"),
+    ),
+    behavior=(
+        Field("latency_ms", "duration", {"median": 5, "p99": 20}, "How long a request takes inside DynamoDB."),
+        Field("item_kb", "number", 1, "Typical item size; sets the capacity units each request consumes.",
+              minimum=0.001, maximum=400, unit="KB"),
+    ),
+)
