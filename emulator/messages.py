@@ -57,6 +57,8 @@ class Ledger:
         # Accepted (not rejected) messages still open: the summary's in_flight.
         self.in_flight = 0
         self.latencies = Latencies()
+        # Set by a live run: the latencies of messages finished since its last sample.
+        self.window: list[float] | None = None
 
     def accept(self, message_id: str, trace_id: str, now: float) -> MessageRecord:
         self.accepted += 1
@@ -93,7 +95,10 @@ class Ledger:
                 self.finished[record.outcome] += 1
                 if record.outcome == COMPLETED:
                     # End-to-end latency: entry to the last copy's end.
-                    self.latencies.add((now - record.accepted_at) * 1000.0)
+                    latency = (now - record.accepted_at) * 1000.0
+                    self.latencies.add(latency)
+                    if self.window is not None:
+                        self.window.append(latency)
 
     def counts(self) -> dict[str, int]:
         completed, dead_lettered, lost = self.finished

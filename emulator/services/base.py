@@ -154,6 +154,9 @@ class Component:
         self.segment_id = sim.ids.segment_id
         self.outgoing: list[Link] = []
         self.incoming: list[Link] = []
+        # Segments started and not yet emitted (a request being served, an invocation running),
+        # by id: a run that ends or is cancelled emits them as in progress.
+        self.open_segments: dict[str, Segment] = {}
         # X-Ray's namespace for calls to it: "aws" for AWS services, "remote" for anything else.
         self.namespace = "aws" if kind.cloudformation_type else "remote"
 
@@ -166,6 +169,17 @@ class Component:
 
     def finish(self) -> None:
         """Called when the run ends: emit what is still in progress, count what expired."""
+        self.emit_open_segments()
+
+    def emit_open_segments(self) -> None:
+        """Emit every open segment as X-Ray's in_progress, with its unanswered calls likewise."""
+        for segment in self.open_segments.values():
+            segment.in_progress = True
+            for subsegment in segment.subsegments or ():
+                if subsegment.end_time is None:
+                    subsegment.in_progress = True
+            self.emit(segment)
+        self.open_segments.clear()
 
     # Serving ---------------------------------------------------------------------------
     def operation(self, link: Link | None) -> str:
@@ -183,6 +197,11 @@ class Component:
     def gauges(self) -> dict[str, float]:
         """What is happening right now (for live metric samples): in flight, queue depth..."""
         return {}
+
+    def activity(self) -> tuple[int, int, int]:
+        """Cumulative (requests, errors, throttles) in this component's own terms (invocations,
+        sends, publishes...): live samples turn them into rates per second."""
+        return (0, 0, 0)
 
     def cost_usd(self) -> float:
         return 0.0

@@ -134,3 +134,23 @@ def test_a_function_reached_through_a_queue_links_to_the_producing_span_as_xray_
     # A synchronous invocation has no link: its parent is its caller.
     web = run(WEB, SOURCES, duration_s=1)
     assert all(s.links is None for s in web.named("Handler"))
+
+
+def test_a_run_cut_short_emits_the_work_under_way_as_valid_in_progress_segments() -> None:
+    loaded = load_topology(WEB)
+    workload = load_workload({"format": "wiretap.workload/1", "seed": 5, "duration_s": 10, "drain_s": 0,
+                              "sources": SOURCES}, loaded)
+    tracer = ListTracer()
+    sim = Simulation(loaded, workload, tracer=tracer)
+    sim.start()
+    sim.kernel.run(until=2.0, advance_clock=False)
+    summary = sim.finish()
+    open_ = [segment for segment in tracer.segments if segment.in_progress]
+    assert {segment.name for segment in open_} >= {"Browser", "Api"}
+    assert all(segment.end_time is None for segment in open_)
+    # Every message still in flight has its open segments in its trace.
+    assert summary["messages"]["in_flight"] == len({s.trace_id for s in open_ if s.name == "Browser"})
+    validator = jsonschema.Draft4Validator(json.loads(SCHEMA_PATH.read_text()))
+    for segment in open_:
+        document = to_dict(segment)
+        assert not list(validator.iter_errors(document)), document

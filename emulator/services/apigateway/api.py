@@ -36,7 +36,7 @@ class ApiGateway(Component):
         self.overhead = Duration.from_spec(self.behavior["overhead_ms"])
         self._tokens = self.burst
         self._refilled_at = 0.0
-        self.count = self.errors_4xx = self.errors_5xx = 0
+        self.count = self.answered = self.errors_4xx = self.errors_5xx = self.throttled = 0
         self.latencies = Latencies()
         self.integration_latencies = Latencies()
         self.routes = self.links("request")
@@ -66,6 +66,7 @@ class ApiGateway(Component):
         segment = self.new_segment(message, call_.parent_id, now)
         segment.aws = self._aws
         segment.annotations["attempt"] = 1
+        self.open_segments[segment.id] = segment
         faults = self.faults
         if faults and faults.unavailable(now):
             self._answer(ApiRequest(call_, segment, now, None), service_unavailable(self.id))
@@ -135,10 +136,13 @@ class ApiGateway(Component):
         now = self.kernel.now
         segment, started = api_request.segment, api_request.started
         status = reply.status
+        self.answered += 1
         segment.end_time = EPOCH + now
         segment.http = self._http.get(status) or self._new_http(status)
         if 400 <= status < 500:
             self.errors_4xx += 1
+            if status == 429:
+                self.throttled += 1
         elif status >= 500:
             self.errors_5xx += 1
         self.latencies.add((now - started) * 1000.0)
@@ -151,6 +155,7 @@ class ApiGateway(Component):
                 "throttled" if reply.throttled else "timeout" if status == 504 else "error" if status < 500 else "fault"
             )
             mark(segment, reply, exception_id)
+        del self.open_segments[segment.id]
         self.emit(segment)
         api_request.call.reply(reply)
 
@@ -163,6 +168,12 @@ class ApiGateway(Component):
             "Latency": self.latencies.percentiles(),
             "IntegrationLatency": self.integration_latencies.percentiles(),
         }
+
+    def gauges(self) -> dict[str, float]:
+        return {"in_flight": self.count - self.answered}
+
+    def activity(self) -> tuple[int, int, int]:
+        return (self.count, self.errors_4xx - self.throttled + self.errors_5xx, self.throttled)
 
     def cost_usd(self) -> float:
         return self.count * APIGATEWAY_PER_REQUEST

@@ -154,6 +154,7 @@ class Function(Component):
                 segment.add(Subsegment(id=self.sim.ids.segment_id(), name="Initialization", start_time=epoch(now),
                                        end_time=epoch(invocation.invoke_started)))
             record.segment = segment
+            self.open_segments[segment.id] = segment
         self.kernel.schedule(invocation.init_s, self._begin, invocation)
 
     def _acquire(self, now: float) -> tuple[Environment | None, bool]:
@@ -293,6 +294,7 @@ class Function(Component):
                 segment.annotations["outcome"] = "not_processed"
             else:
                 segment.annotations["outcome"] = "ok"
+            del self.open_segments[segment.id]
             self.emit(segment)
         invocation.done(Result(reply, invocation.records, batch_failures))
 
@@ -454,6 +456,9 @@ class Function(Component):
 
     def gauges(self) -> dict[str, float]:
         return {"concurrency": self.busy, "async_queue": self.async_in_queue}
+
+    def activity(self) -> tuple[int, int, int]:
+        return (self.invocations, self.errors, self.throttles)
 
     def cost_usd(self) -> float:
         compute = self.billed_ms / 1000.0 * self.memory_gb * LAMBDA_PER_GB_SECOND[self.architecture]

@@ -11,6 +11,7 @@ class Client(Component):
         message = call_.message
         segment = self.new_segment(message, call_.parent_id, self.kernel.now)
         segment.annotations["attempt"] = 1
+        self.open_segments[segment.id] = segment
         links = [link for link in self.links("request", "event") if link.wants(message.payload)]
         self._next(call_, segment, links, 0, OK)
 
@@ -30,5 +31,6 @@ class Client(Component):
         segment.http = {"response": {"status": reply.status}}
         segment.annotations["outcome"] = "ok" if reply.ok else ("throttled" if reply.throttled else "error")
         mark(segment, reply, self.sim.ids.segment_id(), remote=True)
+        del self.open_segments[segment.id]
         self.emit(segment)
         call_.reply(reply)

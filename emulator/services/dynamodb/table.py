@@ -102,6 +102,9 @@ class Table(Component):
             "SuccessfulRequestLatency": self.latencies.percentiles(),
         }
 
+    def activity(self) -> tuple[int, int, int]:
+        return (self.requests, 0, self.read_throttles + self.write_throttles)
+
     def cost_usd(self) -> float:
         if self.provisioned:
             hours = self.kernel.now / 3600.0

@@ -84,5 +84,8 @@ class Database(Component):
     def gauges(self) -> dict[str, float]:
         return {"connections": self.open_connections(self.kernel.now)}
 
+    def activity(self) -> tuple[int, int, int]:
+        return (self.queries, self.refused, 0)
+
     def cost_usd(self) -> float:
         return self.kernel.now / 3600.0 * self.hourly_usd

@@ -449,6 +449,9 @@ class Topic(Component):
     def gauges(self) -> dict[str, float]:
         return {"deliveries_retrying": self.retrying}
 
+    def activity(self) -> tuple[int, int, int]:
+        return (self.published, self.failed, 0)
+
     def cost_usd(self) -> float:
         return self.publish_chunks * SNS_PER_PUBLISH + self.http_deliveries * SNS_HTTP_PER_DELIVERY
 

@@ -91,6 +91,7 @@ class Queue(Component):
         self._sent_out_of_order = False
         self.messages_sent = self.messages_received = self.messages_deleted = 0
         self.empty_receives = self.deduplicated_sends = 0
+        self.throttled_sends = self.refused_sends = 0
         self.messages_expired = self.moved_to_dead_letter_queue = 0
         self.billed_requests = 0
         self.oldest_age_s = 0.0
@@ -131,6 +132,10 @@ class Queue(Component):
         # Only an injected fault or a FIFO queue's rules refuse a send.
         refusal = self._refusal(message, now) if faults or self._fifo else None
         if refusal is not None:
+            if refusal.throttled:
+                self.throttled_sends += 1
+            else:
+                self.refused_sends += 1
             self.kernel.schedule(latency, call.reply, refusal)
             return
         self.billed_requests += chunks(message.size_bytes)
@@ -557,6 +562,10 @@ class Queue(Component):
         else:
             oldest = next(iter(self._stored.values())).sent_at
         return max(0.0, self.kernel.now - oldest)
+
+    def activity(self) -> tuple[int, int, int]:
+        sends = self.messages_sent + self.deduplicated_sends + self.refused_sends + self.throttled_sends
+        return (sends, self.refused_sends, self.throttled_sends)
 
     def cost_usd(self) -> float:
         return self.billed_requests * (SQS_FIFO_PER_REQUEST if self._fifo else SQS_STANDARD_PER_REQUEST)
