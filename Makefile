@@ -20,10 +20,11 @@ export PIP_NO_INPUT := 1
 
 step = @printf '\n==> %s\n' $(1)
 
-.PHONY: help setup test lint check bench conformance golden clean require-shared
+.PHONY: help setup compile test lint check bench conformance golden clean require-shared
 
 help:
 	@echo "make setup        create .venv (Python 3.12+) and install requirements-dev.txt"
+	@echo "make compile      compile the emulator's hot modules with mypyc (setup does it when they are stale)"
 	@echo "make test         unit tests (pytest, in parallel), then the eventbridge and sns conformance suites"
 	@echo "make lint         ruff check and mypy (strict on emulator/)"
 	@echo "make check        lint, then test"
@@ -33,7 +34,13 @@ help:
 	@echo "make clean        remove .venv and the tools' caches"
 
 setup: $(INSTALLED)
+	@$(PYTHON) scripts/compile-emulator --if-stale || \
+	    echo "(the emulator runs from its sources: slower, otherwise the same)"
 	@echo "$(VENV) is ready: $$($(PYTHON) --version), requirements-dev.txt installed"
+
+compile: $(INSTALLED)
+	$(call step,"compiling the emulator's hot modules with mypyc")
+	$(PYTHON) scripts/compile-emulator
 
 $(PYTHON):
 	$(call step,"creating $(VENV) (scripts/find-python picks a Python 3.12+)")
@@ -60,7 +67,7 @@ require-shared:
 test: setup require-shared
 	$(call step,"unit tests: pytest -n auto")
 	@status=0; \
-	$(PYTHON) -m pytest -n auto || status=$$?; \
+	WIRETAP_REQUIRE_COMPILED=1 $(PYTHON) -m pytest -n auto || status=$$?; \
 	printf '\n==> %s\n' "conformance suites: $(TEST_SUITES)"; \
 	$(PYTHON) $(CONFORMANCE) $(TEST_SUITES) || status=$$?; \
 	exit $$status
@@ -88,5 +95,6 @@ golden: setup
 
 clean:
 	$(call step,"removing $(VENV) and caches")
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build
+	find emulator \( -name '*.so' -o -name '*.pyd' -o -name '_compiled.digest' \) -delete
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

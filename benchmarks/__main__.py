@@ -95,6 +95,7 @@ def run_pipeline(messages: int, traces_path: str) -> dict[str, Any]:
     """Run the pipeline once with full tracing to ``traces_path``; returns figures."""
     import gc
 
+    import emulator
     from emulator.simulation import Simulation
     from emulator.topology import load_topology
     from emulator.tracing import JsonLinesWriter
@@ -119,15 +120,18 @@ def run_pipeline(messages: int, traces_path: str) -> dict[str, Any]:
         "events": sim.kernel.events_processed,
         "trace_bytes": os.path.getsize(traces_path),
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "compiled": emulator.COMPILED,
     }
 
 
-def pipeline_in_subprocess(messages: int) -> dict[str, Any]:
+def pipeline_in_subprocess(messages: int, *, interpreted: bool = False) -> dict[str, Any]:
+    """The pipeline in a fresh process (for its own peak memory), compiled or from the sources."""
+    environment = {**os.environ, "WIRETAP_INTERPRETED": "1"} if interpreted else None
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "traces.jsonl")
         output = subprocess.run(
             [sys.executable, "-m", "benchmarks", "--pipeline-only", str(messages), "--traces", path],
-            check=True, capture_output=True, text=True,
+            check=True, capture_output=True, text=True, env=environment,
         ).stdout
     figures: dict[str, Any] = json.loads(output)
     return figures
@@ -165,6 +169,13 @@ def main(argv: list[str] | None = None) -> int:
           f"{figures['events']:,} events, {figures['trace_bytes'] / 1e6:,.0f} MB of traces; target >= 20,000)")
     print(f"   kernel events in this run: {figures['events'] / figures['seconds']:,.0f}/s "
           f"= {figures['events'] / figures['seconds'] / bare:.2f} of the bare loop")
+    if figures["compiled"]:
+        sources = pipeline_in_subprocess(messages, interpreted=True)
+        speedup = figures["messages_per_second"] / sources["messages_per_second"]
+        print(f"   the same from the sources (WIRETAP_INTERPRETED=1): {sources['messages_per_second']:,.0f} "
+              f"messages/s; the compiled build is {speedup:.2f}x")
+    else:
+        print("   (from the sources: there is no current compiled build; `make compile` makes one)")
 
     print("\n3. Peak memory (max RSS, fresh process each)")
     small = pipeline_in_subprocess(max(messages // 4, 1000))

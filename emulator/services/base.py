@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr
+
 from emulator.definitions import Kind
 from emulator.messages import Message
 from emulator.tracing import EPOCH, Segment, Subsegment, cause
@@ -132,6 +134,8 @@ class Call:
         self.on_reply(reply)
 
 
+# Services and test doubles subclass it in plain Python, also when this module is compiled.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Component:
     """The base of every emulated component."""
 
