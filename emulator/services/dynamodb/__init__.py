@@ -4,8 +4,15 @@ Rules (DynamoDB developer guide: "Read/write capacity mode", "Burst capacity"): 
 PROVISIONED billing, one WCU is one write per second of an item up to 1 KB and one RCU one
 strongly consistent read per second of up to 4 KB; DynamoDB keeps up to 300 seconds of unused
 capacity as burst; beyond that a request fails with ProvisionedThroughputExceededException
-(HTTP 400), which the SDKs retry with backoff. PAY_PER_REQUEST (on-demand) tables are not
-throttled here.
+(HTTP 400), which the SDKs retry with backoff. PAY_PER_REQUEST (on-demand) tables have no
+table-wide limit here.
+
+Partitions ("Partitions and data distribution", "Best practices for designing and using
+partition keys effectively"): a provisioned table has ceil(RCU / 3,000 + WCU / 1,000)
+partitions, a new on-demand table four; an item's partition key hashes to one of them, and each
+partition serves at most 1,000 WCU and 3,000 RCU per second, in either mode. A hot key throttles
+its partition while the table as a whole has capacity to spare. The key is the payload field
+named by the ``partition_key`` behavior, else the message id (evenly spread).
 """
 
 from emulator.services.dynamodb.definition import KIND

@@ -23,6 +23,10 @@ KIND = Kind(
     ),
     behavior=(
         Field("latency_ms", "duration", {"median": 5, "p99": 20}, "How long a request takes inside DynamoDB."),
+        Field("partition_key", "string", None, "The payload field that holds each item's partition key. "
+              "Items with the same key share a partition, which serves at most 1,000 WCU and 3,000 RCU per "
+              "second: one busy key throttles however much capacity the table has. Without it, keys are "
+              "spread evenly (the message id)."),
         Field("item_kb", "number", 1, "Typical item size; sets the capacity units each request consumes.",
               minimum=0.001, maximum=400, unit="KB"),
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any
 
@@ -17,20 +18,27 @@ from emulator.services.base import OK, Call, Component, Link, Reply, service_una
 
 _READS = frozenset({"GetItem", "Query"})
 BURST_SECONDS = 300.0
+# What one partition serves per second, whatever the table's capacity ("Best practices for
+# designing and using partition keys effectively").
+PARTITION_WCU = 1000.0
+PARTITION_RCU = 3000.0
+# A new on-demand table serves up to 4,000 writes and 12,000 reads per second: four partitions.
+ON_DEMAND_PARTITIONS = 4
 
 
 class CapacityBucket:
     """Provisioned capacity units per second, with up to 300 s of unused capacity kept as burst."""
 
-    __slots__ = ("per_second", "_units", "_refilled_at")
+    __slots__ = ("per_second", "most", "_units", "_refilled_at")
 
-    def __init__(self, per_second: float) -> None:
+    def __init__(self, per_second: float, burst_seconds: float = BURST_SECONDS) -> None:
         self.per_second = per_second
+        self.most = per_second * burst_seconds
         self._units = per_second  # a new table starts with one second's worth
         self._refilled_at = 0.0
 
     def take(self, units: float, now: float) -> bool:
-        self._units = min(self.per_second * BURST_SECONDS, self._units + (now - self._refilled_at) * self.per_second)
+        self._units = min(self.most, self._units + (now - self._refilled_at) * self.per_second)
         self._refilled_at = now
         if self._units >= units:
             self._units -= units
@@ -43,6 +51,16 @@ class Table(Component):
         self.provisioned = self.properties["BillingMode"] == "PROVISIONED"
         self.reads = CapacityBucket(self.properties["ReadCapacityUnits"])
         self.writes = CapacityBucket(self.properties["WriteCapacityUnits"])
+        read_capacity = float(self.properties["ReadCapacityUnits"])
+        write_capacity = float(self.properties["WriteCapacityUnits"])
+        # DynamoDB's own sizing rule: enough partitions for the capacity, at 3,000 RCU and 1,000 WCU each.
+        self.partitions = (max(1, math.ceil(read_capacity / PARTITION_RCU + write_capacity / PARTITION_WCU))
+                           if self.provisioned else ON_DEMAND_PARTITIONS)
+        # Hard limits per partition: no burst beyond one second's worth.
+        self.partition_reads = [CapacityBucket(PARTITION_RCU, 1.0) for _ in range(self.partitions)]
+        self.partition_writes = [CapacityBucket(PARTITION_WCU, 1.0) for _ in range(self.partitions)]
+        key_field = self.behavior["partition_key"]
+        self.partition_key: str | None = None if key_field is None else str(key_field)
         self.latency = Duration.from_spec(self.behavior["latency_ms"])
         item_kb = float(self.behavior["item_kb"])
         self.read_units = math.ceil(item_kb / 4.0)
@@ -66,15 +84,21 @@ class Table(Component):
             return
         read = call_.operation in _READS
         units = self.read_units if read else self.write_units
-        if (self.provisioned and not (self.reads if read else self.writes).take(units, now)) or (
-            faults and faults.throttled(now)
-        ):
+        partition = self._partition(call_) if self.partitions > 1 else 0
+        partition_buckets = self.partition_reads if read else self.partition_writes
+        throttled = (
+            (self.provisioned and not (self.reads if read else self.writes).take(units, now))
+            or not partition_buckets[partition].take(units, now)
+            or (faults and faults.throttled(now))
+        )
+        if throttled:
             if read:
                 self.read_throttles += 1
             else:
                 self.write_throttles += 1
             reply = Reply(400, "ProvisionedThroughputExceededException",
-                          f"The level of configured provisioned throughput for the table {self.id} was exceeded")
+                          f"The level of configured provisioned throughput for the table {self.id} was exceeded "
+                          f"(partition {partition} of {self.partitions})")
             self.kernel.schedule(0.002, call_.reply, reply)
             return
         if read:
@@ -90,6 +114,15 @@ class Table(Component):
                 return
         self.latencies.add(latency_ms)
         self.kernel.schedule(latency_ms / 1000.0, call_.reply, OK)
+
+    def _partition(self, call_: Call) -> int:
+        """The partition the item's key hashes to (the message id when the payload has no key)."""
+        message = call_.message
+        key: Any = message.message_id
+        if self.partition_key is not None and isinstance(message.payload, dict):
+            key = message.payload.get(self.partition_key, key)
+        digest = hashlib.md5(str(key).encode(), usedforsecurity=False).digest()
+        return int.from_bytes(digest[:8]) % self.partitions
 
     def metrics(self) -> dict[str, Any]:
 
