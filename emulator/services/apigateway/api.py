@@ -75,6 +75,12 @@ class ApiGateway(Component):
             self._answer(ApiRequest(call_, segment, now, None),
                          Reply(429, "TooManyRequestsException", "Too Many Requests"))
             return
+        # Drawn only while an error_rate fault is active, so runs without one keep their draws.
+        error_rate = faults.error_rate(now, 0.0) if faults else 0.0
+        if error_rate > 0 and self.rng.random() < error_rate:
+            self._answer(ApiRequest(call_, segment, now, None),
+                         Reply(500, "InternalServerErrorException", "Internal server error (injected fault)"))
+            return
         route = self._route(message.payload)
         if route is None:
             self._answer(ApiRequest(call_, segment, now, None),
