@@ -45,6 +45,10 @@ class CapacityBucket:
             return True
         return False
 
+    def give_back(self, units: float) -> None:
+        """Return units just taken, for a request refused after all (a throttled request consumes nothing)."""
+        self._units = min(self.most, self._units + units)
+
 
 class Table(Component):
     def connect(self) -> None:
@@ -86,11 +90,21 @@ class Table(Component):
         units = self.read_units if read else self.write_units
         partition = self._partition(call_) if self.partitions > 1 else 0
         partition_buckets = self.partition_reads if read else self.partition_writes
-        throttled = (
-            (self.provisioned and not (self.reads if read else self.writes).take(units, now))
-            or not partition_buckets[partition].take(units, now)
-            or (faults and faults.throttled(now))
-        )
+        table_bucket = self.reads if read else self.writes
+        partition_bucket = partition_buckets[partition]
+        if self.provisioned and not table_bucket.take(units, now):
+            throttled = True
+        elif not partition_bucket.take(units, now):
+            throttled = True
+            if self.provisioned:
+                table_bucket.give_back(units)  # a throttled request consumes none of the table's capacity
+        elif faults and faults.throttled(now):
+            throttled = True
+            partition_bucket.give_back(units)
+            if self.provisioned:
+                table_bucket.give_back(units)
+        else:
+            throttled = False
         if throttled:
             if read:
                 self.read_throttles += 1

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.emulator.scenario import run, topology
+import pytest
+
+from tests.emulator.scenario import Run, run, seconds, topology
 
 
 def test_a_hot_partition_key_throttles_an_on_demand_table_at_1000_writes_a_second() -> None:
@@ -38,3 +40,229 @@ def test_a_provisioned_table_gets_partitions_for_its_capacity() -> None:
     assert partitions({"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}) == 1
     assert partitions({"ReadCapacityUnits": 6000, "WriteCapacityUnits": 2000}) == 4  # 6000/3000 + 2000/1000
     assert partitions({"BillingMode": "PAY_PER_REQUEST"}) == 4
+
+
+# Helpers for the tests below -----------------------------------------------------------------
+AT_ONCE = 1_000_000  # requests per second: a source that sends its whole count in a few microseconds
+
+
+def table(properties: dict[str, Any] | None = None, **behavior: Any) -> dict[str, Any]:
+    return {"id": "Items", "kind": "dynamodb", "properties": properties or {},
+            "behavior": {"latency_ms": 5, **behavior}}
+
+
+def client_to(table_spec: dict[str, Any], operation: str = "PutItem") -> dict[str, Any]:
+    """A client calling the table (a client never retries: each request is one attempt)."""
+    return topology([{"id": "Caller", "kind": "client"}, table_spec],
+                    [{"source": "Caller", "target": "Items", "role": "request",
+                      "properties": {"Operation": operation}}])
+
+
+def calls(count: int, per_second: float = AT_ONCE, start_s: float = 0, payload: Any = None,
+          target: str = "Caller") -> dict[str, Any]:
+    return {"target": target, "rate": {"per_second": per_second}, "count": count, "start_s": start_s,
+            "payload": {"n": "$seq"} if payload is None else payload}
+
+
+def answers(result: Run) -> list[int]:
+    """The status each call got, in the order the calls were made."""
+    segments = sorted(result.named("Caller"), key=lambda s: s.annotations["message_id"])
+    return [s.http["response"]["status"] for s in segments]
+
+
+# Provisioned capacity: units per second, 300 s of burst ---------------------------------------
+def test_writes_beyond_the_provisioned_wcu_fail_with_provisioned_throughput_exceeded_400() -> None:
+    result = run(client_to(table({"WriteCapacityUnits": 5})), [calls(20)])
+    # A new table holds one second's worth: 5 writes pass, the other 15 are refused.
+    assert answers(result) == [200] * 5 + [400] * 15
+    refused = [s for s in result.named("Caller") if s.http["response"]["status"] == 400]
+    for segment in refused:
+        [subsegment] = segment.subsegments
+        assert subsegment.error and subsegment.throttle and not subsegment.fault
+        assert subsegment.cause["exceptions"][0]["type"] == "ProvisionedThroughputExceededException"
+        assert segment.annotations["outcome"] == "throttled"
+    metrics = result.component("Items")
+    assert metrics["WriteThrottleEvents"] == metrics["ThrottledRequests"] == 15
+    assert metrics["ReadThrottleEvents"] == 0
+    assert metrics["ConsumedWriteCapacityUnits"] == 5
+
+
+def test_a_steady_load_above_the_wcu_is_served_at_the_wcu() -> None:
+    result = run(client_to(table({"WriteCapacityUnits": 5})), [calls(100, per_second=10)], duration_s=10)
+    # One second's worth at the start, then 5 a second for the 9.9 s of arrivals.
+    assert answers(result).count(200) == pytest.approx(5 + 5 * 9.9, abs=1)
+
+
+def test_unused_capacity_is_kept_as_burst_for_up_to_300_seconds() -> None:
+    # 2,000 writes in 2 s (under the partition's 1,000 a second) after a quiet spell.
+    after_100_s = run(client_to(table({"WriteCapacityUnits": 5})), [calls(2000, 1000, start_s=100)], duration_s=102)
+    after_400_s = run(client_to(table({"WriteCapacityUnits": 5})), [calls(2000, 1000, start_s=400)], duration_s=402)
+    # 100 idle seconds: one second's worth plus 100 s x 5 WCU; 400 idle seconds: capped at 300 s x 5.
+    # Plus, both times, 5 a second during the 2 s of writes.
+    assert answers(after_100_s).count(200) == pytest.approx(5 + 100 * 5 + 2 * 5, abs=1)
+    assert answers(after_400_s).count(200) == pytest.approx(300 * 5 + 2 * 5, abs=1)
+
+
+def test_reads_use_the_rcu_and_writes_the_wcu() -> None:
+    # The client reads (GetItem); the workload writes to the table directly (PutItem).
+    document = client_to(table({"ReadCapacityUnits": 10, "WriteCapacityUnits": 2}), "GetItem")
+    result = run(document, [calls(12), calls(12, target="Items")])
+    metrics = result.component("Items")
+    assert metrics["ConsumedReadCapacityUnits"] == 10 and metrics["ReadThrottleEvents"] == 2
+    assert metrics["ConsumedWriteCapacityUnits"] == 2 and metrics["WriteThrottleEvents"] == 10
+
+
+@pytest.mark.parametrize(("operation", "read"), [("GetItem", True), ("Query", True), ("PutItem", False),
+                                                 ("UpdateItem", False), ("DeleteItem", False)])
+def test_get_item_and_query_are_reads_and_the_other_operations_writes(operation: str, read: bool) -> None:
+    result = run(client_to(table({"BillingMode": "PAY_PER_REQUEST"}), operation), [calls(3, per_second=10)])
+    metrics = result.component("Items")
+    assert (metrics["ConsumedReadCapacityUnits"], metrics["ConsumedWriteCapacityUnits"]) == ((3, 0) if read else (0, 3))
+    assert {s.subsegments[0].aws["operation"] for s in result.named("Caller")} == {operation}
+
+
+@pytest.mark.parametrize(("item_kb", "read_units", "write_units"), [(0.5, 1, 1), (1, 1, 1), (4, 1, 4),
+                                                                  (4.5, 2, 5), (6, 2, 6), (400, 100, 400)])
+def test_a_read_takes_one_rcu_per_4_kb_and_a_write_one_wcu_per_kb(item_kb: float, read_units: int,
+                                                                   write_units: int) -> None:
+    reads = run(client_to(table({"BillingMode": "PAY_PER_REQUEST"}, item_kb=item_kb), "GetItem"),
+                [calls(1)])
+    writes = run(client_to(table({"BillingMode": "PAY_PER_REQUEST"}, item_kb=item_kb), "PutItem"),
+                 [calls(1)])
+    assert reads.component("Items")["ConsumedReadCapacityUnits"] == read_units
+    assert writes.component("Items")["ConsumedWriteCapacityUnits"] == write_units
+
+
+def test_large_items_exhaust_the_provisioned_capacity_sooner() -> None:
+    # 10 WCU and 3 KB items: each write takes 3 units, so 3 writes fit in the first second.
+    result = run(client_to(table({"WriteCapacityUnits": 10}, item_kb=3)), [calls(5)])
+    assert answers(result) == [200, 200, 200, 400, 400]
+
+
+def test_an_on_demand_table_has_no_table_wide_limit() -> None:
+    # 3,000 writes at once, keys spread: far above 5 WCU, within the four partitions' 4,000.
+    on_demand = run(client_to(table({"BillingMode": "PAY_PER_REQUEST"})), [calls(3000)])
+    provisioned = run(client_to(table({"WriteCapacityUnits": 5})), [calls(3000)])
+    assert on_demand.component("Items")["ThrottledRequests"] == 0
+    assert provisioned.component("Items")["ThrottledRequests"] == 2995
+
+
+def test_a_hot_partition_key_throttles_reads_at_3000_a_second() -> None:
+    hot = run(client_to(table({"BillingMode": "PAY_PER_REQUEST"}, partition_key="customer"), "GetItem"),
+              [calls(4000, payload={"customer": "c-1"})])
+    # 3,000 at once, plus the refill at 3,000/s during the 3.999 ms the reads take to arrive.
+    assert answers(hot).count(200) == 3000 + 11
+    assert hot.component("Items")["ReadThrottleEvents"] == 1000 - 11
+
+
+def test_a_request_its_partition_refuses_consumes_none_of_the_tables_capacity() -> None:
+    # 2,000 WCU: three partitions; keys "a" and "b" hash to different ones. 1,500 writes to "a" at
+    # once: its partition serves 1,000 and refuses 500, and the table still has 1,000 for "b" next.
+    spec = table({"WriteCapacityUnits": 2000}, partition_key="key")
+    result = run(client_to(spec), [calls(1500, payload={"key": "a"}),
+                                   calls(1000, payload={"key": "b"}, start_s=0.002)])
+    served = {"a": 0, "b": 0}
+    for segment in result.named("Caller"):
+        if segment.http["response"]["status"] == 200:
+            served[segment.metadata["message"]["payload"]["key"]] += 1
+    assert served["a"] == pytest.approx(1000, abs=2)  # and the refill during the 1.5 ms of arrivals
+    assert served["b"] == 1000
+
+
+# A Lambda caller retries throttles the AWS SDK way ---------------------------------------------
+def function_to_table(table_spec: dict[str, Any]) -> dict[str, Any]:
+    return topology(
+        [{"id": "Writer", "kind": "lambda", "behavior": {"duration_ms": 10, "cold_start_ms": 0}}, table_spec],
+        [{"source": "Writer", "target": "Items", "role": "request"}])
+
+
+def test_a_lambda_caller_retries_a_throttled_write_three_attempts_in_all() -> None:
+    throttle_everything = [{"component": "Items", "kind": "throttle", "value": 0, "from_s": 0, "to_s": 100}]
+    result = run(function_to_table(table({"BillingMode": "PAY_PER_REQUEST"})), [calls(1, target="Writer")],
+                 faults=throttle_everything)
+    [writer] = result.named("Writer")
+    [subsegment] = [s for s in writer.subsegments if s.name == "Items"]
+    assert subsegment.aws["retries"] == 2
+    assert subsegment.throttle and subsegment.error
+    assert subsegment.cause["exceptions"][0]["type"] == "ProvisionedThroughputExceededException"
+    # Backoff with full jitter: the second attempt within 1 s, the third within 2 s of that.
+    assert 0 < seconds(subsegment.end_time) - seconds(subsegment.start_time) < 3.01
+    assert result.component("Items")["WriteThrottleEvents"] == 3
+    assert result.component("Writer")["Errors"] == 1
+    assert writer.annotations["outcome"] == "error"
+
+
+def test_a_throttled_write_that_succeeds_on_retry_counts_the_retry_and_no_error() -> None:
+    brief_throttle = [{"component": "Items", "kind": "throttle", "value": 0, "from_s": 0, "to_s": 0.02}]
+    result = run(function_to_table(table({"BillingMode": "PAY_PER_REQUEST"})), [calls(1, target="Writer")],
+                 faults=brief_throttle)
+    [writer] = result.named("Writer")
+    [subsegment] = [s for s in writer.subsegments if s.name == "Items"]
+    assert subsegment.aws["retries"] == 1
+    assert not (subsegment.throttle or subsegment.error or subsegment.fault)
+    assert writer.annotations["outcome"] == "ok"
+    assert result.component("Items")["WriteThrottleEvents"] == 1
+
+
+def test_a_client_caller_does_not_retry_a_throttle() -> None:
+    result = run(client_to(table({"WriteCapacityUnits": 1})), [calls(2)])
+    assert result.component("Items")["WriteThrottleEvents"] == 1
+    assert all("retries" not in s.subsegments[0].aws for s in result.named("Caller"))
+
+
+# Faults ------------------------------------------------------------------------------------------
+def fault(kind: str, value: float | None = None, to_s: float = 1) -> list[dict[str, Any]]:
+    window: dict[str, Any] = {"component": "Items", "kind": kind, "from_s": 0, "to_s": to_s}
+    if value is not None:
+        window["value"] = value
+    return [window]
+
+
+ON_DEMAND = table({"BillingMode": "PAY_PER_REQUEST"})
+
+
+def test_an_unavailable_table_answers_503_inside_the_window() -> None:
+    result = run(client_to(ON_DEMAND), [calls(4, per_second=2)], faults=fault("unavailable"))
+    assert answers(result) == [503, 503, 200, 200]
+    assert result.component("Items")["ConsumedWriteCapacityUnits"] == 2
+
+
+def test_a_slow_fault_adds_its_milliseconds_to_the_request_latency() -> None:
+    result = run(client_to(ON_DEMAND), [calls(2, per_second=1)], faults=fault("slow", 300))
+    assert [seconds(s.end_time) - seconds(s.start_time) for s in result.named("Caller")] == [
+        pytest.approx(0.305, abs=1e-6), pytest.approx(0.005, abs=1e-6)]
+    assert result.component("Items")["SuccessfulRequestLatency"]["p99"] == pytest.approx(305, rel=0.01)
+
+
+def test_an_error_rate_fault_answers_500_internal_server_error() -> None:
+    result = run(client_to(ON_DEMAND), [calls(4, per_second=2)], faults=fault("error_rate", 1.0))
+    assert answers(result) == [500, 500, 200, 200]
+    failed = sorted(result.named("Caller"), key=lambda s: s.annotations["message_id"])[0].subsegments[0]
+    assert failed.fault and failed.cause["exceptions"][0]["type"] == "InternalServerError"
+
+
+def test_a_throttle_fault_refuses_beyond_its_rate_with_provisioned_throughput_exceeded() -> None:
+    result = run(client_to(ON_DEMAND), [calls(10)], faults=fault("throttle", 3))
+    assert answers(result) == [200] * 3 + [400] * 7
+    assert result.component("Items")["WriteThrottleEvents"] == 7
+
+
+# Cost --------------------------------------------------------------------------------------------
+def test_a_provisioned_table_costs_its_capacity_by_the_hour_whatever_it_serves() -> None:
+    properties = {"ReadCapacityUnits": 100, "WriteCapacityUnits": 50}
+    busy = run(client_to(table(properties)), [calls(100, per_second=10)], duration_s=10)
+    quiet = run(client_to(table(properties)), [calls(1, start_s=9.9)], duration_s=10)
+    assert busy.summary["virtual_seconds"] == quiet.summary["virtual_seconds"]
+    hours = busy.summary["virtual_seconds"] / 3600
+    # $0.00013 per RCU-hour and $0.00065 per WCU-hour (us-east-1), for as long as the run lasts.
+    expected = hours * (100 * 0.00013 + 50 * 0.00065)
+    assert busy.summary["cost_usd"]["by_component"]["Items"] == pytest.approx(expected, rel=1e-3)
+    assert quiet.summary["cost_usd"]["by_component"]["Items"] == pytest.approx(expected, rel=1e-3)
+
+
+def test_an_on_demand_table_costs_its_request_units() -> None:
+    document = client_to(table({"BillingMode": "PAY_PER_REQUEST"}, item_kb=2), "GetItem")
+    result = run(document, [calls(40, per_second=10), calls(20, per_second=10, target="Items")])
+    # 40 reads of 1 unit at $0.125/M, 20 writes of 2 units at $0.625/M.
+    assert result.summary["cost_usd"]["by_component"]["Items"] == pytest.approx(
+        40 * 0.125 / 1_000_000 + 40 * 0.625 / 1_000_000, rel=1e-3)
