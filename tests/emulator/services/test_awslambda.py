@@ -213,3 +213,94 @@ def test_reserving_more_than_900_of_the_account_concurrency_is_an_error() -> Non
     with pytest.raises(InvalidDocument) as error:
         load_topology(document)
     assert "at most 900 can be reserved" in str(error.value)
+
+
+# Scaling, the account's concurrency, the dead-letter queue of asynchronous events -----------------
+AT_ONCE = 1_000_000  # invocations per second: a source that sends its whole count in a few milliseconds
+
+
+def test_a_function_adds_at_most_1000_execution_environments_every_10_seconds() -> None:
+    # No environment is ever reused (reclaimed as soon as it is idle), so each invocation needs a new
+    # one: 200 a second make 1,000 in the first 5 s, then throttle until the first ones are 10 s old.
+    result = run(one_function(behavior={"duration_ms": 7, "cold_start_ms": 0, "idle_timeout_s": 0}),
+                 steady(200), duration_s=12)
+    worker = result.component("Worker")
+    # 1,000 in [0, 5) s; then, from 10 s, one for each made 10 s before (give or take the one at the
+    # boundary, where the sums of 5 ms steps round).
+    assert worker["ColdStarts"] == pytest.approx(1000 + 400, abs=1)
+    assert worker["Throttles"] == pytest.approx(1000, abs=1)  # every invocation of [5, 10) s
+    assert worker["ColdStarts"] + worker["Throttles"] == 2400
+    assert worker["ConcurrentExecutions"] <= 3
+    throttled = [seconds(s.start_time) for s in result.named("Caller") if s.throttle]
+    assert min(throttled) == pytest.approx(5.0, abs=1e-3) and max(throttled) < 10.0 + 0.011
+
+
+def test_functions_without_reserved_concurrency_share_the_accounts_1000() -> None:
+    document = topology(
+        [{"id": "Caller", "kind": "client"}, {"id": "Caller2", "kind": "client"},
+         {"id": "First", "kind": "lambda", "behavior": {"duration_ms": 5000, "cold_start_ms": 0}},
+         {"id": "Second", "kind": "lambda", "behavior": {"duration_ms": 5000, "cold_start_ms": 0}}],
+        [{"source": "Caller", "target": "First", "role": "request"},
+         {"source": "Caller2", "target": "Second", "role": "request"}],
+    )
+    result = run(document, [{"target": "Caller", "rate": {"per_second": AT_ONCE}, "count": 700},
+                            {"target": "Caller2", "rate": {"per_second": AT_ONCE}, "count": 700, "start_s": 1}])
+    first, second = result.component("First"), result.component("Second")
+    assert (first["ConcurrentExecutions"], first["Throttles"]) == (700, 0)
+    assert (second["ConcurrentExecutions"], second["Throttles"]) == (300, 400)
+
+
+def test_reserved_concurrency_is_taken_from_what_the_other_functions_share() -> None:
+    document = topology(
+        [{"id": "Caller", "kind": "client"},
+         {"id": "Worker", "kind": "lambda", "behavior": {"duration_ms": 5000, "cold_start_ms": 0}},
+         {"id": "Reserved", "kind": "lambda", "properties": {"ReservedConcurrentExecutions": 250}}],
+        [{"source": "Caller", "target": "Worker", "role": "request"}],
+    )
+    result = run(document, [{"target": "Caller", "rate": {"per_second": AT_ONCE}, "count": 1000}])
+    worker = result.component("Worker")
+    # Reserved has no traffic, but its 250 are kept for it: Worker gets 1,000 - 250.
+    assert (worker["ConcurrentExecutions"], worker["Throttles"]) == (750, 250)
+
+
+def dead_letter_queue_topology(behavior: dict | None = None) -> dict:
+    return topology(
+        [{"id": "Caller", "kind": "client"},
+         {"id": "Worker", "kind": "lambda", "behavior": behavior or {"error_rate": 1.0}},
+         {"id": "WorkerDLQ", "kind": "sqs", "behavior": {"send_ms": 0}}],
+        [{"source": "Caller", "target": "Worker", "role": "event"},
+         {"source": "Worker", "target": "WorkerDLQ", "role": "dead_letter"}],
+    )
+
+
+def test_an_async_event_that_fails_every_retry_goes_to_the_dead_letter_queue_as_it_was_sent() -> None:
+    result = run(dead_letter_queue_topology(), steady(count=1, payload={"order": 7}))
+    attempts = result.named("Worker", "AWS::Lambda::Function")
+    assert [s.annotations["outcome"] for s in attempts] == ["error"] * 3
+    [delivery] = result.named("Worker", "AWS::Lambda")
+    assert delivery.annotations["outcome"] == "dead_letter" and delivery.annotations["attempt"] == 3
+    # The dead letter is the event itself (not an invocation record), sent after the last attempt.
+    assert delivery.metadata["lambda"] == {"destination": "WorkerDLQ", "record": {"order": 7}}
+    assert seconds(delivery.start_time) == pytest.approx(seconds(attempts[-1].end_time))
+    assert [s.name for s in delivery.subsegments] == ["WorkerDLQ"]
+    assert result.component("WorkerDLQ")["NumberOfMessagesSent"] == 1
+    assert result.component("Worker")["DeadLetterErrors"] == 0
+    assert result.summary["messages"]["dead_lettered"] == 1
+    assert balanced(result.summary)
+
+
+def test_a_successful_async_event_never_reaches_the_dead_letter_queue() -> None:
+    result = run(dead_letter_queue_topology({"error_rate": 0.0}), steady(count=3))
+    assert result.component("WorkerDLQ")["NumberOfMessagesSent"] == 0
+    assert result.named("Worker", "AWS::Lambda") == []
+    assert result.summary["messages"]["completed"] == 3
+
+
+def test_a_dead_letter_queue_that_refuses_the_event_counts_a_dead_letter_error_and_loses_it() -> None:
+    result = run(dead_letter_queue_topology(), steady(count=1),
+                 faults=[{"component": "WorkerDLQ", "kind": "unavailable", "from_s": 0, "to_s": 1000}])
+    assert result.component("Worker")["DeadLetterErrors"] == 1
+    [delivery] = result.named("Worker", "AWS::Lambda")
+    assert delivery.annotations["outcome"] == "dead_letter_failed"
+    assert result.summary["messages"]["lost"] == 1
+    assert balanced(result.summary)
