@@ -15,13 +15,14 @@ class Client(Component):
         links = [link for link in self.links("request", "event") if link.wants(message.payload)]
         self._next(call_, segment, links, 0, OK)
 
-    def _next(self, call_: Call, segment: Segment, links: list[Link], index: int, worst: Reply) -> None:
-        if index == len(links) or not worst.ok:
-            self._done(call_, segment, worst)
+    def _next(self, call_: Call, segment: Segment, links: list[Link], index: int, last: Reply) -> None:
+        # The caller sees the last answer it got: the first failure ends the sequence.
+        if index == len(links) or not last.ok:
+            self._done(call_, segment, last)
             return
 
         def answered(reply: Reply) -> None:
-            self._next(call_, segment, links, index + 1, reply if not reply.ok else worst)
+            self._next(call_, segment, links, index + 1, reply)
 
         # A browser or device does not retry on its own: what it sees is what the API answered.
         call(self, segment, links[index], call_.message, answered, sdk_retries=False)

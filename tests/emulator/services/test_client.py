@@ -133,9 +133,6 @@ def test_a_failing_asynchronous_function_does_not_fail_the_client() -> None:
     assert result.component("Worker")["Errors"] == 3  # Lambda retries the event twice on its own
 
 
-@pytest.mark.xfail(strict=True, reason="the client's segment reports 200 for an Invoke that Lambda answered "
-                   "202 (the status shown is the worst failure or a fixed 200, never the answer it got); fixing "
-                   "it changes the lambda-destinations golden traces")
 def test_the_client_segment_shows_the_202_of_an_asynchronous_invoke() -> None:
     result = run(client_calling(function("Worker"), roles=("event",)), send())
     assert caller(result).http == {"response": {"status": 202}}
