@@ -155,6 +155,21 @@ const COMMANDS = {
     return { ...document, connections };
   },
 
+  // A different role has different properties: the old ones are dropped with the old role.
+  setRole(document, { connection, role }) {
+    const index = connectionKeys(document.connections).indexOf(connection);
+    if (index === -1) throw new ModelError(`There is no connection ${connection}.`);
+    const { source, target } = document.connections[index];
+    if (document.connections[index].role === role) return document;
+    const key = `${source}>${target}>${role}`;
+    if (connectionKeys(document.connections).includes(key)) {
+      throw new ModelError(`${source} already has a ${role} connection to ${target}.`);
+    }
+    const connections = [...document.connections];
+    connections[index] = { source, target, role };
+    return { ...document, connections };
+  },
+
   setLabel(document, { component, label }) {
     return {
       ...document,
@@ -262,6 +277,7 @@ function renameInConnection(connection, rename) {
 
 /** A short description of a command, for the undo/redo buttons' titles. */
 export function describeCommand(command) {
+  if (command.label) return command.label;
   switch (command.type) {
     case "add": {
       const ids = (command.components || []).map((component) => component.id);
@@ -287,8 +303,10 @@ export function describeCommand(command) {
       return "rename group";
     case "setName":
       return "rename design";
+    case "setRole":
+      return `set role ${command.role}`;
     case "replace":
-      return command.label || "import";
+      return "replace the design";
     default:
       return command.type;
   }

@@ -152,3 +152,23 @@ test("repeated connections get distinct keys", () => {
   const connection = { source: "A", target: "B", role: "request" };
   assert.deepEqual(connectionKeys([connection, connection]), ["A>B>request", "A>B>request#2"]);
 });
+
+test("changing a role drops the old role's properties", () => {
+  const model = new DesignModel(webhook());
+  model.apply({ type: "connect", connection: { source: "Worker", target: "InboxDLQ", role: "on_failure" } });
+  model.apply({ type: "setRole", connection: "Inbox>InboxDLQ>dead_letter", role: "event_source" });
+  assert.deepEqual(model.document.connections[2], { source: "Inbox", target: "InboxDLQ", role: "event_source" });
+  assert.equal(model.undoLabel, "set role event_source");
+  assert.equal(model.apply({ type: "setRole", connection: "Inbox>InboxDLQ>event_source", role: "event_source" }), false);
+  model.apply({ type: "connect", connection: { source: "Worker", target: "InboxDLQ", role: "dead_letter" } });
+  assert.throws(
+    () => model.apply({ type: "setRole", connection: "Worker>InboxDLQ>on_failure", role: "dead_letter" }),
+    /already has a dead_letter connection/,
+  );
+});
+
+test("a command's own label names it in the history", () => {
+  const model = new DesignModel(webhook());
+  model.apply({ type: "move", positions: { Inbox: { x: 1, y: 1 } }, label: "auto-layout" });
+  assert.equal(model.undoLabel, "auto-layout");
+});
