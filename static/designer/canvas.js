@@ -410,6 +410,10 @@ class Canvas {
       const node = this.handleNode;
       this.hideHandle();
       this.edgehandles.start(node);
+      // The press began outside Cytoscape's canvas, so it sends no tapend: end the gesture here.
+      window.addEventListener("mouseup", () => {
+        if (this.connecting) this.edgehandles.stop();
+      }, { once: true });
     });
   }
 

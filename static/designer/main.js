@@ -104,6 +104,8 @@ class Designer {
   apply(command) {
     try {
       this.model.apply(command);
+      // The renamed component is a new node on the canvas: keep it selected.
+      if (command.type === "rename") this.canvas.select({ components: [command.to] });
       return null;
     } catch (error) {
       if (!(error instanceof ModelError)) throw error;
