@@ -63,6 +63,7 @@ def api_view(*methods: str) -> Callable[[View], View]:
                 return error(413, "too_large", "the body is larger than the console accepts "
                              "(DATA_UPLOAD_MAX_MEMORY_SIZE)")
 
+        wrapper.api_methods = methods  # type: ignore[attr-defined]  # read by the OpenAPI test
         return wrapper
 
     return decorate

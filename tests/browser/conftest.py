@@ -29,9 +29,9 @@ from django.contrib.auth.models import User
 # (creating users) are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
-from tests.browser.helpers import PASSWORD, log_in  # noqa: E402
+from tests.browser.helpers import PASSWORD, log_in
 
 CHROMIUM = Path(os.environ.get("WIRETAP_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
