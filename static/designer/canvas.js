@@ -149,8 +149,15 @@ class Canvas {
     this.listen();
     this.setUpConnecting();
     this.setUpDropping();
-    // The navigator takes its container as a selector string only.
-    this.navigator = cy.navigator({ container: `#${minimap.id}`, viewLiveFramerate: 0, rerenderDelay: 120, removeCustomContainer: false });
+    // The navigator takes its container as a selector string only. It redraws its thumbnail
+    // (a cy.png of the whole graph) at most once a second: with 300 components a redraw costs
+    // ~150 ms, and redrawing at every frame of a drag made dragging stutter (docs/designer.md).
+    this.navigator = cy.navigator({
+      container: `#${minimap.id}`,
+      viewLiveFramerate: 0,
+      rerenderDelay: 1000,
+      removeCustomContainer: false,
+    });
   }
 
   // --- Rendering from the model --------------------------------------------------------------
@@ -296,7 +303,8 @@ class Canvas {
         element.type = "button";
         element.className = `badge ${badge.errors ? "error" : "warning"}`;
         const count = badge.errors + badge.warnings;
-        element.textContent = String(count);
+        element.textContent = box.w < 40 ? "" : String(count);
+        element.classList.toggle("small", box.w < 40);
         element.title = describeBadge(badge);
         element.dataset.component = node.id();
         element.style.left = `${box.x2 - 4}px`;
@@ -422,7 +430,8 @@ class Canvas {
     clearTimeout(this.hideTimer);
     const box = node.renderedBoundingBox({ includeLabels: false });
     this.handleNode = node;
-    this.handle.style.left = `${box.x2}px`;
+    // Just outside the right edge, so that it never covers the node (small when zoomed out).
+    this.handle.style.left = `${box.x2 + 10}px`;
     this.handle.style.top = `${(box.y1 + box.y2) / 2}px`;
     this.handle.dataset.component = node.id();
     this.handle.hidden = false;

@@ -38,9 +38,9 @@ export function renderFindings(list, counter, items, onPick) {
     const severity = problem.severity === "warning" ? "warning" : "error";
     return h("li", {},
       h("button", { type: "button", className: `finding ${severity}`, onClick: () => onPick(place) },
-        h("span", { className: "severity" }, severity), " ",
-        h("span", { className: "subject" }, problem.subject || "Design"), ": ",
-        h("span", { className: "message" }, problem.message),
+        h("span", { className: "finding-severity" }, severity), " ",
+        h("span", { className: "finding-subject" }, problem.subject || "Design"), ": ",
+        h("span", { className: "finding-message" }, problem.message),
         problem.why ? h("span", { className: "why" }, `Why: ${problem.why}`) : null,
         problem.fix ? h("span", { className: "fix" }, `Fix: ${problem.fix}`) : null));
   }));
