@@ -8,7 +8,9 @@ design holds; every wait is on a state (the `data-save-state` attribute, the doc
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -277,3 +279,43 @@ def test_a_stale_save_offers_to_keep_mine_as_a_copy(page: Page, live_server: obj
     # Theirs is intact in the original topology.
     original = page.evaluate("async url => (await (await fetch(url)).json()).document", url)
     assert original["components"] == theirs["components"]
+
+
+def test_import_replaces_the_design_undoably_and_export_downloads_it(
+    page: Page, live_server: object, tmp_path: Any
+) -> None:
+    base_url = str(live_server)
+    sign_up(page, base_url, "jade")
+    open_new_topology(page, base_url, "Files")
+    drop_from_palette(page, "sqs", 240, 200)
+    wait_for_ids(page, ["Queue1"])
+
+    not_a_topology = tmp_path / "workload.json"
+    not_a_topology.write_text('{"format": "wiretap.workload/1"}')
+    page.locator("#import-file").set_input_files(str(not_a_topology))
+    expect(page.locator("#toast")).to_contain_text('"format" must be "wiretap.topology/1"')
+    assert component_ids(page) == ["Queue1"]
+
+    design = {"format": "wiretap.topology/1", "name": "Imported",
+              "components": [{"id": "Api", "kind": "apigateway"}, {"id": "Handler", "kind": "lambda"}],
+              "connections": [{"source": "Api", "target": "Handler", "role": "request"}]}
+    topology_file = tmp_path / "imported.topology.json"
+    topology_file.write_text(json.dumps(design))
+    page.locator("#import-file").set_input_files(str(topology_file))
+    wait_for_ids(page, ["Api", "Handler"])
+    assert all("position" in component for component in document(page)["components"])
+    wait_saved(page)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export JSON").click()
+    exported = json.loads(Path(download_info.value.path()).read_text())
+    assert exported == document(page)
+    assert download_info.value.suggested_filename == "Imported.topology.json"
+
+    with page.expect_download() as png_info:
+        page.get_by_role("button", name="PNG").click()
+    assert Path(png_info.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    page.get_by_role("button", name="Undo").click()  # the layout of the imported components
+    page.get_by_role("button", name="Undo").click()  # the import
+    wait_for_ids(page, ["Queue1"])
