@@ -82,6 +82,18 @@ try:
     DATABASES = {"default": dj_database_url.parse(_DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
 except ValueError as error:
     raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {error}") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent requests (Daphne runs views in threads) queue for the write lock instead of
+    # failing: transactions take it when they begin, and wait up to 20 s for it; WAL lets
+    # readers go on meanwhile.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Tests use a file too (one per xdist worker), so they lock as the console does: an
+    # in-memory database shared between threads fails at once where a file waits.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "out" / "test-db.sqlite3")}
 
 INSTALLED_APPS = [
     # First, so that `manage.py runserver` is Daphne's (ASGI) runserver too.

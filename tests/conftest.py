@@ -6,11 +6,16 @@ charlie has no access to anything of alice's.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 PASSWORD = "correct-horse-battery-9"
+
+# The SQLite test databases are files in out/ (console/settings.py says why); SQLite does not
+# create their folder.
+(Path(__file__).resolve().parent.parent / "out").mkdir(exist_ok=True)
 
 
 @pytest.fixture(autouse=True)
