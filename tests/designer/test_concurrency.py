@@ -27,7 +27,7 @@ def test_concurrent_saves_from_the_same_version_land_exactly_once(alice: Any) ->
             outcomes.append("saved")
         except services.Conflict:
             outcomes.append("conflict")
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:  # any other failure is reported by the assertion below
             outcomes.append(f"{type(error).__name__}: {error}")
         finally:
             connection.close()
