@@ -89,7 +89,7 @@ require-shared:
 # Both parts run even when the first fails, so one run reports everything; the exit
 # status is a failure if either failed.
 test: setup require-shared
-	$(call step,"Python tests, browser tests included: pytest -n auto")
+	$(call step,"Python tests with the browser tests: pytest -n auto")
 	@status=0; \
 	$(PYTHON) -m pytest -n auto || status=$$?; \
 	printf '\n==> %s\n' "JavaScript tests: node --test tests/js/"; \
