@@ -93,7 +93,7 @@ test: setup require-shared
 	@status=0; \
 	$(PYTHON) -m pytest -n auto || status=$$?; \
 	printf '\n==> %s\n' "JavaScript tests: node --test tests/js/"; \
-	node --test tests/js/ || status=$$?; \
+	node --test --test-reporter=spec tests/js/ || status=$$?; \
 	printf '\n==> %s\n' "conformance suites: $(TEST_SUITES)"; \
 	$(PYTHON) $(CONFORMANCE) $(TEST_SUITES) || status=$$?; \
 	exit $$status

@@ -169,6 +169,10 @@ SERVE_STATIC = env_bool("SERVE_STATIC", True)
 # ES modules must arrive as JavaScript; some systems' mime tables do not know .mjs.
 mimetypes.add_type("text/javascript", ".mjs")
 
+# A topology of 300 components is about 100 KB of JSON; leave room for large state machine
+# definitions and filter policies (the API answers 413 past this).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 # The example topologies that the designer offers as templates.
 EXAMPLES_DIR = BASE_DIR / "examples"
 

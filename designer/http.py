@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -60,8 +61,9 @@ def api_view(*methods: str) -> Callable[[View], View]:
             except (ObjectDoesNotExist, Http404):
                 return error(404, "not_found", f"nothing at {request.path}")
             except RequestDataTooBig:
-                return error(413, "too_large", "the body is larger than the console accepts "
-                             "(DATA_UPLOAD_MAX_MEMORY_SIZE)")
+                limit_kb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+                return error(413, "too_large", f"the body is larger than the {limit_kb} KB the console accepts; "
+                             "nothing was saved")
 
         wrapper.api_methods = methods  # type: ignore[attr-defined]  # read by the OpenAPI test
         return wrapper

@@ -349,3 +349,14 @@ def test_an_unknown_api_url_answers_404_in_json(as_alice: Client) -> None:
 
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+
+
+def test_a_body_over_the_size_limit_answers_413_in_json(as_alice: Client, topology: Topology, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    document = services.empty_document("x" * 2000)
+
+    response = call(as_alice, "PUT", f"/api/topologies/{topology.pk}/", {"version": 2, "document": document})
+
+    assert response.status_code == 413
+    assert response.json()["error"] == "too_large"
+    assert topology.versions.count() == 2
