@@ -91,9 +91,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    # Tests use a file too (one per xdist worker), so they lock as the console does: an
-    # in-memory database shared between threads fails at once where a file waits.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "out" / "test-db.sqlite3")}
 
 INSTALLED_APPS = [
     # First, so that `manage.py runserver` is Daphne's (ASGI) runserver too.

@@ -6,16 +6,27 @@ charlie has no access to anything of alice's.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 PASSWORD = "correct-horse-battery-9"
 
-# The SQLite test databases are files in out/ (console/settings.py says why); SQLite does not
-# create their folder.
-(Path(__file__).resolve().parent.parent / "out").mkdir(exist_ok=True)
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None,
+                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A SQLite test database is a file of this session's (and xdist worker's) own.
+
+    A file, so that threads lock it as they lock the console's database (an in-memory database
+    shared between threads fails at once where a file waits); this session's own, so that two
+    test runs in one work tree never share one.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
 
 
 @pytest.fixture(autouse=True)
