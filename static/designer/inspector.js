@@ -27,6 +27,23 @@ export function h(tag, attributes = {}, ...children) {
  * apply(command) -> error message or null, actions: {group(), ungroup(id), remove(), select(sel)}}.
  */
 export function renderInspector(container, context) {
+  // Never rebuild the form under a field being typed in (findings arrive after each save): the
+  // half-typed value would be lost. The form is rebuilt when the focus leaves it.
+  const active = document.activeElement;
+  const typing = active?.matches?.("input, textarea") && container.contains(active);
+  if (typing && active.dataset.fieldKey && active.value !== active.dataset.rendered) {
+    container.pendingContext = context;
+    if (!container.dataset.waitsForFocusout) {
+      container.dataset.waitsForFocusout = "yes";
+      container.addEventListener("focusout", () => setTimeout(() => {
+        const pending = container.pendingContext;
+        container.pendingContext = null;
+        if (pending && !container.contains(document.activeElement)) renderInspector(container, pending);
+      }, 0));
+    }
+    return;
+  }
+  container.pendingContext = null;
   const { selection } = context;
   const total = selection.components.length + selection.connections.length + selection.groups.length;
   let content;
@@ -248,17 +265,20 @@ function schemaField(field, commit, key, findings) {
     wrapper.classList.toggle("invalid", Boolean(message));
     input.setAttribute("aria-invalid", message ? "true" : "false");
   };
+  input.dataset.rendered = field.text;
   const read = () => parseInput(field, input.value);
   input.addEventListener("input", () => {
     const result = read();
     show(result.error);
   });
   input.addEventListener("change", () => {
+    if (!input.isConnected) return;
     const result = read();
     show(result.error);
     if (result.error) return;
     const message = commit(field.name, result.value);
     if (message) show(message);
+    else input.dataset.rendered = input.value; // committed: no longer a half-typed value
   });
   input.setAttribute("aria-describedby", `${inputId}-help ${inputId}-error`);
   const range = rangeText(field);
@@ -307,6 +327,7 @@ function textField({ key, label, help, value, placeholder, check = () => null, c
   const inputId = `field-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
   const input = h("input", { id: inputId, type: "text", placeholder, autocomplete: "off", spellcheck: "false", dataset: { fieldKey: key } });
   input.value = value;
+  input.dataset.rendered = value;
   const error = h("p", { className: "error", hidden: true });
   const wrapper = h("div", { className: "form-field" });
   const show = (message) => {
@@ -317,10 +338,13 @@ function textField({ key, label, help, value, placeholder, check = () => null, c
   };
   input.addEventListener("input", () => show(check(input.value)));
   input.addEventListener("change", () => {
+    if (!input.isConnected) return;
     const problem = check(input.value);
     show(problem);
     if (problem) return;
-    show(commit(input.value));
+    const message = commit(input.value);
+    show(message);
+    if (!message) input.dataset.rendered = input.value;
   });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
