@@ -38,7 +38,7 @@ help:
 	@echo "make test         Python tests incl. browser tests (pytest, in parallel), node tests, then the"
 	@echo "                  eventbridge and sns conformance suites"
 	@echo "make test-postgres  the console's and designer's tests against PostgreSQL (POSTGRES_URL)"
-	@echo "make lint         ruff check and mypy (strict on emulator/)"
+	@echo "make lint         ruff check and mypy (strict on emulator/, console/, designer/)"
 	@echo "make check        lint, then test"
 	@echo "make bench        the benchmarks (python -m benchmarks)"
 	@echo "make conformance  every conformance suite in $(SHARED)/conformance"
@@ -105,7 +105,7 @@ test-postgres: setup
 lint: setup
 	$(call step,"ruff check")
 	$(VENV)/bin/ruff check .
-	$(call step,"mypy (strict, emulator/)")
+	$(call step,"mypy (strict: emulator/ and the console)")
 	$(PYTHON) -m mypy
 
 check: lint test
