@@ -11,6 +11,11 @@ object, another ``format``, components or connections not arrays) is refused, wi
 ``InvalidInput``. What is wrong inside it comes back as findings (``validate_document``).
 Pointers in ``InvalidInput`` problems point into the request that carried the arguments:
 ``/name``, ``/document/components``.
+
+A topology's name and its latest document's ``name`` are the same: a name given with a save
+(or at creation) is written into the document, a save without one takes the document's, and
+renaming saves a new version with the new name (so an open designer, whose saves carry the
+document's name, can never silently undo a rename: it gets a 409 instead).
 """
 
 from __future__ import annotations
@@ -107,55 +112,65 @@ def create_topology(owner: AbstractBaseUser, name: str | None = None, document: 
             raise InvalidInput([Problem("/template", f"unknown template {_short_json(template_id)}")])
         document = copy.deepcopy(chosen.topology)
         name = chosen.name if name is None else name
-    if document is not None:
-        problems = document_problems(document)
-        if problems:
-            raise InvalidInput(problems)
-        if name is None:
-            name = document.get("name") if isinstance(document.get("name"), str) else None
-    name = clean_name("Untitled topology" if name is None else name)
     if document is None:
-        document = empty_document(name)
+        document = empty_document("")
+    problems = document_problems(document)
+    if problems:
+        raise InvalidInput(problems)
+    name = _name_for(name, document) or "Untitled topology"
     with transaction.atomic():
         topology = Topology.objects.create(name=name, owner=owner, version=1)
-        return TopologyVersion.objects.create(topology=topology, number=1, document=document, author=owner)
+        return TopologyVersion.objects.create(topology=topology, number=1, document={**document, "name": name},
+                                              author=owner)
 
 
 def save_topology(topology: Topology, base_version: Any, document: Any, user: AbstractBaseUser,
                   name: str | None = None) -> TopologyVersion:
-    """Save ``document`` as the version after ``base_version``; raises Conflict if that is stale."""
+    """Save ``document`` as the version after ``base_version``; raises Conflict if that is stale.
+
+    The name is ``name`` if given, else the document's, else the topology's current one.
+    """
     problems = _base_version_problems(base_version) + document_problems(document)
     if problems:
         raise InvalidInput(problems)
-    new_name = clean_name(name) if name is not None else None
-    return _add_version(topology, base_version, document, user, new_name)
+    return _add_version(topology, base_version, document, user, _name_for(name, document) or topology.name)
 
 
 def restore_version(topology: Topology, number: int, base_version: Any, user: AbstractBaseUser) -> TopologyVersion:
-    """A new version whose document is version ``number``'s; raises Conflict if ``base_version`` is stale."""
+    """A new version whose document (and so name) is version ``number``'s; raises Conflict if
+    ``base_version`` is stale."""
     problems = _base_version_problems(base_version)
     if problems:
         raise InvalidInput(problems)
     old = get_version(topology, number)
-    return _add_version(topology, base_version, old.document, user, None)
+    return _add_version(topology, base_version, old.document, user, _name_for(None, old.document) or topology.name)
 
 
-def rename_topology(topology: Topology, name: Any) -> Topology:
-    """Rename without a new version (the name is the topology's, not the design's)."""
-    topology.name = clean_name(name)
-    topology.save(update_fields=["name", "updated_at"])
-    return topology
+def rename_topology(topology: Topology, name: Any, user: AbstractBaseUser) -> TopologyVersion:
+    """A new version of the latest document under the new name; raises Conflict if someone saved meanwhile."""
+    new_name = clean_name(name)
+    latest = latest_version(topology)
+    return _add_version(topology, latest.number, latest.document, user, new_name)
 
 
 def delete_topology(topology: Topology) -> None:
     topology.delete()
 
 
-def _add_version(topology: Topology, base_version: int, document: dict[str, Any], user: AbstractBaseUser,
-                 name: str | None) -> TopologyVersion:
-    changes: dict[str, Any] = {"version": F("version") + 1, "updated_at": timezone.now()}
+def _name_for(name: Any, document: dict[str, Any]) -> str | None:
+    """The name a save gives the topology: ``name`` if given (checked), else the document's own."""
     if name is not None:
-        changes["name"] = name
+        return clean_name(name)
+    own = document.get("name")
+    if isinstance(own, str) and own.strip():
+        return clean_name(own, where="/document/name")
+    return None
+
+
+def _add_version(topology: Topology, base_version: int, document: dict[str, Any], user: AbstractBaseUser,
+                 name: str) -> TopologyVersion:
+    changes = {"version": F("version") + 1, "updated_at": timezone.now(), "name": name}
+    document = {**document, "name": name}
     try:
         with transaction.atomic():
             # The claim: only a save from the latest version moves it on.

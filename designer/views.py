@@ -51,10 +51,13 @@ def topology_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def topology_rename(request: HttpRequest, topology_id: int) -> HttpResponse:
     topology = _topology(request, topology_id)
+    old_name = topology.name
     try:
-        services.rename_topology(topology, request.POST.get("name", ""))
+        services.rename_topology(topology, request.POST.get("name", ""), request.user)
     except services.InvalidInput as bad:
-        messages.error(request, f"Could not rename {topology.name}: the name {bad.problems[0].message}.")
+        messages.error(request, f"Could not rename {old_name}: the name {bad.problems[0].message}.")
+    except services.Conflict:
+        messages.error(request, f"Could not rename {old_name}: it was saved meanwhile; try again.")
     else:
         messages.success(request, f"Renamed to {topology.name}.")
     return redirect("home")

@@ -34,19 +34,24 @@ def test_a_new_topology_starts_empty_at_version_1(alice: Any) -> None:
                                 "groups": []}
 
 
-def test_a_topology_from_a_template_copies_its_topology_and_name(alice: Any) -> None:
-    version = services.create_topology(alice, template_id="scalable-webhook")
+def test_a_topology_from_a_template_copies_its_topology_and_takes_its_name(alice: Any) -> None:
+    version = services.create_topology(alice, template_id="sqs-lambda-dlq")
 
-    assert version.topology.name == "Scalable Webhook"
-    assert version.document == webhook()
+    assert version.topology.name == "SQS -> Lambda with a dead-letter queue"
+    expected = json.loads((EXAMPLES / "sqs-lambda-dlq" / "topology.json").read_text())
+    assert version.document == {**expected, "name": "SQS -> Lambda with a dead-letter queue"}
 
 
-def test_a_topology_from_a_document_keeps_it_as_sent(alice: Any) -> None:
+def test_a_topology_from_a_document_keeps_it_under_the_name_given(alice: Any) -> None:
     document = webhook()
     version = services.create_topology(alice, name="Mine", document=document)
 
-    assert version.document == document
+    assert version.document == {**document, "name": "Mine"}
     assert version.topology.name == "Mine"
+
+
+def test_a_topology_from_a_document_without_a_name_takes_the_documents(alice: Any) -> None:
+    assert services.create_topology(alice, document=webhook()).topology.name == "Scalable Webhook"
 
 
 def test_an_unknown_template_is_invalid(alice: Any) -> None:
@@ -78,12 +83,31 @@ def test_saving_adds_the_next_version_and_keeps_the_old_one(alice: Any, bob: Any
     first.topology.refresh_from_db()
     assert (first.topology.version, first.topology.name) == (2, "Webhook")
     assert services.get_version(first.topology, 1).document["components"] == []
-    assert services.latest_version(first.topology).document == changed
+    assert services.latest_version(first.topology).document == {**changed, "name": "Webhook"}
+
+
+def test_a_save_without_a_name_takes_the_documents_name(alice: Any) -> None:
+    topology = services.create_topology(alice, name="Orders").topology
+
+    services.save_topology(topology, 1, webhook(), alice)
+
+    topology.refresh_from_db()
+    assert topology.name == "Scalable Webhook"
+
+
+def test_a_save_of_a_nameless_document_keeps_the_topologys_name(alice: Any) -> None:
+    topology = services.create_topology(alice, name="Orders").topology
+    nameless = {"format": FORMAT, "components": []}
+
+    saved = services.save_topology(topology, 1, nameless, alice)
+
+    assert saved.document == {**nameless, "name": "Orders"}
+    assert saved.topology.name == "Orders"
 
 
 def test_saving_from_a_stale_version_conflicts_and_writes_nothing(alice: Any) -> None:
     topology = services.create_topology(alice, name="Orders").topology
-    services.save_topology(topology, 1, webhook(), alice)
+    services.save_topology(topology, 1, webhook(), alice, name="Orders")
     mine = services.latest_version(topology).document
 
     with pytest.raises(services.Conflict) as raised:
@@ -107,7 +131,7 @@ def test_a_version_number_taken_by_a_concurrent_save_conflicts_and_writes_nothin
         services.save_topology(topology, 1, services.empty_document("Lost?"), alice)
 
     topology.refresh_from_db()
-    assert topology.version == 1
+    assert (topology.version, topology.name) == (1, "Orders")
     assert services.get_version(topology, 2).document == webhook()
 
 
@@ -130,7 +154,7 @@ def test_saving_accepts_an_unfinished_design(alice: Any) -> None:
 
     saved = services.save_topology(topology, 1, unfinished, alice)
 
-    assert saved.document == unfinished
+    assert saved.document == {**unfinished, "name": "Orders"}
     assert {p.pointer for p in services.validate_document(unfinished)} >= {
         "/components/0/properties/Timeout", "/components/1/kind", "/connections/0/target"}
 
@@ -154,7 +178,7 @@ def test_a_document_that_is_not_a_topology_is_refused(alice: Any, document: Any,
     assert topology.versions.count() == 1
 
 
-def test_restoring_saves_an_old_document_as_a_new_version(alice: Any) -> None:
+def test_restoring_saves_an_old_document_as_a_new_version_with_its_name(alice: Any) -> None:
     topology = services.create_topology(alice, name="Orders").topology
     services.save_topology(topology, 1, webhook(), alice)
 
@@ -162,6 +186,7 @@ def test_restoring_saves_an_old_document_as_a_new_version(alice: Any) -> None:
 
     assert restored.number == 3
     assert restored.document == services.get_version(topology, 1).document
+    assert restored.topology.name == "Orders"
     assert [v.number for v in services.list_versions(topology)] == [3, 2, 1]
 
 
@@ -182,13 +207,25 @@ def test_restoring_a_missing_version_raises_does_not_exist(alice: Any) -> None:
         services.restore_version(topology, 7, 1, alice)
 
 
-def test_renaming_changes_the_name_but_adds_no_version(alice: Any) -> None:
-    topology = services.create_topology(alice, name="Orders").topology
+def test_renaming_saves_a_version_under_the_new_name(alice: Any) -> None:
+    topology = services.create_topology(alice, name="Orders", document=webhook()).topology
 
-    services.rename_topology(topology, "  Order   intake ")
+    renamed = services.rename_topology(topology, "  Order   intake ", alice)
 
     topology.refresh_from_db()
-    assert (topology.name, topology.version) == ("Order intake", 1)
+    assert (topology.name, topology.version) == ("Order intake", 2)
+    assert renamed.document == {**webhook(), "name": "Order intake"}
+
+
+def test_a_designer_open_before_a_rename_conflicts_instead_of_undoing_it(alice: Any) -> None:
+    topology = services.create_topology(alice, name="Orders").topology
+    services.rename_topology(topology, "Order intake", alice)
+
+    with pytest.raises(services.Conflict):
+        services.save_topology(topology, 1, services.empty_document("Orders"), alice, name="Orders")
+
+    topology.refresh_from_db()
+    assert topology.name == "Order intake"
 
 
 def test_each_user_lists_only_their_own_topologies_newest_first(alice: Any, charlie: Any) -> None:
