@@ -52,7 +52,8 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
     ("/api/topologies/", "post", "Create a topology (version 1): from a document, a template, or empty.", [],
      _body({"type": "object", "additionalProperties": False, "properties": {
          "name": {"type": "string", "minLength": 1, "maxLength": 200,
-                  "description": "Default: the template's name, else the document's, else 'Untitled topology'."},
+                  "description": "Written into the document too. Default: the template's name, else the "
+                                 "document's, else 'Untitled topology'."},
          "document": _ref("TopologyDocument"),
          "template": {"type": "string", "description": "A template id from the catalog (not with document)."},
      }}), {"201": _json(_ref("Topology"), "Created."), "400": _INVALID}),
@@ -63,7 +64,9 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
      _body({"type": "object", "additionalProperties": False, "required": ["version", "document"], "properties": {
          "version": {"type": "integer", "minimum": 1, "description": "The version the client started from."},
          "document": _ref("TopologyDocument"),
-         "name": {"type": "string", "minLength": 1, "maxLength": 200, "description": "A new name, if any."},
+         "name": {"type": "string", "minLength": 1, "maxLength": 200,
+                  "description": "The topology's name, written into the document too. Default: the "
+                                 "document's own name, else the current one."},
      }}), {"200": _json(_ref("Topology"), "Saved as version + 1."), "400": _INVALID, "404": _NOT_FOUND,
            "409": _CONFLICT}),
     ("/api/topologies/{topology_id}/", "delete", "Delete a topology and all its versions.", [_TOPOLOGY_ID], None,
