@@ -17,6 +17,8 @@ class Topology(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="topologies")
     # The number of the latest version (the one a client must start from to save).
     version = models.PositiveIntegerField(default=0)
+    # The template (an examples/ folder) it started from, if any: the designer shows its explanation.
+    template = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -119,7 +119,7 @@ def create_topology(owner: AbstractBaseUser, name: str | None = None, document: 
         raise InvalidInput(problems)
     name = _name_for(name, document) or "Untitled topology"
     with transaction.atomic():
-        topology = Topology.objects.create(name=name, owner=owner, version=1)
+        topology = Topology.objects.create(name=name, owner=owner, version=1, template=template_id or "")
         return TopologyVersion.objects.create(topology=topology, number=1, document={**document, "name": name},
                                               author=owner)
 

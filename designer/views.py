@@ -82,6 +82,8 @@ def topology_designer(request: HttpRequest, topology_id: int) -> HttpResponse:
         "topology_id": topology.pk,
         "user": request.user.get_username(),
         "csrf_header": "X-CSRFToken",
+        # The template it started from (its explanation and workload are in the catalog), or null.
+        "template": topology.template or None,
         "urls": {
             "catalog": reverse("api-catalog"),
             "topology": reverse("api-topology", args=[topology.pk]),

@@ -99,12 +99,20 @@ def test_the_designer_page_passes_its_configuration_as_json(as_alice: Client, al
                       response.content.decode(), re.DOTALL)
     assert found, "the page has no #designer-config json_script"
     assert json.loads(found.group(1)) == {
-        "topology_id": topology.pk, "user": "alice", "csrf_header": "X-CSRFToken",
+        "topology_id": topology.pk, "user": "alice", "csrf_header": "X-CSRFToken", "template": None,
         "urls": {"catalog": "/api/catalog/", "topology": f"/api/topologies/{topology.pk}/",
                  "validate": f"/api/topologies/{topology.pk}/validate/",
                  "versions": f"/api/topologies/{topology.pk}/versions/", "topologies": "/api/topologies/",
                  "home": "/"},
     }
+
+
+def test_the_designer_page_names_the_template_a_topology_started_from(as_alice: Client, alice: Any) -> None:
+    topology = services.create_topology(alice, template_id="fifo-ordering").topology
+
+    page = as_alice.get(f"/topologies/{topology.pk}/").content.decode()
+
+    assert '"template": "fifo-ordering"' in page
 
 
 def test_charlie_gets_404_from_every_page_of_alices_topology(alice: Any, charlie: Any) -> None:
