@@ -150,6 +150,8 @@ def rename_topology(topology: Topology, name: Any, user: AbstractBaseUser) -> To
     """A new version of the latest document under the new name; raises Conflict if someone saved meanwhile."""
     new_name = clean_name(name)
     latest = latest_version(topology)
+    if new_name == topology.name:
+        return latest
     return _add_version(topology, latest.number, latest.document, user, new_name)
 
 

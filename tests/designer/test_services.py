@@ -217,6 +217,14 @@ def test_renaming_saves_a_version_under_the_new_name(alice: Any) -> None:
     assert renamed.document == {**webhook(), "name": "Order intake"}
 
 
+def test_renaming_to_the_same_name_adds_no_version(alice: Any) -> None:
+    topology = services.create_topology(alice, name="Orders").topology
+
+    services.rename_topology(topology, " Orders ", alice)
+
+    assert topology.versions.count() == 1
+
+
 def test_a_designer_open_before_a_rename_conflicts_instead_of_undoing_it(alice: Any) -> None:
     topology = services.create_topology(alice, name="Orders").topology
     services.rename_topology(topology, "Order intake", alice)
