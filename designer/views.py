@@ -75,6 +75,29 @@ def topology_delete(request: HttpRequest, topology_id: int) -> HttpResponse:
 
 
 @require_GET
+def topology_history(request: HttpRequest, topology_id: int) -> HttpResponse:
+    """Every saved version, newest first, each to open (as JSON) or restore."""
+    topology = _topology(request, topology_id)
+    return render(request, "designer/topology_history.html", {
+        "topology": topology, "versions": services.list_versions(topology)})
+
+
+@require_POST
+def topology_restore(request: HttpRequest, topology_id: int, number: int) -> HttpResponse:
+    """Save version ``number``'s document as the newest version, then open the designer."""
+    topology = _topology(request, topology_id)
+    try:
+        restored = services.restore_version(topology, number, topology.version, request.user)
+    except ObjectDoesNotExist:
+        raise Http404("no such version") from None
+    except services.Conflict:
+        messages.error(request, "It was saved meanwhile; nothing was restored. Look again and retry.")
+        return redirect("topology-history", topology_id=topology.pk)
+    messages.success(request, f"Restored version {number} as version {restored.number}.")
+    return redirect("topology-designer", topology_id=topology.pk)
+
+
+@require_GET
 def topology_designer(request: HttpRequest, topology_id: int) -> HttpResponse:
     """The canvas; its script reads ``designer_config`` (rendered with json_script as #designer-config)."""
     topology = _topology(request, topology_id)
@@ -91,6 +114,7 @@ def topology_designer(request: HttpRequest, topology_id: int) -> HttpResponse:
             "versions": reverse("api-versions", args=[topology.pk]),
             "topologies": reverse("api-topologies"),
             "home": reverse("home"),
+            "history": reverse("topology-history", args=[topology.pk]),
         },
     }
     return render(request, "designer/canvas.html", {"topology": topology, "designer_config": config})

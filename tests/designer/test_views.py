@@ -103,7 +103,7 @@ def test_the_designer_page_passes_its_configuration_as_json(as_alice: Client, al
         "urls": {"catalog": "/api/catalog/", "topology": f"/api/topologies/{topology.pk}/",
                  "validate": f"/api/topologies/{topology.pk}/validate/",
                  "versions": f"/api/topologies/{topology.pk}/versions/", "topologies": "/api/topologies/",
-                 "home": "/"},
+                 "home": "/", "history": f"/topologies/{topology.pk}/history/"},
     }
 
 
@@ -115,6 +115,29 @@ def test_the_designer_page_names_the_template_a_topology_started_from(as_alice: 
     assert '"template": "fifo-ordering"' in page
 
 
+def test_the_history_lists_every_version_newest_first(as_alice: Client, alice: Any) -> None:
+    topology = services.create_topology(alice, name="Orders").topology
+    services.rename_topology(topology, "Order intake", alice)
+
+    page = as_alice.get(f"/topologies/{topology.pk}/history/").content.decode()
+
+    assert re.findall(r'data-version="(\d+)"', page) == ["2", "1"]
+    assert f'action="/topologies/{topology.pk}/history/1/restore/"' in page
+    assert f'action="/topologies/{topology.pk}/history/2/restore/"' not in page  # the latest
+
+
+def test_restoring_from_the_history_saves_the_old_version_as_the_newest(as_alice: Client, alice: Any) -> None:
+    topology = services.create_topology(alice, name="Orders").topology
+    services.rename_topology(topology, "Order intake", alice)
+
+    response = as_alice.post(f"/topologies/{topology.pk}/history/1/restore/")
+
+    assert response["Location"] == f"/topologies/{topology.pk}/"
+    topology.refresh_from_db()
+    assert (topology.version, topology.name) == (3, "Orders")
+    assert as_alice.post(f"/topologies/{topology.pk}/history/9/restore/").status_code == 404
+
+
 def test_charlie_gets_404_from_every_page_of_alices_topology(alice: Any, charlie: Any) -> None:
     topology = services.create_topology(alice, name="Orders").topology
     client = Client()
@@ -124,6 +147,8 @@ def test_charlie_gets_404_from_every_page_of_alices_topology(alice: Any, charlie
     assert client.get(f"/topologies/{topology.pk}/delete/").status_code == 404
     assert client.post(f"/topologies/{topology.pk}/delete/").status_code == 404
     assert client.post(f"/topologies/{topology.pk}/rename/", {"name": "Mine"}).status_code == 404
+    assert client.get(f"/topologies/{topology.pk}/history/").status_code == 404
+    assert client.post(f"/topologies/{topology.pk}/history/1/restore/").status_code == 404
     topology.refresh_from_db()
     assert topology.name == "Orders"
 
