@@ -1,5 +1,6 @@
 # Wiretap's command index. Every target works on a fresh clone: those that need the
-# virtual environment build it first. `make` alone lists them.
+# virtual environment, the npm packages or the vendored static files build them first.
+# `make` alone lists them.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -14,29 +15,49 @@ SHARED := ../shared
 CONFORMANCE := $(SHARED)/conformance/run.py
 # The suites `make test` runs; `make conformance` runs them all.
 TEST_SUITES := eventbridge sns
+# npm writes this file on every install: older than the lock file means reinstall.
+NODE_PACKAGES := node_modules/.package-lock.json
+# Written by scripts/vendor-static once it has copied the front-end files into static/vendor/.
+VENDORED := static/vendor/.copied
+# The server `make test-postgres` creates its test database on (test_wiretap).
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/wiretap
+# Where `make run` serves the console.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
 step = @printf '\n==> %s\n' $(1)
 
-.PHONY: help setup compile test lint check bench conformance golden clean require-shared
+.PHONY: help setup compile run test test-postgres lint check bench conformance golden clean require-shared
 
 help:
-	@echo "make setup        create .venv (Python 3.12+) and install requirements-dev.txt"
-	@echo "make compile      compile the emulator's hot modules with mypyc (setup does it when they are stale)"
-	@echo "make test         unit tests (pytest, in parallel), then the eventbridge and sns conformance suites"
-	@echo "make lint         ruff check and mypy (strict on emulator/)"
+	@echo "make run          set up what is missing, migrate, and serve the console at http://$(HOST):$(PORT)"
+	@echo "make setup        create .venv (Python 3.12+), install requirements-dev.txt and the npm packages,"
+	@echo "                  compile the emulator's hot modules (mypyc) when they changed"
+	@echo "make compile      compile the emulator's hot modules now"
+	@echo "make test         Python tests incl. browser tests (pytest, in parallel), node tests, then the"
+	@echo "                  eventbridge and sns conformance suites"
+	@echo "make test-postgres  the console's and designer's tests against PostgreSQL (POSTGRES_URL)"
+	@echo "make lint         ruff check and mypy (strict on emulator/, console/, designer/)"
 	@echo "make check        lint, then test"
 	@echo "make bench        the benchmarks (python -m benchmarks)"
 	@echo "make conformance  every conformance suite in $(SHARED)/conformance"
 	@echo "make golden       regenerate the golden summaries and traces in tests/golden (then read the diff)"
 	@echo "make clean        remove .venv and the tools' caches"
 
-setup: $(INSTALLED)
+setup: $(INSTALLED) $(VENDORED)
 	@$(PYTHON) scripts/compile-emulator --if-stale || \
 	    echo "(the emulator runs from its sources: slower, otherwise the same)"
-	@echo "$(VENV) is ready: $$($(PYTHON) --version), requirements-dev.txt installed"
+	@echo "$(VENV) is ready: $$($(PYTHON) --version), requirements-dev.txt installed; static/vendor/ filled"
+
+run: setup
+	$(call step,"migrating the database")
+	$(PYTHON) manage.py migrate --no-input
+	$(call step,"serving the console with Daphne")
+	@echo "Wiretap console: http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	@exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) console.asgi:application
 
 compile: $(INSTALLED)
 	$(call step,"compiling the emulator's hot modules with mypyc")
@@ -57,6 +78,17 @@ $(INSTALLED): requirements.txt requirements-dev.txt | $(PYTHON)
 	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+$(NODE_PACKAGES): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 18+ with npm (Debian: apt-get install nodejs npm)" >&2; exit 1; }
+	$(call step,"installing the npm packages (npm ci)")
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VENDORED): $(NODE_PACKAGES) scripts/vendor-static
+	$(call step,"copying front-end files into static/vendor/")
+	scripts/vendor-static
+	@touch $@
+
 require-shared:
 	@test -f $(CONFORMANCE) || { \
 	    echo "$(CONFORMANCE) is missing: the shared/ folder must sit beside the project" \
@@ -65,17 +97,23 @@ require-shared:
 # Both parts run even when the first fails, so one run reports everything; the exit
 # status is a failure if either failed.
 test: setup require-shared
-	$(call step,"unit tests: pytest -n auto")
+	$(call step,"Python tests with the browser tests: pytest -n auto")
 	@status=0; \
 	WIRETAP_REQUIRE_COMPILED=1 $(PYTHON) -m pytest -n auto || status=$$?; \
+	printf '\n==> %s\n' "JavaScript tests: node --test tests/js/"; \
+	node --test --test-reporter=spec tests/js/ || status=$$?; \
 	printf '\n==> %s\n' "conformance suites: $(TEST_SUITES)"; \
 	$(PYTHON) $(CONFORMANCE) $(TEST_SUITES) || status=$$?; \
 	exit $$status
 
+test-postgres: setup
+	$(call step,"console and designer tests on PostgreSQL: $(POSTGRES_URL)")
+	DATABASE_URL=$(POSTGRES_URL) $(PYTHON) -m pytest -n auto tests/console tests/designer
+
 lint: setup
 	$(call step,"ruff check")
 	$(VENV)/bin/ruff check .
-	$(call step,"mypy (strict, emulator/)")
+	$(call step,"mypy (strict: emulator/ and the console)")
 	$(PYTHON) -m mypy
 
 check: lint test
@@ -95,6 +133,6 @@ golden: setup
 
 clean:
 	$(call step,"removing $(VENV) and caches")
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build
+	rm -rf $(VENV) node_modules static/vendor .mypy_cache .ruff_cache .pytest_cache test-artifacts build
 	find emulator \( -name '*.so' -o -name '*.pyd' -o -name '_compiled.digest' \) -delete
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

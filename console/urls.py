@@ -1,0 +1,16 @@
+"""The console's URLs: accounts, the designer's pages and its JSON API."""
+
+from django.urls import include, path
+
+from console import views
+
+urlpatterns = [
+    path("accounts/signup/", views.signup, name="signup"),
+    # login/, logout/ (POST only), password_change/...
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include("designer.api_urls")),
+    path("", include("designer.urls")),
+]
+
+handler404 = "console.views.not_found"
+handler500 = "console.views.server_error"

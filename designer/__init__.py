@@ -1,0 +1,1 @@
+"""The designer: topologies with numbered versions, the catalog, validation, and their JSON API."""

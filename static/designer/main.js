@@ -1,0 +1,533 @@
+// The designer page: loads the catalog and the topology, wires the model to the canvas, the
+// palette, the side panel, the toolbar, the keyboard and autosave. Logic lives in the DOM-free
+// modules (model, roles, schema-form, findings, autosave, io); this file only connects them.
+
+import { ApiError, request } from "./api.js";
+import { Autosaver } from "./autosave.js";
+import { createCanvas, edgeId, groupNodeId } from "./canvas.js";
+import { placeFindings } from "./findings.js";
+import { newComponentId, numberedId } from "./ids.js";
+import { h, renderInspector } from "./inspector.js";
+import { copySelection, exportFile, parseImport, pasteCommand } from "./io.js";
+import { DesignModel, ModelError, findComponent, takenIds } from "./model.js";
+import { createPalette } from "./palette.js";
+import { connectionChoice } from "./roles.js";
+import { renderExplanation, renderFindings, setUpTabs } from "./sidepanel.js";
+
+const SAVE_TEXT = {
+  loading: "Loading…",
+  saved: "Saved",
+  unsaved: "Unsaved changes",
+  saving: "Saving…",
+  error: "Not saved",
+  conflict: "Conflict: not saved",
+};
+
+const EMPTY_SELECTION = Object.freeze({ components: [], connections: [], groups: [] });
+
+class Designer {
+  constructor(config) {
+    this.config = config;
+    this.root = document.getElementById("designer");
+    this.element = (id) => document.getElementById(id);
+    this.selection = EMPTY_SELECTION;
+    this.findings = { items: [], badges: new Map() };
+    this.clipboard = null;
+    this.pasteCount = 0;
+    this.leaving = false;
+    this.timings = {};
+  }
+
+  async start() {
+    const started = performance.now();
+    const [catalog, topology] = await Promise.all([
+      request(this.config.urls.catalog),
+      request(this.config.urls.topology),
+    ]);
+    this.catalog = catalog.data;
+    this.version = topology.data.version;
+    this.model = new DesignModel(topology.data.document);
+    this.canvas = await createCanvas({
+      container: this.element("cy"),
+      area: this.root.querySelector(".canvas-area"),
+      handle: this.element("connect-handle"),
+      minimap: this.element("minimap"),
+      catalog: this.catalog,
+      handlers: {
+        onSelect: (selection) => this.selected(selection),
+        onMoved: (positions) => this.moved(positions),
+        onConnect: (source, target, point) => this.connect(source, target, point),
+        onDrop: (kind, position) => this.add(kind, position),
+      },
+    });
+    this.canvas.sync(this.model.document);
+    if (this.canvas.unplaced().length) this.canvas.layout();
+    this.canvas.fit();
+    this.showFindings(topology.data.findings || [], this.model.document);
+    this.timings.render = performance.now() - started;
+
+    this.autosaver = new Autosaver({
+      save: () => this.save(),
+      onState: (state, message) => this.showSaveState(state, message),
+    });
+    this.model.subscribe((change) => this.changed(change));
+    this.showSaveState("saved");
+    this.setUpPage();
+    this.refresh();
+  }
+
+  setUpPage() {
+    createPalette({
+      list: this.element("palette-list"),
+      search: this.element("palette-search"),
+      kinds: this.catalog.kinds,
+      onAdd: (kind) => this.add(kind, this.canvas.freeSpot()),
+    });
+    this.tabs = setUpTabs(this.root.querySelector(".sidepanel"));
+    this.setUpToolbar();
+    this.setUpKeyboard();
+    this.setUpTemplate();
+    this.root.querySelector(".canvas-area").addEventListener("click", (event) => {
+      const badge = event.target.closest(".badge");
+      if (badge) this.pick({ type: "component", id: badge.dataset.component }, { showList: true });
+    });
+    window.addEventListener("beforeunload", (event) => {
+      if (this.leaving || !this.autosaver.hasUnsavedChanges) return;
+      event.preventDefault();
+      event.returnValue = "";
+    });
+  }
+
+  // --- Model changes ---------------------------------------------------------------------------
+
+  /** Apply a command; a refused one is shown as a message. Returns the message or null. */
+  apply(command) {
+    try {
+      this.model.apply(command);
+      // The renamed component is a new node on the canvas: keep it selected.
+      if (command.type === "rename") this.canvas.select({ components: [command.to] });
+      return null;
+    } catch (error) {
+      if (!(error instanceof ModelError)) throw error;
+      this.toast(error.message, { error: true });
+      return error.message;
+    }
+  }
+
+  changed({ document }) {
+    this.canvas.sync(document);
+    this.autosaver.changed(this.model.revision);
+    this.selection = this.canvas.selection();
+    this.refresh();
+  }
+
+  refresh() {
+    const model = this.model;
+    const undo = this.root.querySelector('[data-action="undo"]');
+    const redo = this.root.querySelector('[data-action="redo"]');
+    undo.disabled = !model.canUndo;
+    redo.disabled = !model.canRedo;
+    undo.title = model.canUndo ? `Undo ${model.undoLabel} (Ctrl+Z)` : "Nothing to undo";
+    redo.title = model.canRedo ? `Redo ${model.redoLabel} (Ctrl+Shift+Z)` : "Nothing to redo";
+    const name = this.element("design-name");
+    if (document.activeElement !== name) name.value = model.document.name || "";
+    this.element("empty-hint").hidden = model.document.components.length > 0;
+    this.root.querySelector('[data-action="group"]').disabled = this.selection.components.length === 0;
+    this.root.querySelector('[data-action="ungroup"]').disabled = this.selection.groups.length === 0;
+    this.renderInspectorSoon();
+  }
+
+  // Deferred so that a field's change event finishes (and focus moves on) before the form is
+  // rebuilt; the focused field is found again by its key.
+  renderInspectorSoon() {
+    if (this.inspectorQueued) return;
+    this.inspectorQueued = true;
+    setTimeout(() => {
+      this.inspectorQueued = false;
+      renderInspector(this.element("inspector"), {
+        document: this.model.document,
+        selection: this.selection,
+        catalog: this.catalog,
+        findings: this.findings.items,
+        apply: (command) => this.apply(command),
+        actions: {
+          group: () => this.group(),
+          ungroup: (id) => this.apply({ type: "ungroup", id }),
+          remove: () => this.removeSelection(),
+          select: (selection) => this.canvas.select(selection),
+        },
+      });
+    }, 0);
+  }
+
+  selected(selection) {
+    this.selection = selection;
+    this.refresh();
+    const total = selection.components.length + selection.connections.length + selection.groups.length;
+    if (total > 0) this.tabs.show("tab-inspector");
+  }
+
+  // --- Gestures -------------------------------------------------------------------------------
+
+  add(kind, position) {
+    const id = newComponentId(kind, takenIds(this.model.document));
+    if (this.apply({ type: "add", components: [{ id, kind, position }] }) === null) {
+      this.canvas.select({ components: [id] });
+    }
+  }
+
+  moved(positions) {
+    const changed = {};
+    for (const [id, position] of Object.entries(positions)) {
+      const current = findComponent(this.model.document, id)?.position;
+      if (!current || current.x !== Math.round(position.x) || current.y !== Math.round(position.y)) {
+        changed[id] = position;
+      }
+    }
+    if (Object.keys(changed).length) this.apply({ type: "move", positions: changed });
+  }
+
+  connect(sourceId, targetId, point) {
+    const document = this.model.document;
+    const source = findComponent(document, sourceId);
+    const target = findComponent(document, targetId);
+    const choice = connectionChoice(this.catalog, source, target, document.connections);
+    if (choice.refusal) {
+      this.toast(choice.refusal, { error: true });
+      return;
+    }
+    const make = (role) => {
+      const connection = { source: sourceId, target: targetId, role };
+      if (this.apply({ type: "connect", connection }) === null) {
+        this.canvas.select({ connections: [`${sourceId}>${targetId}>${role}`] });
+      }
+    };
+    if (choice.roles.length === 1) make(choice.roles[0].name);
+    else this.chooseRole(point, source, target, choice.roles, make);
+  }
+
+  chooseRole(point, source, target, roles, make) {
+    const menu = this.element("role-menu");
+    const close = () => {
+      menu.hidden = true;
+      document.removeEventListener("mousedown", outside, true);
+      this.element("cy").focus();
+    };
+    const outside = (event) => {
+      if (!menu.contains(event.target)) close();
+    };
+    const buttons = roles.map((role) =>
+      h("button", { type: "button", role: "menuitem", dataset: { role: role.name }, onClick: () => { close(); make(role.name); } },
+        role.name, h("span", { className: "role-help" }, role.description)));
+    menu.replaceChildren(h("h3", {}, `${source.id} → ${target.id}: which connection?`), ...buttons);
+    menu.onkeydown = (event) => {
+      const index = buttons.indexOf(document.activeElement);
+      if (event.key === "Escape") close();
+      if (event.key === "ArrowDown") buttons[(index + 1) % buttons.length].focus();
+      if (event.key === "ArrowUp") buttons[(index + buttons.length - 1) % buttons.length].focus();
+      if (event.key.startsWith("Arrow")) event.preventDefault();
+    };
+    const area = this.root.querySelector(".canvas-area");
+    menu.hidden = false;
+    const left = Math.min(point.x + 16, area.clientWidth - menu.offsetWidth - 8);
+    const top = Math.min(Math.max(point.y - 20, 8), area.clientHeight - menu.offsetHeight - 8);
+    menu.style.left = `${Math.max(left, 8)}px`;
+    menu.style.top = `${Math.max(top, 8)}px`;
+    buttons[0].focus();
+    document.addEventListener("mousedown", outside, true);
+  }
+
+  removeSelection() {
+    const { components, connections, groups } = this.selection;
+    if (!components.length && !connections.length && !groups.length) return;
+    this.apply({ type: "remove", components, connections, groups, label: groups.length && !components.length ? "ungroup" : "delete" });
+  }
+
+  group() {
+    const members = this.selection.components;
+    if (!members.length) {
+      this.toast("Select the components to group first (Shift+drag draws a selection box).");
+      return;
+    }
+    const id = numberedId("Group", takenIds(this.model.document));
+    if (this.apply({ type: "group", id, label: "", members }) === null) this.canvas.select({ groups: [id] });
+  }
+
+  ungroup() {
+    if (this.selection.groups.length) this.apply({ type: "remove", groups: this.selection.groups, label: "ungroup" });
+  }
+
+  copy() {
+    if (!this.selection.components.length) return false;
+    this.clipboard = copySelection(this.model.document, this.selection.components);
+    this.pasteCount = 0;
+    this.toast(`Copied ${this.clipboard.components.length} component(s).`);
+    return true;
+  }
+
+  paste() {
+    if (!this.clipboard) return;
+    this.pasteCount += 1;
+    const offset = { x: 40 * this.pasteCount, y: 40 * this.pasteCount };
+    const { command, ids } = pasteCommand(this.model.document, this.clipboard, offset);
+    command.label = `paste ${ids.length} component(s)`;
+    if (this.apply(command) === null) this.canvas.select({ components: ids });
+  }
+
+  layout() {
+    const positions = this.canvas.layout();
+    this.apply({ type: "move", positions, label: "auto-layout" });
+    this.canvas.fit();
+  }
+
+  // --- Findings -------------------------------------------------------------------------------
+
+  showFindings(problems, document) {
+    this.problems = problems;
+    this.findings = placeFindings(problems, document);
+    this.canvas.showFindings(this.findings.badges);
+    renderFindings(this.element("findings-list"), this.element("findings-count"), this.findings.items,
+      (place) => this.pick(place));
+    this.renderInspectorSoon();
+  }
+
+  /** Select and center what a finding points at. */
+  pick(place, { showList = false } = {}) {
+    if (place.type === "component") {
+      this.canvas.select({ components: [place.id] });
+      this.canvas.center(place.id);
+    } else if (place.type === "connection") {
+      this.canvas.select({ connections: [place.key] });
+      this.canvas.center(edgeId(place.key));
+    } else if (place.type === "group") {
+      this.canvas.select({ groups: [place.id] });
+      this.canvas.center(groupNodeId(place.id));
+    }
+    this.tabs.show(showList ? "tab-findings" : "tab-inspector");
+  }
+
+  // --- Saving ---------------------------------------------------------------------------------
+
+  async save() {
+    const document = this.model.document;
+    const body = { version: this.version, document };
+    if (document.name) body.name = document.name;
+    const { status, data } = await request(this.config.urls.topology, { method: "PUT", body });
+    if (status === 409) {
+      this.conflict(data.current);
+      return { status: "conflict", message: data.message };
+    }
+    this.version = data.version;
+    this.showFindings(data.findings || [], document);
+    return { status: "saved" };
+  }
+
+  showSaveState(state, message = "") {
+    this.root.dataset.saveState = state;
+    const text = state === "saved" ? `Saved · version ${this.version}` : SAVE_TEXT[state];
+    const label = this.element("save-state");
+    label.textContent = state === "error" && message ? `${text}: ${message}` : text;
+    label.title = state === "error" ? "Retrying in a few seconds; your changes are kept in this page." : "";
+  }
+
+  conflict(current) {
+    const dialog = this.element("conflict-dialog");
+    dialog.querySelector('[data-field="theirs"]').textContent = String(current.version);
+    dialog.querySelector('[data-field="author"]').textContent = current.author || "someone";
+    dialog.oncancel = (event) => event.preventDefault(); // a choice must be made: Escape does not drop it
+    dialog.querySelector('[data-choice="reload"]').onclick = () => {
+      dialog.close();
+      this.reloadTheirs(current);
+    };
+    dialog.querySelector('[data-choice="copy"]').onclick = async () => {
+      dialog.querySelector('[data-choice="copy"]').disabled = true;
+      try {
+        await this.saveAsCopy();
+      } catch (error) {
+        dialog.querySelector('[data-choice="copy"]').disabled = false;
+        this.toast(`The copy was not saved: ${error.message}`, { error: true });
+      }
+    };
+    if (!dialog.open) dialog.showModal();
+  }
+
+  // Theirs replaces the design as an undoable step: Undo brings mine back, to copy from.
+  reloadTheirs(current) {
+    this.version = current.version;
+    this.model.apply({ type: "replace", document: current.document, label: "reload the saved version" });
+    this.autosaver.resolved(this.model.revision);
+    this.showFindings(current.findings || [], this.model.document);
+    this.canvas.fit();
+    this.showSaveState("saved");
+  }
+
+  async saveAsCopy() {
+    const document = this.model.document;
+    const name = `${document.name || "Design"} (my copy)`;
+    const { data } = await request(this.config.urls.topologies, {
+      method: "POST",
+      body: { name, document: { ...document, name } },
+    });
+    this.leaving = true;
+    window.location.assign(window.location.pathname.replace(/\/\d+\/?$/, `/${data.id}/`));
+  }
+
+  // --- Toolbar, files and keyboard ------------------------------------------------------------
+
+  setUpToolbar() {
+    const actions = {
+      undo: () => this.model.undo(),
+      redo: () => this.model.redo(),
+      fit: () => this.canvas.fit(),
+      layout: () => this.layout(),
+      group: () => this.group(),
+      ungroup: () => this.ungroup(),
+      import: () => this.element("import-file").click(),
+      "export-json": () => this.exportJson(),
+      "export-png": () => this.exportPng(),
+    };
+    this.root.querySelector(".toolbar").addEventListener("click", (event) => {
+      const button = event.target.closest("[data-action]");
+      if (button && actions[button.dataset.action]) actions[button.dataset.action]();
+    });
+    const name = this.element("design-name");
+    name.addEventListener("change", () => {
+      const value = name.value.trim();
+      if (value && value !== this.model.document.name) this.apply({ type: "setName", name: value });
+      else name.value = this.model.document.name || "";
+    });
+    name.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") name.blur();
+    });
+    this.element("import-file").addEventListener("change", (event) => this.importFile(event.target));
+  }
+
+  async importFile(input) {
+    const file = input.files[0];
+    input.value = "";
+    if (!file) return;
+    const { document, error } = parseImport(await file.text());
+    if (error) {
+      this.toast(`${file.name} was not imported. ${error}`, { error: true });
+      return;
+    }
+    this.apply({ type: "replace", document, label: `import ${file.name}` });
+    if (this.canvas.unplaced().length) {
+      const positions = this.canvas.layout();
+      this.apply({ type: "move", positions, label: "auto-layout" });
+    }
+    this.canvas.fit();
+    this.toast(`Imported ${file.name}; Undo brings the previous design back.`);
+  }
+
+  exportJson() {
+    const file = exportFile(this.model.document);
+    download(new Blob([file.text], { type: "application/json" }), file.name);
+  }
+
+  exportPng() {
+    const base = exportFile(this.model.document).name.replace(/\.topology\.json$/, "");
+    download(this.canvas.png(), `${base}.png`);
+  }
+
+  setUpKeyboard() {
+    document.addEventListener("keydown", (event) => {
+      if (document.querySelector("dialog[open]")) return;
+      const ctrl = event.ctrlKey || event.metaKey;
+      const key = event.key.toLowerCase();
+      if (ctrl && key === "s") {
+        event.preventDefault();
+        this.autosaver.flush();
+        return;
+      }
+      if (isTyping(event.target) || !this.element("role-menu").hidden) return;
+      const handled = this.shortcut(key, ctrl, event.shiftKey);
+      if (handled) event.preventDefault();
+    });
+  }
+
+  shortcut(key, ctrl, shift) {
+    if (ctrl && key === "z") return shift ? this.model.redo() || true : this.model.undo() || true;
+    if (ctrl && key === "y") return this.model.redo() || true;
+    if (ctrl && key === "c") return this.copy();
+    if (ctrl && key === "x") return this.copy() && (this.removeSelection(), true);
+    if (ctrl && key === "v") return this.paste(), true;
+    if (ctrl && key === "a") return this.canvas.selectAll(), true;
+    if (ctrl || shift) return false;
+    if (key === "delete" || key === "backspace") return this.removeSelection(), true;
+    if (key === "escape") return this.canvas.select(EMPTY_SELECTION), true;
+    if (key === "f") return this.canvas.fit(), true;
+    if (key === "l") return this.layout(), true;
+    if (key === "g") return this.group(), true;
+    return false;
+  }
+
+  setUpTemplate() {
+    const templates = this.catalog.templates || [];
+    const template =
+      templates.find((t) => t.id === this.config.template) ||
+      templates.find((t) => t.topology?.name && t.topology.name === this.model.document.name);
+    if (!template || !template.explanation) return;
+    renderExplanation(this.element("template-info"), template);
+    this.element("tab-template").hidden = false;
+  }
+
+  toast(message, { error = false } = {}) {
+    const toast = this.element("toast");
+    toast.textContent = message;
+    toast.classList.toggle("error", error);
+    toast.hidden = false;
+    clearTimeout(this.toastTimer);
+    this.toastTimer = setTimeout(() => {
+      toast.hidden = true;
+    }, error ? 7000 : 3500);
+  }
+}
+
+function isTyping(target) {
+  return Boolean(target.closest?.("input, textarea, select, [contenteditable=''], [contenteditable='true']"));
+}
+
+function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const link = Object.assign(document.createElement("a"), { href: url, download: name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+async function main() {
+  const config = JSON.parse(document.getElementById("designer-config").textContent);
+  const designer = new Designer(config);
+  try {
+    await designer.start();
+  } catch (error) {
+    const text = error instanceof ApiError ? error.message : `The designer could not start: ${error.message}`;
+    document.getElementById("save-state").textContent = text;
+    document.getElementById("designer").dataset.saveState = "error";
+    throw error;
+  }
+  // Read-only hook for the browser tests (tests/browser/test_designer.py) and the 300-component
+  // measurement: it exposes copies and measurements, never a way to change the design.
+  window.wiretapDesigner = Object.freeze({
+    get document() {
+      return structuredClone(designer.model.document);
+    },
+    get version() {
+      return designer.version;
+    },
+    get saveState() {
+      return designer.root.dataset.saveState;
+    },
+    get problems() {
+      return structuredClone(designer.problems || []);
+    },
+    get timings() {
+      return { ...designer.timings };
+    },
+    screenBox: (id) => designer.canvas.screenBox(id),
+  });
+}
+
+main();

@@ -1,0 +1,50 @@
+"""Fixtures every test may use: fast password hashing and the cast of users.
+
+The cast (guide/style.md): alice owns topologies, bob will collaborate (sharing comes later),
+charlie has no access to anything of alice's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None,
+                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A SQLite test database is a file of this session's (and xdist worker's) own.
+
+    A file, so that threads lock it as they lock the console's database (an in-memory database
+    shared between threads fails at once where a file waits); this session's own, so that two
+    test runs in one work tree never share one.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # PBKDF2's million rounds cost ~0.3 s a login; the tests check behaviour, not hashing strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def alice(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user(username="alice", password=PASSWORD)
+
+
+@pytest.fixture
+def bob(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user(username="bob", password=PASSWORD)
+
+
+@pytest.fixture
+def charlie(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user(username="charlie", password=PASSWORD)

@@ -1,0 +1,84 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+
+import { describeFields, parseInput, validateValue } from "../../static/designer/schema-form.js";
+
+const catalog = JSON.parse(readFileSync(new URL("./catalog.fixture.json", import.meta.url), "utf8"));
+const kind = (name) => catalog.kinds.find((k) => k.name === name);
+const role = (name) => catalog.roles.find((r) => r.name === name);
+const field = (fields, name) => fields.find((f) => f.name === name);
+
+test("each schema type gets its control, the AWS default as placeholder and the help text", () => {
+  const fields = describeFields(kind("sqs").properties, { VisibilityTimeout: 60 });
+  const visibility = field(fields, "VisibilityTimeout");
+  assert.equal(visibility.control, "number");
+  assert.equal(visibility.placeholder, "default 30");
+  assert.equal(visibility.text, "60");
+  assert.equal(visibility.unit, "seconds");
+  assert.equal(visibility.minimum, 0);
+  assert.equal(visibility.maximum, 43200);
+  assert.match(visibility.help, /hidden from other consumers/);
+  assert.equal(field(fields, "FifoQueue").control, "boolean");
+  assert.equal(field(fields, "FifoQueue").placeholder, "default false");
+  assert.equal(field(fields, "DeduplicationScope").control, "select");
+  assert.deepEqual(field(fields, "DeduplicationScope").options, ["queue", "messageGroup"]);
+  assert.equal(field(fields, "ContentBasedDeduplication").text, "");
+});
+
+test("durations, objects and arrays", () => {
+  const behavior = describeFields(kind("lambda").behavior, { duration_ms: { median: 120, p99: 800 } });
+  const duration = field(behavior, "duration_ms");
+  assert.equal(duration.control, "duration");
+  assert.equal(duration.text, '{"median":120,"p99":800}');
+  assert.equal(duration.placeholder, 'default {"median":50,"p99":250}');
+  const subscription = describeFields(role("subscription").properties, {});
+  assert.equal(field(subscription, "FilterPolicy").control, "json");
+  assert.equal(field(subscription, "FilterPolicy").placeholder, "not set");
+  assert.equal(field(describeFields(kind("lambda").properties), "Architectures").control, "json");
+});
+
+test("fields that do not apply are left out", () => {
+  const fields = describeFields(role("dead_letter").properties, {}, () => false);
+  assert.deepEqual(fields, []);
+});
+
+test("typed text becomes a value, empty means not set", () => {
+  const fields = describeFields(kind("sqs").properties);
+  assert.deepEqual(parseInput(field(fields, "VisibilityTimeout"), " 180 "), { value: 180 });
+  assert.deepEqual(parseInput(field(fields, "VisibilityTimeout"), ""), { value: undefined });
+  assert.deepEqual(parseInput(field(fields, "FifoQueue"), "true"), { value: true });
+  assert.deepEqual(parseInput(field(fields, "DeduplicationScope"), "messageGroup"), { value: "messageGroup" });
+});
+
+test("values out of AWS ranges say what is valid", () => {
+  const fields = describeFields(kind("sqs").properties);
+  assert.deepEqual(parseInput(field(fields, "VisibilityTimeout"), "50000"),
+    { error: "Must be between 0 and 43200 seconds." });
+  assert.deepEqual(parseInput(field(fields, "VisibilityTimeout"), "2.5"), { error: "Must be a whole number." });
+  assert.deepEqual(parseInput(field(fields, "VisibilityTimeout"), "soon"), { error: "Must be a number." });
+  const rds = describeFields(kind("rds").behavior);
+  assert.deepEqual(parseInput(field(rds, "connect_ms"), "-1"), { error: "Must be at least 0 ms." });
+});
+
+test("durations accept a number or median and p99", () => {
+  const duration = field(describeFields(kind("lambda").behavior), "duration_ms");
+  assert.deepEqual(parseInput(duration, "120"), { value: 120 });
+  assert.deepEqual(parseInput(duration, '{"median": 100, "p99": 900}'), { value: { median: 100, p99: 900 } });
+  assert.match(parseInput(duration, '{"median": 100}').error, /median.*p99/);
+  assert.match(parseInput(duration, "{median").error, /^Not valid JSON/);
+});
+
+test("objects must be JSON objects, arrays JSON arrays", () => {
+  const filter = field(describeFields(role("subscription").properties), "FilterPolicy");
+  assert.deepEqual(parseInput(filter, '{"store": ["eu"]}'), { value: { store: ["eu"] } });
+  assert.match(parseInput(filter, "[1]").error, /JSON object/);
+  const architectures = field(describeFields(kind("lambda").properties), "Architectures");
+  assert.deepEqual(parseInput(architectures, '["arm64"]'), { value: ["arm64"] });
+  assert.match(parseInput(architectures, '"arm64"').error, /JSON array/);
+});
+
+test("validateValue checks enums", () => {
+  assert.match(validateValue({ type: "string", enum: ["A", "B"] }, "C"), /one of A, B/);
+  assert.equal(validateValue({ type: "string", enum: ["A", "B"] }, "A"), null);
+});
