@@ -106,11 +106,12 @@ def _validate(arguments: argparse.Namespace) -> int:
     errors = [problem for problem in problems if problem.severity == "error"]
     if arguments.json:
         print(json.dumps([problem.as_dict() for problem in problems], indent=2, ensure_ascii=False))
-    elif errors:
-        _report(path, errors)
     elif problems:
+        # Errors on stderr (the run would refuse them); warnings on stdout, with why and the fix.
+        _report(path, errors)
         for problem in problems:
-            print(f"{problem_line(path, problem)} — {problem.why} — {problem.fix}")
+            if problem.severity == "warning":
+                print(f"{problem_line(path, problem)} — {problem.why} — {problem.fix}")
     else:
         print(f"{path}: no problems found")
     return EXIT_INVALID_INPUT if errors else EXIT_OK

@@ -98,6 +98,14 @@ def load_topology(document: Any) -> Topology:
 
 def check_topology(document: Any) -> list[Problem]:
     """Every error in the document (an empty list when it can run)."""
+    problems = check_structure(document)
+    if not problems:
+        problems = check_rules(_build(document))
+    return problems
+
+
+def check_structure(document: Any) -> list[Problem]:
+    """Errors in the document's shape, kinds, roles and field values: what stops it being built."""
     if not isinstance(document, dict):
         return [Problem("", "a topology must be a JSON object")]
     problems = check_format(document, FORMAT, _TOP_LEVEL, "a topology")
@@ -114,13 +122,22 @@ def check_topology(document: Any) -> list[Problem]:
     kinds = _check_components(components, problems)
     _check_connections(connections, kinds, problems)
     _check_groups(document.get("groups", []), kinds, problems)
-    if not problems:
-        topology = _build(document)
-        for spec in topology.components.values():
-            check = KINDS[spec.kind].check
-            if check is not None:
-                problems.extend(check(spec, topology))
     return problems
+
+
+def check_rules(topology: Topology) -> list[Problem]:
+    """Errors across fields and connections of a well-formed topology (each kind's ``check``)."""
+    problems: list[Problem] = []
+    for spec in topology.components.values():
+        check = KINDS[spec.kind].check
+        if check is not None:
+            problems.extend(check(spec, topology))
+    return problems
+
+
+def build_topology(document: dict[str, Any]) -> Topology:
+    """A topology from a document that passed ``check_structure`` (its rules unchecked)."""
+    return _build(document)
 
 
 def _check_components(components: list[Any], problems: list[Problem]) -> dict[str, str]:

@@ -277,8 +277,10 @@ def test_validating_a_broken_draft_lists_its_errors_with_pointers(as_alice: Clie
     problems = call(as_alice, "POST", f"/api/topologies/{topology.pk}/validate/", {"document": draft}).json()[
         "problems"]
 
-    assert [(p["severity"], p["pointer"]) for p in problems] == [
+    assert [(p["severity"], p["pointer"]) for p in problems if p["severity"] == "error"] == [
         ("error", "/components/0/properties/VisibilityTimeout")]
+    # Then the warnings of what is well formed (the queue nothing sends to), after the errors.
+    assert [p["severity"] for p in problems[1:]] == ["warning"] * (len(problems) - 1)
 
 
 # Who may see what ------------------------------------------------------------------------------

@@ -330,10 +330,11 @@ def test_validate_reports_the_warnings_of_a_valid_document() -> None:
     assert [(p.severity, p.rule, p.subject) for p in problems] == [("warning", "unreachable_component", "Archive")]
 
 
-def test_validate_reports_only_errors_when_the_document_has_any() -> None:
+def test_validate_reports_the_errors_first_then_the_warnings() -> None:
     problems = validate(document({"id": "Api", "kind": "apigateway", "properties": {"TimeoutInMillis": "slow"}},
                                  {"id": "Orders", "kind": "dynamodb"}))
-    assert problems and all(p.severity == "error" for p in problems)
+    severities = [p.severity for p in problems]
+    assert severities == sorted(severities)  # "error" sorts before "warning"
     assert problems[0].pointer == "/components/0/properties/TimeoutInMillis"
 
 
@@ -353,3 +354,46 @@ def test_validate_reads_the_properties_the_loader_filled_in() -> None:
     [warning] = problems
     assert warning.rule == "visibility_timeout_below_6x_function_timeout"
     assert "VisibilityTimeout is 30 s" in warning.message  # the AWS default
+
+
+# validate(): errors and warnings together -----------------------------------------------------
+DRAFT: dict[str, Any] = {
+    "format": "wiretap.topology/1",
+    "components": [
+        {"id": "Broken", "kind": "lambda", "properties": {"Timeout": 5000}},  # out of range: dropped field
+        {"id": "1bad", "kind": "sqs"},  # a bad id: left out
+        {"id": "Jobs", "kind": "sqs", "properties": {"VisibilityTimeout": 30}},
+        {"id": "Worker", "kind": "lambda", "properties": {"Timeout": 20}},
+    ],
+    "connections": [
+        {"source": "1bad", "target": "Worker", "role": "event_source"},  # to a left-out component
+        {"source": "Jobs", "target": "Worker", "role": "event_source"},
+    ],
+}
+
+
+def test_a_draft_with_errors_still_gets_the_warnings_of_its_well_formed_part() -> None:
+    problems = validate(DRAFT)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
+    assert {p.pointer for p in errors} >= {"/components/0/properties/Timeout", "/components/1/id"}
+    # Jobs is components/2 and its consuming connection connections/1 in the document as sent.
+    visibility = [w for w in warnings if w.rule == "visibility_timeout_below_6x_function_timeout"]
+    assert [w.pointer for w in visibility] == ["/components/2/properties/VisibilityTimeout"]
+    assert all(w.subject != "1bad" for w in warnings)
+    assert problems.index(visibility[0]) > max(problems.index(e) for e in errors)  # errors come first
+
+
+def test_errors_across_fields_come_with_the_warnings_too() -> None:
+    document = {"format": "wiretap.topology/1",
+                "components": [{"id": "Jobs", "kind": "sqs", "properties": {"VisibilityTimeout": 10}},
+                               {"id": "Worker", "kind": "lambda", "properties": {"Timeout": 20}}],
+                "connections": [{"source": "Jobs", "target": "Worker", "role": "event_source"}]}
+    problems = validate(document)
+    assert problems[0].severity == "error"  # Lambda refuses a VisibilityTimeout under Timeout
+    assert "visibility_timeout_below_6x_function_timeout" in {p.rule for p in problems if p.severity == "warning"}
+
+
+def test_a_document_that_is_not_a_topology_gets_its_errors_alone() -> None:
+    assert [p.severity for p in validate({"format": "wiretap.topology/1", "components": {}})] == ["error"]
+    assert [p.severity for p in validate([])] == ["error"]
