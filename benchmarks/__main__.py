@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 CHAINS = 1000
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--no-browser", action="store_true", help="leave out the designer benchmark (chromium)")
     parser.add_argument("--pipeline-only", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--traces", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
@@ -184,7 +186,38 @@ def main(argv: list[str] | None = None) -> int:
     scale = figures["messages"] / small["messages"]
     print(f"   {figures['messages']:>9,} messages   {figures['max_rss_mb']:>7.0f} MB   growth {growth:.2f}x for "
           f"{scale:.0f}x the messages ({figures['trace_bytes'] / 1e6:,.0f} MB of traces written)")
+
+    if not arguments.no_browser:
+        designer_benchmark()
     return 0
+
+
+DESIGNER_FIGURES = Path("test-artifacts/designer-performance.json")
+DESIGNER_STEPS = (
+    ("page_ready_ms", "page ready (navigation to saved)"),
+    ("render_ms", "render (fetch, build, draw, fit)"),
+    ("drag_ms", "drag gesture (10 moves)"),
+    ("drop_ms", "release to move recorded"),
+    ("undo_ms", "undo"),
+    ("auto_layout_ms", "auto-layout (dagre)"),
+)
+
+
+def designer_benchmark() -> None:
+    """The designer in headless chromium: 300 components beside 12, in the same run."""
+    print("\n4. Designer canvas in headless chromium: 300 components (225 connections) beside 12")
+    DESIGNER_FIGURES.unlink(missing_ok=True)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider",
+                             "tests/browser/test_designer_performance.py"], capture_output=True, text=True)
+    if result.returncode != 0 or not DESIGNER_FIGURES.exists():
+        print("   the browser run failed:\n" + result.stdout[-2000:] + result.stderr[-2000:])
+        return
+    figures = json.loads(DESIGNER_FIGURES.read_text())
+    small, large = figures["12"], figures["300"]
+    print(f"   {'step':<36}{'12':>9}{'300':>9}   ratio")
+    for key, label in DESIGNER_STEPS:
+        ratio = large[key] / small[key] if small[key] else float("nan")
+        print(f"   {label:<36}{small[key]:>7} ms{large[key]:>7} ms   {ratio:.1f}x")
 
 
 if __name__ == "__main__":

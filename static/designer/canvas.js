@@ -140,6 +140,7 @@ class Canvas {
     this.cy = cy;
     this.area = area;
     this.handle = handle;
+    this.minimap = minimap;
     this.icons = icons;
     this.handlers = handlers;
     this.document = null;
@@ -207,6 +208,8 @@ class Canvas {
         if (!document.groups.some((group) => groupNodeId(group.id) === node.id())) node.remove();
       });
     });
+    // An empty design has nothing to navigate: the navigator's thumbnail would be a broken image.
+    this.minimap.hidden = document.components.length === 0;
     this.applyFindingClasses();
   }
 

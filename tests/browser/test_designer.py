@@ -319,3 +319,25 @@ def test_import_replaces_the_design_undoably_and_export_downloads_it(
     page.get_by_role("button", name="Undo").click()  # the layout of the imported components
     page.get_by_role("button", name="Undo").click()  # the import
     wait_for_ids(page, ["Queue1"])
+
+
+def test_the_history_link_lists_every_version_and_restores_an_old_one(
+        page: Page, live_server: object, user: User) -> None:
+    first = services.create_topology(user, name="Evolving")
+    topology = services.topology_of(user, first.topology_id)
+    document = dict(first.document, components=[{"id": "Inbox", "kind": "sqs"}])
+    services.save_topology(topology, 1, document, user)
+    log_in(page, str(live_server), user.username, PASSWORD)
+    page.goto(f"{live_server}/topologies/{first.topology_id}/")
+    wait_saved(page)
+    assert component_ids(page) == ["Inbox"]
+
+    page.get_by_role("link", name="History").click()
+    expect(page.locator("tr[data-version]")).to_have_count(2)
+    page.get_by_role("button", name="Restore version 1").click()
+    # Restoring saves version 1 again as the newest and opens it in the designer.
+    expect(page.get_by_text("Restored version 1 as version 3.")).to_be_visible()
+    wait_saved(page)
+    assert component_ids(page) == []
+    page.get_by_role("link", name="History").click()
+    expect(page.locator("tr[data-version]")).to_have_count(3)

@@ -1,8 +1,9 @@
-"""The designer stays responsive with 300 components (issue 3): open, drag, undo, auto-layout.
+"""The designer works with 300 components (issue 3): open, drag, undo, auto-layout.
 
-Times are wall-clock from Python, so they include Playwright's round trips; the bounds are
-generous (a loaded CI machine must pass) and the figures are printed (`pytest -s`) and written to
-test-artifacts/designer-performance.json. docs/designer.md records a run on its own (no -n).
+The test asserts what happens, never how fast: speed lives in `make bench`, which runs this file
+alone and reads the timings it writes to test-artifacts/designer-performance.json, for 300
+components beside a 12-component baseline measured in the same run (wall-clock from Python, so
+Playwright's round trips are included). docs/designer.md records the figures.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page
 
@@ -45,8 +47,13 @@ def position(page: Page, component_id: str) -> dict[str, float]:
     return result
 
 
-def test_three_hundred_components_open_drag_and_undo_quickly(page: Page, live_server: object, user: User) -> None:
-    version = services.create_topology(user, name="Three hundred", document=big_design())
+FIGURES = Path("test-artifacts/designer-performance.json")
+
+
+@pytest.mark.parametrize("chains", [3, 75], ids=["12-components", "300-components"])
+def test_a_large_design_opens_drags_undoes_and_lays_out(page: Page, live_server: object, user: User,
+                                                        chains: int) -> None:
+    version = services.create_topology(user, name="Three hundred", document=big_design(chains))
     log_in(page, str(live_server), user.username, PASSWORD)
 
     started = time.perf_counter()
@@ -54,7 +61,7 @@ def test_three_hundred_components_open_drag_and_undo_quickly(page: Page, live_se
     page.wait_for_function(SAVED)
     page_ready_ms = (time.perf_counter() - started) * 1000
     render_ms = page.evaluate("window.wiretapDesigner.timings.render")
-    assert page.evaluate("window.wiretapDesigner.document.components.length") == 300
+    assert page.evaluate("window.wiretapDesigner.document.components.length") == 4 * chains
 
     page.locator("#cy").focus()
     page.keyboard.press("Escape")
@@ -89,16 +96,10 @@ def test_three_hundred_components_open_drag_and_undo_quickly(page: Page, live_se
     layout_ms = (time.perf_counter() - started) * 1000
     page.wait_for_function(SAVED)
 
-    figures = {"components": 300, "connections": 225, "page_ready_ms": round(page_ready_ms),
+    figures = {"components": 4 * chains, "connections": 3 * chains, "page_ready_ms": round(page_ready_ms),
                "render_ms": round(render_ms), "drag_ms": round(drag_ms), "drop_ms": round(drop_ms),
                "undo_ms": round(undo_ms), "auto_layout_ms": round(layout_ms)}
-    Path("test-artifacts").mkdir(exist_ok=True)
-    Path("test-artifacts/designer-performance.json").write_text(json.dumps(figures, indent=2) + "\n")
-    print(figures)
-    # Bounds for a loaded machine (make test runs browsers in parallel: the figures there are
-    # 2-4x those of a run alone); they catch a regression by an order of magnitude, not jitter.
-    assert render_ms < 5000
-    assert drag_ms < 10000
-    assert drop_ms < 3000
-    assert undo_ms < 3000
-    assert layout_ms < 5000
+    FIGURES.parent.mkdir(exist_ok=True)
+    recorded = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    recorded[str(4 * chains)] = figures
+    FIGURES.write_text(json.dumps(recorded, indent=2) + "\n")
