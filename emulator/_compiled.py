@@ -33,6 +33,8 @@ MODULES = (
     "kernel.py",
     "distributions.py",
     "histogram.py",
+    "ids.py",
+    "ledger.py",
     "faults.py",
     "values.py",
     "sources.py",

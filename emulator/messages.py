@@ -15,8 +15,6 @@ from typing import Any
 
 import msgspec
 
-from emulator.histogram import Latencies
-
 COMPLETED = 0
 DEAD_LETTERED = 1
 LOST = 2
@@ -38,79 +36,6 @@ class MessageRecord(msgspec.Struct, gc=False, eq=False):
     outcome: int = COMPLETED
     finished_at: float | None = None
     rejected: bool = False
-
-
-class Ledger:
-    """Counts messages from entry to their last copy's end, in memory that does not grow.
-
-    Records are not kept here: each lives as long as a copy of its message refers to it, and
-    the ledger keeps only counters and the latency distribution of finished messages.
-    """
-
-    def __init__(self) -> None:
-        self.accepted = 0
-        self.rejected = 0
-        self.finished = [0, 0, 0]  # by outcome: completed, dead-lettered, lost
-        self.duplicate_deliveries = 0
-        # Messages with a copy still held somewhere, rejected ones included.
-        self.open_messages = 0
-        # Accepted (not rejected) messages still open: the summary's in_flight.
-        self.in_flight = 0
-        self.latencies = Latencies()
-        # Set by a live run: the latencies of messages finished since its last sample.
-        self.window: list[float] | None = None
-
-    def accept(self, message_id: str, trace_id: str, now: float) -> MessageRecord:
-        self.accepted += 1
-        self.open_messages += 1
-        self.in_flight += 1
-        return MessageRecord(message_id, trace_id, now, tokens=1)
-
-    def reject(self, record: MessageRecord) -> None:
-        """The entry point refused the message: it counts as rejected, not accepted.
-
-        Called while the caller's answer still holds its token, so the record is open.
-        """
-        if not record.rejected:
-            record.rejected = True
-            self.accepted -= 1
-            self.rejected += 1
-            self.in_flight -= 1
-
-    @staticmethod
-    def hold(record: MessageRecord) -> None:
-        """A new place now holds a copy of the message."""
-        record.tokens += 1
-
-    def release(self, record: MessageRecord, outcome: int, now: float) -> None:
-        """A place gave its copy back, the copy having ended with ``outcome``."""
-        if outcome > record.outcome:
-            record.outcome = outcome
-        record.tokens -= 1
-        if record.tokens == 0:
-            record.finished_at = now
-            self.open_messages -= 1
-            if not record.rejected:
-                self.in_flight -= 1
-                self.finished[record.outcome] += 1
-                if record.outcome == COMPLETED:
-                    # End-to-end latency: entry to the last copy's end.
-                    latency = (now - record.accepted_at) * 1000.0
-                    self.latencies.add(latency)
-                    if self.window is not None:
-                        self.window.append(latency)
-
-    def counts(self) -> dict[str, int]:
-        completed, dead_lettered, lost = self.finished
-        return {
-            "accepted": self.accepted,
-            "completed": completed,
-            "dead_lettered": dead_lettered,
-            "rejected": self.rejected,
-            "in_flight": self.in_flight,
-            "lost": lost,
-            "duplicate_deliveries": self.duplicate_deliveries,
-        }
 
 
 _encode = msgspec.json.Encoder(order="sorted").encode

@@ -18,12 +18,14 @@ from typing import Any
 
 from emulator.catalog import KINDS
 from emulator.faults import ComponentFaults, FaultWindow
+from emulator.ids import Ids
 from emulator.kernel import Kernel
-from emulator.messages import Ledger, Message
+from emulator.ledger import Ledger
+from emulator.messages import Message
 from emulator.services.base import Call, Component, Link, Reply
 from emulator.sources import SourceRunner
 from emulator.topology import Topology
-from emulator.tracing import Ids, NullTracer, Tracer
+from emulator.tracing import NullTracer, Tracer
 from emulator.workload import Workload
 
 SUMMARY_FORMAT = "wiretap.summary/1"

@@ -3,7 +3,8 @@ import random
 import pytest
 
 from emulator.histogram import EXACT_LIMIT, GAMMA, Latencies, percentiles
-from emulator.messages import COMPLETED, DEAD_LETTERED, Ledger
+from emulator.ledger import Ledger
+from emulator.messages import COMPLETED, DEAD_LETTERED
 
 
 def test_small_distributions_are_exact() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 
-from emulator.tracing import EPOCH, Ids
+from emulator.ids import Ids
+from emulator.tracing import EPOCH
 
 
 def test_ids_are_the_zero_padded_hex_of_the_generators_bits() -> None:

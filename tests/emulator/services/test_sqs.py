@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from emulator.ledger import Ledger
 from emulator.messages import Message, MessageRecord
 from emulator.pricing import SQS_FIFO_PER_REQUEST, SQS_STANDARD_PER_REQUEST
 from emulator.problems import Problem
@@ -57,6 +58,19 @@ def labelled(group_ids: list[str], spacing_s: float = 0.1) -> list[dict[str, Any
     return sources
 
 
+class RecordKeepingLedger(Ledger):
+    """A ledger that also keeps every record it accepts (tests look at when each finished)."""
+
+    def __init__(self, records: list[MessageRecord]) -> None:
+        super().__init__()
+        self.records = records
+
+    def accept(self, message_id: str, trace_id: str, now: float) -> MessageRecord:
+        record = super().accept(message_id, trace_id, now)
+        self.records.append(record)
+        return record
+
+
 class Run:
     """One simulation driven by hand: consumer steps are callbacks scheduled on the kernel."""
 
@@ -73,14 +87,7 @@ class Run:
         self.kernel = self.sim.kernel
         # Every message accepted, in order: the ledger itself keeps only counters.
         self.records: list[MessageRecord] = []
-        accept = self.sim.ledger.accept
-
-        def accept_and_keep(message_id: str, trace_id: str, now: float) -> MessageRecord:
-            record = accept(message_id, trace_id, now)
-            self.records.append(record)
-            return record
-
-        self.sim.ledger.accept = accept_and_keep  # type: ignore[method-assign]
+        self.sim.ledger = RecordKeepingLedger(self.records)
         self.sim.start()
 
     def queue(self, queue_id: str = "Inbox") -> Queue:
