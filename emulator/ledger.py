@@ -6,6 +6,8 @@ holds and releases a token), so it lives apart from the msgspec Structs and is c
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mypy_extensions import mypyc_attr
 
 from emulator.histogram import Latencies
@@ -33,6 +35,10 @@ class Ledger:
         self.latencies = Latencies()
         # Set by a live run: the latencies of messages finished since its last sample.
         self.window: list[float] | None = None
+        # Told of each message whose last copy has ended (rejected ones too): a console groups a
+        # message's segments into one stored trace and knows its outcome then. Segments of
+        # untracked copies (a dead letter waiting in its queue) may still follow.
+        self.on_finished: Callable[[MessageRecord], None] | None = None
 
     def accept(self, message_id: str, trace_id: str, now: float) -> MessageRecord:
         self.accepted += 1
@@ -64,6 +70,8 @@ class Ledger:
         if record.tokens == 0:
             record.finished_at = now
             self.open_messages -= 1
+            if self.on_finished is not None:
+                self.on_finished(record)
             if not record.rejected:
                 self.in_flight -= 1
                 self.finished[record.outcome] += 1
