@@ -35,6 +35,7 @@ MODULES = (
     "histogram.py",
     "ids.py",
     "ledger.py",
+    "messages.py",
     "faults.py",
     "values.py",
     "sources.py",
