@@ -12,7 +12,7 @@ export function isWait(segment) {
   return QUEUE_ORIGINS.has(segment.origin) && (segment.aws?.operation === "ReceiveMessage" || !segment.aws);
 }
 
-function statusOf(item) {
+export function statusOf(item) {
   if (item.throttle) return "throttle";
   if (item.fault) return "fault";
   if (item.error) return "error";
@@ -154,30 +154,32 @@ function walkSubsegments(item, visit) {
 }
 
 /**
- * The hops of a trace: [{source, target, start, end, status}] in time order (virtual seconds),
- * one per segment whose caller is another component, and one per call to a component that
- * answers inside the caller's segment (a database query). `components` (a Set of ids, optional)
- * keeps only calls to components of the topology.
+ * The hops one segment shows: its calls to other components (subsegments, which carry the call's
+ * status), and its own arrival when its parent is another component's segment (a queue handing
+ * the message to its consumer or to its dead-letter queue). `ownerOf(segmentId)` names the
+ * component of a segment seen before (undefined when unknown). Virtual seconds.
  */
-export function hops(segments, components = null) {
-  const owner = new Map(); // segment or subsegment id -> the segment's component name
-  for (const segment of segments) {
-    owner.set(segment.id, segment.name);
-    walkSubsegments(segment, (sub) => owner.set(sub.id, segment.name));
-  }
-  const parents = new Set(segments.map((segment) => segment.parent_id).filter(Boolean));
+export function hopsOfSegment(segment, ownerOf, components = null) {
   const result = [];
-  for (const segment of segments) {
-    const from = segment.parent_id ? owner.get(segment.parent_id) : undefined;
-    if (from && from !== segment.name) {
-      result.push({ source: from, target: segment.name, start: segment.start_time - EPOCH, end: (segment.end_time ?? segment.start_time) - EPOCH, status: statusOf(segment) });
-    }
-    walkSubsegments(segment, (sub) => {
-      if (sub.name === "Initialization" || sub.name === segment.name || parents.has(sub.id)) return;
-      if (components && !components.has(sub.name)) return;
-      result.push({ source: segment.name, target: sub.name, start: sub.start_time - EPOCH, end: (sub.end_time ?? sub.start_time) - EPOCH, status: statusOf(sub) });
-    });
+  const from = segment.parent_id ? ownerOf(segment.parent_id) : undefined;
+  if (from && from !== segment.name) {
+    result.push({ traceId: segment.trace_id, source: from, target: segment.name, start: segment.start_time - EPOCH,
+      end: (segment.end_time ?? segment.start_time) - EPOCH, status: statusOf(segment) });
   }
+  walkSubsegments(segment, (sub) => {
+    if (sub.name === "Initialization" || sub.name === segment.name) return;
+    if (!(sub.namespace === "aws" || sub.namespace === "remote")) return;
+    if (components && !components.has(sub.name)) return;
+    result.push({ traceId: segment.trace_id, source: segment.name, target: sub.name, start: sub.start_time - EPOCH,
+      end: (sub.end_time ?? sub.start_time) - EPOCH, status: statusOf(sub) });
+  });
+  return result;
+}
+
+/** The hops of a whole trace in time order: which component passed the message to which. */
+export function hops(segments, components = null) {
+  const owner = new Map(segments.map((segment) => [segment.id, segment.name]));
+  const result = segments.flatMap((segment) => hopsOfSegment(segment, (id) => owner.get(id), components));
   result.sort((a, b) => a.start - b.start);
   return result;
 }

@@ -58,7 +58,7 @@ export class TraceIndex {
   /** keepSegments: how many traces keep their segment documents in memory. */
   constructor({ keepSegments = 5000 } = {}) {
     this.traces = new Map();
-    this.order = []; // trace ids, first seen first
+    this.list = []; // trace records, first seen first
     this.segments = new Map(); // trace id -> segment documents (bounded, see trim)
     this.keepSegments = keepSegments;
     this.runEnded = false;
@@ -68,7 +68,7 @@ export class TraceIndex {
   }
 
   get size() {
-    return this.order.length;
+    return this.list.length;
   }
 
   get(id) {
@@ -84,7 +84,7 @@ export class TraceIndex {
       if (!trace) {
         trace = newTrace(id);
         this.traces.set(id, trace);
-        this.order.push(id);
+        this.list.push(trace);
         this.counts[trace.outcome] += 1;
       }
       absorb(trace, segment);
@@ -108,7 +108,7 @@ export class TraceIndex {
       if (!trace) {
         trace = newTrace(item.trace_id);
         this.traces.set(trace.id, trace);
-        this.order.push(trace.id);
+        this.list.push(trace);
         this.counts[trace.outcome] += 1;
       }
       trace.settled = item.outcome;
@@ -181,9 +181,11 @@ export class TraceIndex {
     const max = maxMs ?? Infinity;
     const needle = text.trim().toLowerCase();
     const result = [];
-    const traces = this.traces;
-    for (let i = 0; i < this.order.length; i += 1) {
-      const trace = traces.get(this.order[i]);
+    const list = this.list;
+    const all = !wanted && !component && !needle && min === -Infinity && max === Infinity;
+    if (all) result.push(...list);
+    else for (let i = 0; i < list.length; i += 1) {
+      const trace = list[i];
       if (wanted && !wanted.has(trace.outcome)) continue;
       if (trace.durationMs < min || trace.durationMs > max) continue;
       if (component && !trace.components.includes(component)) continue;
@@ -191,7 +193,7 @@ export class TraceIndex {
       result.push(trace);
     }
     if (sort === "duration") result.sort((a, b) => b.durationMs - a.durationMs);
-    else if (sort === "start") result.sort((a, b) => a.start - b.start);
+    else if (sort === "start" && !sortedByStart(result)) result.sort((a, b) => a.start - b.start);
     return result;
   }
 }
@@ -229,6 +231,11 @@ function countFlags(trace, item) {
   if (item.fault) trace.faults += 1;
   if (item.throttle) trace.throttles += 1;
   if (item.subsegments) for (const sub of item.subsegments) countFlags(trace, sub);
+}
+
+function sortedByStart(traces) {
+  for (let i = 1; i < traces.length; i += 1) if (traces[i - 1].start > traces[i].start) return false;
+  return true;
 }
 
 function clean(trace) {
