@@ -90,7 +90,7 @@ class Execution:
             if not Run.objects.filter(pk=self.run_id, status=Run.Status.RUNNING).update(status=status):
                 return Run.Status.FAILED  # the repair failed it meanwhile
             self.events.flush(run_changes={"summary": summary, "finished_at": timezone.now(),
-                                              "virtual_seconds": virtual, **self._counts()})
+                                              "virtual_seconds": round(virtual, 6), **self._counts()})
         return status
 
     def _fail(self, error: BaseException) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import msgspec
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import SESSION_KEY
@@ -29,7 +30,13 @@ def cookie_of(user: Any) -> bytes:
 
 
 def run_async(scenario: Callable[[], Awaitable[Any]]) -> Any:
-    return async_to_sync(scenario)()
+    # A thread of its own: Playwright's sync API (browser tests in the same worker) keeps an event
+    # loop running in the main thread.
+    async def main() -> Any:
+        return await scenario()
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, main()).result()
 
 
 def communicator(path: str, cookie: bytes | None, origin: tuple[bytes, bytes] = ORIGIN) -> WebsocketCommunicator:
