@@ -30,10 +30,11 @@ export PIP_NO_INPUT := 1
 
 step = @printf '\n==> %s\n' $(1)
 
-.PHONY: help setup compile run test test-postgres lint check bench conformance golden clean require-shared
+.PHONY: help setup compile run worker test test-postgres lint check bench conformance golden clean require-shared
 
 help:
 	@echo "make run          set up what is missing, migrate, and serve the console at http://$(HOST):$(PORT)"
+	@echo "make worker       a Celery worker for the production-like mode (REDIS_URL set; any number of them)"
 	@echo "make setup        create .venv (Python 3.12+), install requirements-dev.txt and the npm packages,"
 	@echo "                  compile the emulator's hot modules (mypyc) when they changed"
 	@echo "make compile      compile the emulator's hot modules now"
@@ -58,6 +59,12 @@ run: setup
 	$(call step,"serving the console with Daphne")
 	@echo "Wiretap console: http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	@exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) console.asgi:application
+
+# The production-like mode's workers: REDIS_URL (and DATABASE_URL) must be set, in the
+# environment or .env, the same as the console's. Without REDIS_URL the console runs its own.
+worker: setup
+	$(call step,"Celery worker (solo pool): runs the simulations queued on REDIS_URL")
+	@exec $(VENV)/bin/celery -A console worker -P solo --loglevel=INFO
 
 compile: $(INSTALLED)
 	$(call step,"compiling the emulator's hot modules with mypyc")

@@ -2,10 +2,14 @@
 
 HTTP goes to Django, behind Django's static-files handler when SERVE_STATIC is on (the
 default: one process serves everything, on DEBUG or not). WebSocket routes (the live run
-stream, `/ws/runs/<id>/`) join the router with the runs app.
+stream, `/ws/runs/<id>/`) come from console/routing.py.
+
+In the embedded mode (no REDIS_URL: the default), the first connection of any kind starts the
+Celery worker inside this process (console/celery.py), so `make run` needs nothing else.
 """
 
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -19,11 +23,20 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from console.celery import start_embedded_worker  # noqa: E402
 from console.routing import websocket_urlpatterns  # noqa: E402
 
 http_application = ASGIStaticFilesHandler(django_application) if settings.SERVE_STATIC else django_application
 
-application = ProtocolTypeRouter(
+class ConsoleRouter(ProtocolTypeRouter):
+    """Routes by protocol; in the embedded mode, the first connection starts the worker."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        start_embedded_worker()  # once (then an attribute check); nothing unless CELERY_WORKER_EMBEDDED
+        return await super().__call__(scope, receive, send)
+
+
+application = ConsoleRouter(
     {
         "http": http_application,
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),

@@ -1,5 +1,9 @@
-"""WebSocket routes, served by Channels (console/asgi.py). Empty until the live run view."""
+"""WebSocket routes, served by Channels (console/asgi.py)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from tracer.consumers import RunConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/runs/<int:run_id>/", RunConsumer.as_asgi()),
+]

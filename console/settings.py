@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "designer",
+    "tracer",
 ]
 
 MIDDLEWARE = [
@@ -175,8 +176,36 @@ EXAMPLES_DIR = BASE_DIR / "examples"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Issue 4 brings channels_redis; until then WebSocket groups live in the process.
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Runs (tracer/). Without REDIS_URL, everything lives in the console's process: Celery's broker is
+# kombu's memory transport, a worker runs in a thread (console/celery.py) and the WebSocket groups
+# are in memory. With it, Redis carries both, and `make worker` processes run the simulations.
+REDIS_URL = env("REDIS_URL", "")
+CELERY_WORKER_EMBEDDED = env_bool("CELERY_WORKER_EMBEDDED", not REDIS_URL) if env("CELERY_WORKER_EMBEDDED", "") \
+    else not REDIS_URL
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "") or REDIS_URL or "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.05} if CELERY_BROKER_URL == "memory://" else {}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a worker takes one run at a time; others go to idle workers
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A channel's queue holds this many messages; past it channels_redis drops new ones silently. A
+# batch carries up to 500 segments, and a consumer that misses one reads it from the replay log,
+# but a deep queue keeps that rare.
+CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", 2000)
+if REDIS_URL:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {
+        "hosts": [REDIS_URL], "capacity": CHANNEL_CAPACITY, "expiry": 60}}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "tracer.layers.EmbeddedChannelLayer",
+                                  "CONFIG": {"capacity": CHANNEL_CAPACITY}}}
+# Stored traces per run beyond which clean completed traces are sampled (failed ones never are).
+WIRETAP_TRACE_CAP = env_int("WIRETAP_TRACE_CAP", 100_000)
+# A running run's worker writes a heartbeat this often (s); a run whose heartbeat is older than the
+# timeout is marked failed by the check every worker runs at start and every WIRETAP_REPAIR_EVERY_S.
+WIRETAP_HEARTBEAT_S = env_int("WIRETAP_HEARTBEAT_S", 5)
+WIRETAP_HEARTBEAT_TIMEOUT_S = env_int("WIRETAP_HEARTBEAT_TIMEOUT_S", 60)
+WIRETAP_QUEUE_TIMEOUT_S = env_int("WIRETAP_QUEUE_TIMEOUT_S", 900)
+WIRETAP_REPAIR_EVERY_S = env_int("WIRETAP_REPAIR_EVERY_S", 300)
 
 LOGGING = {
     "version": 1,

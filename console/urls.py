@@ -9,6 +9,7 @@ urlpatterns = [
     # login/, logout/ (POST only), password_change/...
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("designer.api_urls")),
+    path("api/", include("tracer.api_urls")),
     path("", include("designer.urls")),
 ]
 

@@ -188,8 +188,10 @@ SCHEMAS: dict[str, Any] = {
 
 
 def document() -> dict[str, Any]:
+    from tracer import openapi as runs  # the runs' operations; it borrows this module's helpers
+
     paths: dict[str, dict[str, Any]] = {}
-    for path, method, summary, parameters, body, responses in OPERATIONS:
+    for path, method, summary, parameters, body, responses in OPERATIONS + runs.OPERATIONS:
         operation: dict[str, Any] = {"summary": summary, "responses": {**responses, "401": _UNAUTHENTICATED}}
         if parameters:
             operation["parameters"] = parameters
@@ -203,13 +205,14 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "Wiretap console API",
             "version": "1",
-            "description": "Topologies with numbered versions, validation and the component catalog. Session "
+            "description": "Topologies with numbered versions, validation, the component catalog, runs and "
+                           "their traces. Session "
                            "authentication (sign in to the console); requests that change anything send the "
                            "csrftoken cookie's value in the X-CSRFToken header. Every error is JSON: "
                            '{"error": code, "message": one line, ...}.',
         },
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **runs.SCHEMAS},
             "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "sessionid"}},
         },
         "security": [{"session": []}],

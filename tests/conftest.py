@@ -35,6 +35,12 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_embedded_worker(settings: Any) -> None:
+    # Tests run tasks themselves; the end-to-end test of the embedded mode turns the worker on.
+    settings.CELERY_WORKER_EMBEDDED = False
+
+
 @pytest.fixture
 def alice(django_user_model: Any) -> Any:
     return django_user_model.objects.create_user(username="alice", password=PASSWORD)

@@ -1,0 +1,159 @@
+// Tokens moving along the canvas's connections. Hops (from HopResolver) arrive in batches, up to
+// thousands per second; each animation frame takes at most `budgetPerFrame` of them:
+// - failures (error, fault, throttle) first, always: none is sampled away (a flood of them is
+//   spread over the next frames, and past `maxBacklog` older ones are folded into the newest
+//   token of their edge, its weight counting them);
+// - successful hops sampled uniformly per connection (a reservoir per edge), the frame's budget
+//   shared fairly between connections, so a quiet path still shows while a busy one is sampled.
+// TokenField then moves the taken tokens: where each one is (0..1 along its edge) at a time.
+// DOM-free; the random source and clock are injected.
+
+export class TokenSampler {
+  constructor({ budgetPerFrame = 40, failureShare = 0.75, maxBacklog = 2000, random = Math.random } = {}) {
+    this.budget = budgetPerFrame;
+    this.failureShare = failureShare;
+    this.maxBacklog = maxBacklog;
+    this.random = random;
+    this.failures = []; // waiting failures, oldest first
+    this.reservoirs = new Map(); // edge key -> {seen, kept: []}
+    this.stats = { offered: 0, shown: 0, failuresShown: 0, sampledAway: 0, folded: 0 };
+  }
+
+  offer(hops) {
+    for (const hop of hops) {
+      this.stats.offered += 1;
+      if (hop.status && hop.status !== "ok") {
+        this.failures.push({ ...hop, weight: 1 });
+        continue;
+      }
+      const key = `${hop.source}>${hop.target}`;
+      let reservoir = this.reservoirs.get(key);
+      if (!reservoir) {
+        reservoir = { seen: 0, kept: [] };
+        this.reservoirs.set(key, reservoir);
+      }
+      reservoir.seen += 1;
+      if (reservoir.kept.length < this.budget) reservoir.kept.push(hop);
+      else {
+        const slot = Math.floor(this.random() * reservoir.seen);
+        if (slot < this.budget) reservoir.kept[slot] = hop;
+      }
+    }
+    if (this.failures.length > this.maxBacklog) this.fold();
+  }
+
+  /** Fold the oldest waiting failures into the newest waiting one of the same edge and status. */
+  fold() {
+    const excess = this.failures.length - this.maxBacklog;
+    const newest = new Map();
+    for (const token of this.failures) newest.set(`${token.source}>${token.target}:${token.status}`, token);
+    const kept = [];
+    let folded = 0;
+    for (const token of this.failures) {
+      const target = newest.get(`${token.source}>${token.target}:${token.status}`);
+      if (folded < excess && target !== token) {
+        target.weight += token.weight;
+        folded += 1;
+      } else kept.push(token);
+    }
+    this.failures = kept;
+    this.stats.folded += folded;
+  }
+
+  /** The tokens of one frame: [{source, target, status, traceId, weight, start, end}]. */
+  take() {
+    const frame = [];
+    const failureSlots = Math.max(1, Math.floor(this.budget * this.failureShare));
+    const failures = this.failures.splice(0, failureSlots);
+    for (const token of failures) frame.push(token);
+    this.stats.failuresShown += failures.length;
+    // Successful hops share what is left, fairly across edges, each edge's pick uniform.
+    let left = this.budget - frame.length;
+    const edges = [...this.reservoirs.values()].filter((reservoir) => reservoir.kept.length);
+    for (const reservoir of edges) {
+      // Hops not kept by the reservoir stand for themselves in the weights of those shown.
+      reservoir.weight = reservoir.seen / reservoir.kept.length;
+    }
+    let round = 0;
+    while (left > 0 && edges.some((reservoir) => reservoir.kept.length > round)) {
+      for (const reservoir of edges) {
+        if (left <= 0) break;
+        const hop = reservoir.kept[round];
+        if (!hop) continue;
+        frame.push({ ...hop, weight: reservoir.weight });
+        left -= 1;
+      }
+      round += 1;
+    }
+    let sampledAway = 0;
+    for (const reservoir of edges) sampledAway += reservoir.seen - Math.min(round, reservoir.kept.length);
+    this.stats.sampledAway += sampledAway;
+    this.reservoirs.clear();
+    this.stats.shown += frame.length;
+    return frame;
+  }
+
+  get waitingFailures() {
+    return this.failures.length;
+  }
+}
+
+/**
+ * The tokens in motion: add() the frame's tokens at wall time `now` (ms), positions(now) says
+ * where each is (progress 0..1 along its edge). A token takes `durationMs` to cross; at most
+ * `maxActive` move at once (the oldest successful ones give way first; failures stay).
+ */
+export class TokenField {
+  constructor({ durationMs = 900, maxActive = 400 } = {}) {
+    this.durationMs = durationMs;
+    this.maxActive = maxActive;
+    this.active = [];
+  }
+
+  add(tokens, now) {
+    tokens.forEach((token, index) => {
+      // Spread a frame's tokens a little so a batch does not move as one block.
+      this.active.push({ ...token, born: now + (index % 8) * 25 });
+    });
+    if (this.active.length > this.maxActive) {
+      let excess = this.active.length - this.maxActive;
+      this.active = this.active.filter((token) => {
+        if (excess > 0 && token.status === "ok") {
+          excess -= 1;
+          return false;
+        }
+        return true;
+      });
+      if (this.active.length > this.maxActive) this.active.splice(0, this.active.length - this.maxActive);
+    }
+  }
+
+  /** [{token, progress}] of those on their way at `now`; finished ones are dropped. */
+  positions(now) {
+    const result = [];
+    const alive = [];
+    for (const token of this.active) {
+      const progress = (now - token.born) / this.durationMs;
+      if (progress >= 1) continue;
+      alive.push(token);
+      if (progress >= 0) result.push({ token, progress: ease(progress) });
+    }
+    this.active = alive;
+    return result;
+  }
+
+  get size() {
+    return this.active.length;
+  }
+}
+
+function ease(t) {
+  return t < 0.5 ? 2 * t * t : 1 - (-2 * t + 2) ** 2 / 2;
+}
+
+/** A point along a straight or quadratic edge from `a` to `b` (control point `c` optional). */
+export function pointAlong(a, b, t, c = null) {
+  if (!c) return { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t };
+  const u = 1 - t;
+  return { x: u * u * a.x + 2 * u * t * c.x + t * t * b.x, y: u * u * a.y + 2 * u * t * c.y + t * t * b.y };
+}

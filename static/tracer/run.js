@@ -1,0 +1,445 @@
+// The run page: wires the stream to the DOM-free modules (traces, servicemap, animation,
+// metrics, timeline) and those to the canvas, the trace list, the timeline, the service map,
+// the charts and the summary. Messages are applied once per animation frame, panels refreshed
+// at most a few times a second: the page stays smooth when thousands of segments arrive.
+
+import { request } from "../designer/api.js";
+import { TokenField, TokenSampler } from "./animation.js";
+import { MetricSeries } from "./metrics.js";
+import { createRunCanvas } from "./run-canvas.js";
+import { renderCharts, renderServiceMap, renderSummary, renderTimeline } from "./run-panels.js";
+import { ServiceMap } from "./servicemap.js";
+import { RunStream, streamUrl } from "./stream.js";
+import { hops } from "./timeline.js";
+import { OUTCOMES, OUTCOME_LABELS, TraceIndex, formatDuration, fromApiRow } from "./traces.js";
+
+const ROW_HEIGHT = 34;
+const PANEL_REFRESH_MS = 250;
+const CHART_REFRESH_MS = 1000;
+const STREAM_TEXT = {
+  connecting: "connecting…", open: "live", reconnecting: "reconnecting…", closed: "",
+  forbidden: "not allowed", not_found: "no such run",
+};
+
+const $ = (id) => document.getElementById(id);
+
+class RunPage {
+  constructor(config) {
+    this.config = config;
+    this.root = $("run-view");
+    this.run = config.run;
+    const components = new Set(config.topology.components.map((c) => c.id));
+    this.index = new TraceIndex();
+    this.map = new ServiceMap({ components });
+    this.sampler = new TokenSampler({ budgetPerFrame: 30 });
+    this.field = new TokenField({ durationMs: 900, maxActive: 350 });
+    this.series = new MetricSeries(config.topology);
+    this.inbox = [];
+    this.filters = { outcomes: new Set(), component: "", minMs: null, maxMs: null, sort: "start" };
+    this.filtered = [];
+    this.filteredVersion = -1;
+    this.selected = null;
+    this.status = this.run.status;
+    this.virtualSeconds = this.run.virtual_seconds || 0;
+    this.speed = this.run.speed;
+    this.paused = this.run.paused;
+    this.summary = null;
+    this.dirty = { list: true, panels: true, charts: true };
+    this.lastPanelRefresh = 0;
+    this.lastChartRefresh = 0;
+    this.tokensDrawn = 0;
+    this.hadTokens = false;
+  }
+
+  async start() {
+    let catalog = null;
+    try {
+      catalog = (await request(this.config.urls.catalog)).data;
+    } catch { /* icons are a nicety */ }
+    this.canvas = await createRunCanvas({
+      container: $("cy"), overlay: $("tokens"), badgeLayer: $("badges"), topology: this.config.topology, catalog,
+      onSelect: ({ component }) => this.filterComponent(component),
+    });
+    this.setUpToolbar();
+    this.setUpTabs();
+    this.setUpFilters();
+    this.setUpList();
+    $("timeline-close").addEventListener("click", () => this.closeTrace());
+    this.showStatus();
+    this.stream = new RunStream({
+      url: streamUrl(window.location, this.run.id),
+      WebSocket: window.WebSocket,
+      onMessage: (message) => this.inbox.push(message),
+      onState: (state, detail) => this.streamState(state, detail),
+      onError: (message) => this.showError(message?.message || "The server refused a message."),
+    }).start();
+    this.frame = this.frame.bind(this);
+    requestAnimationFrame(this.frame);
+  }
+
+  // --- The frame loop --------------------------------------------------------------------------
+
+  frame(now) {
+    if (this.inbox.length) this.applyInbox();
+    if (!this.paused) this.field.add(this.sampler.take(), now);
+    const positions = this.field.positions(now);
+    if (positions.length || this.hadTokens) {
+      this.canvas.drawTokens(positions);
+      this.tokensDrawn += positions.length;
+      this.hadTokens = positions.length > 0;
+    }
+    if (now - this.lastPanelRefresh > PANEL_REFRESH_MS) {
+      this.lastPanelRefresh = now;
+      this.refreshPanels();
+    }
+    if (now - this.lastChartRefresh > CHART_REFRESH_MS && this.dirty.charts && this.visibleTab === "metrics") {
+      this.lastChartRefresh = now;
+      this.dirty.charts = false;
+      renderCharts($("charts"), this.series);
+    }
+    requestAnimationFrame(this.frame);
+  }
+
+  applyInbox() {
+    const messages = this.inbox;
+    this.inbox = [];
+    for (const message of messages) {
+      switch (message.type) {
+        case "run.segments": {
+          this.index.add(message.segments);
+          this.sampler.offer(this.map.add(message.segments));
+          this.dirty.list = this.dirty.panels = true;
+          if (this.selected && message.segments.some((s) => s.trace_id === this.selected)) this.dirty.timeline = true;
+          break;
+        }
+        case "run.traces":
+          this.index.settle(message.traces);
+          this.dirty.list = true;
+          break;
+        case "run.metrics":
+          this.series.add(message.sample);
+          this.virtualSeconds = message.sample.t;
+          this.canvas.showBadges(this.series.badges());
+          this.dirty.charts = true;
+          break;
+        case "run.status":
+          this.status = message.status;
+          this.virtualSeconds = message.virtual_seconds ?? this.virtualSeconds;
+          this.speed = message.speed;
+          this.paused = message.paused;
+          this.showStatus();
+          break;
+        case "run.finished":
+          this.status = message.status;
+          this.summary = message.summary;
+          if (message.error) this.showError(message.error);
+          if (message.summary?.virtual_seconds) this.virtualSeconds = message.summary.virtual_seconds;
+          this.index.finishRun();
+          this.dirty.list = this.dirty.panels = true;
+          this.showStatus();
+          this.streamState(this.stream.state);
+          renderSummary($("summary"), this.summary, this.config.topology);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  refreshPanels() {
+    $("run-clock").textContent = `${this.virtualSeconds.toFixed(1)} s`;
+    if (this.dirty.list) {
+      this.dirty.list = false;
+      this.refreshList();
+    }
+    if (this.dirty.panels) {
+      this.dirty.panels = false;
+      const graph = this.map.graph();
+      this.canvas.showHealth(graph);
+      if (this.visibleTab === "map") renderServiceMap($("service-map"), $("map-details"), graph);
+      this.refreshComponentOptions();
+    }
+    if (this.dirty.timeline) {
+      this.dirty.timeline = false;
+      this.showTrace(this.selected, { keepDetails: true });
+    }
+  }
+
+  // --- Toolbar -----------------------------------------------------------------------------------
+
+  setUpToolbar() {
+    for (const button of this.root.querySelectorAll("[data-speed]")) {
+      button.addEventListener("click", () => {
+        const speed = button.dataset.speed === "max" ? null : Number(button.dataset.speed);
+        this.speed = speed;
+        this.stream.control({ speed, paused: this.paused });
+        this.showStatus();
+      });
+    }
+    $("pause-button").addEventListener("click", () => {
+      this.paused = !this.paused;
+      this.stream.control({ speed: this.speed, paused: this.paused });
+      this.showStatus();
+    });
+    $("cancel-button").addEventListener("click", () => {
+      if (!window.confirm("Cancel this run? What ran so far is kept.")) return;
+      this.stream.cancel();
+      request(this.config.urls.cancel, { method: "POST", body: {} }).catch(() => {});
+    });
+    const { urls } = this.config;
+    $("export-xray").href = urls.export_xray;
+    $("export-otlp").href = urls.export_otlp;
+    $("export-summary").href = urls.summary;
+    $("run-again").href = urls.again;
+  }
+
+  showStatus() {
+    const live = this.status === "running" || this.status === "queued";
+    this.root.dataset.status = this.status;
+    $("run-status").textContent = this.paused && live ? "paused" : this.status;
+    $("run-status").className = `run-status status-${this.paused && live ? "paused" : this.status}`;
+    for (const button of this.root.querySelectorAll("[data-speed]")) {
+      const value = button.dataset.speed === "max" ? null : Number(button.dataset.speed);
+      button.setAttribute("aria-pressed", String(value === this.speed));
+      button.disabled = !live;
+    }
+    const pause = $("pause-button");
+    pause.textContent = this.paused ? "Resume" : "Pause";
+    pause.setAttribute("aria-pressed", String(this.paused));
+    pause.disabled = !live;
+    $("cancel-button").disabled = !live;
+  }
+
+  streamState(state, detail) {
+    this.root.dataset.stream = state;
+    let text = STREAM_TEXT[state] ?? state;
+    if (state === "open" && !["running", "queued"].includes(this.status)) text = "";
+    if (state === "reconnecting" && detail !== undefined) text = `reconnecting in ${Math.ceil(detail / 1000)} s…`;
+    $("stream-state").textContent = text;
+    if (state === "forbidden" || state === "not_found") this.showError(`The run's stream is ${text}.`);
+  }
+
+  showError(text) {
+    const box = $("run-error");
+    box.textContent = text;
+    box.hidden = false;
+  }
+
+  // --- Tabs --------------------------------------------------------------------------------------
+
+  setUpTabs() {
+    const tabs = [...this.root.querySelectorAll('.run-side [role="tab"]')];
+    this.visibleTab = "traces";
+    for (const tab of tabs) {
+      tab.addEventListener("click", () => {
+        for (const other of tabs) {
+          const selected = other === tab;
+          other.setAttribute("aria-selected", String(selected));
+          $(other.getAttribute("aria-controls")).hidden = !selected;
+        }
+        this.visibleTab = tab.id.replace("tab-", "");
+        if (this.visibleTab === "map") renderServiceMap($("service-map"), $("map-details"), this.map.graph());
+        if (this.visibleTab === "metrics") renderCharts($("charts"), this.series);
+        if (this.visibleTab === "summary") this.loadSummary();
+        if (this.visibleTab === "traces") this.renderRows();
+      });
+    }
+  }
+
+  async loadSummary() {
+    if (this.summary) return renderSummary($("summary"), this.summary, this.config.topology);
+    if (this.status === "running" || this.status === "queued") return;
+    try {
+      const { data } = await request(this.config.urls.summary);
+      this.summary = data;
+      renderSummary($("summary"), data, this.config.topology);
+    } catch { /* 409: not ready */ }
+  }
+
+  // --- Trace list --------------------------------------------------------------------------------
+
+  setUpFilters() {
+    const box = $("outcome-filters");
+    for (const outcome of OUTCOMES) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = `outcome-filter outcome-${outcome}`;
+      button.dataset.outcome = outcome;
+      button.setAttribute("aria-pressed", "false");
+      button.innerHTML = `<span class="label"></span> <span class="n">0</span>`;
+      button.querySelector(".label").textContent = OUTCOME_LABELS[outcome];
+      button.addEventListener("click", () => {
+        const on = !this.filters.outcomes.has(outcome);
+        if (on) this.filters.outcomes.add(outcome);
+        else this.filters.outcomes.delete(outcome);
+        button.setAttribute("aria-pressed", String(on));
+        this.refilter();
+      });
+      box.append(button);
+    }
+    $("filter-component").addEventListener("change", (event) => {
+      this.filters.component = event.target.value;
+      this.refilter();
+    });
+    const number = (value) => (value === "" ? null : Number(value));
+    $("filter-min").addEventListener("input", (event) => { this.filters.minMs = number(event.target.value); this.refilter(); });
+    $("filter-max").addEventListener("input", (event) => { this.filters.maxMs = number(event.target.value); this.refilter(); });
+    $("filter-sort").addEventListener("change", (event) => { this.filters.sort = event.target.value; this.refilter(); });
+  }
+
+  filterComponent(component) {
+    const select = $("filter-component");
+    this.refreshComponentOptions();
+    select.value = component || "";
+    this.filters.component = select.value;
+    this.refilter();
+  }
+
+  refreshComponentOptions() {
+    const select = $("filter-component");
+    const names = this.index.components();
+    if (select.options.length - 1 === names.length) return;
+    const current = select.value;
+    select.replaceChildren(new Option("Any component", ""), ...names.map((name) => new Option(name, name)));
+    select.value = current;
+  }
+
+  refilter() {
+    this.filteredVersion = -1;
+    this.refreshList();
+  }
+
+  refreshList() {
+    const index = this.index;
+    for (const button of $("outcome-filters").children) {
+      const n = index.counts[button.dataset.outcome];
+      button.querySelector(".n").textContent = n.toLocaleString("en");
+      button.hidden = n === 0 && !this.filters.outcomes.has(button.dataset.outcome) && !["completed", "failed", "dead_lettered", "throttled"].includes(button.dataset.outcome);
+    }
+    $("trace-count").textContent = index.size.toLocaleString("en");
+    if (this.filteredVersion !== index.version) {
+      this.filteredVersion = index.version;
+      const { outcomes, component, minMs, maxMs, sort } = this.filters;
+      this.filtered = index.filter({ outcomes, component: component || null, minMs, maxMs, sort });
+    }
+    $("trace-spacer").style.height = `${this.filtered.length * ROW_HEIGHT}px`;
+    $("trace-empty").hidden = this.filtered.length > 0;
+    $("trace-empty").textContent = index.size ? "No trace matches these filters." : "No traces yet.";
+    this.renderRows();
+  }
+
+  setUpList() {
+    const list = $("trace-list");
+    this.rowPool = [];
+    list.addEventListener("scroll", () => this.renderRows(), { passive: true });
+    list.addEventListener("click", (event) => {
+      const row = event.target.closest(".trace-row");
+      if (row) this.showTrace(row.dataset.trace);
+    });
+    list.addEventListener("keydown", (event) => {
+      if (!["ArrowDown", "ArrowUp", "Enter"].includes(event.key) || !this.filtered.length) return;
+      event.preventDefault();
+      const at = this.filtered.findIndex((trace) => trace.id === this.selected);
+      const next = event.key === "Enter" ? Math.max(at, 0) : Math.min(this.filtered.length - 1, Math.max(0, at + (event.key === "ArrowDown" ? 1 : -1)));
+      this.showTrace(this.filtered[next].id);
+      const top = next * ROW_HEIGHT;
+      if (top < list.scrollTop || top + ROW_HEIGHT > list.scrollTop + list.clientHeight) list.scrollTop = top - list.clientHeight / 2;
+    });
+  }
+
+  /** Only the rows on screen exist (a pool of elements reused as the list scrolls). */
+  renderRows() {
+    const list = $("trace-list");
+    if (!list.clientHeight) return;
+    const first = Math.max(0, Math.floor(list.scrollTop / ROW_HEIGHT) - 5);
+    const count = Math.ceil(list.clientHeight / ROW_HEIGHT) + 10;
+    const traces = this.filtered.slice(first, first + count);
+    while (this.rowPool.length < traces.length) {
+      const row = document.createElement("div");
+      row.className = "trace-row";
+      row.setAttribute("role", "option");
+      row.innerHTML = '<span class="t-message"></span><span class="entry"></span><span class="outcome"></span><span class="duration"></span>';
+      list.append(row);
+      this.rowPool.push(row);
+    }
+    this.rowPool.forEach((row, i) => {
+      const trace = traces[i];
+      if (!trace) {
+        row.hidden = true;
+        return;
+      }
+      row.hidden = false;
+      row.style.transform = `translateY(${(first + i) * ROW_HEIGHT}px)`;
+      row.dataset.trace = trace.id;
+      row.dataset.outcome = trace.outcome;
+      row.setAttribute("aria-selected", String(trace.id === this.selected));
+      const [message, entry, outcome, duration] = row.children;
+      message.textContent = trace.messageId || trace.id.slice(-12);
+      message.title = trace.id;
+      entry.textContent = trace.entry;
+      outcome.textContent = OUTCOME_LABELS[trace.outcome] + (trace.maxAttempt > 1 ? ` ·${trace.maxAttempt}×` : "");
+      outcome.className = `outcome pill outcome-${trace.outcome}`;
+      duration.textContent = trace.outcome === "in_flight" ? "…" : formatDuration(trace.durationMs);
+    });
+  }
+
+  // --- One trace -------------------------------------------------------------------------------
+
+  async showTrace(traceId, { keepDetails = false } = {}) {
+    if (!traceId) return;
+    this.selected = traceId;
+    this.renderRows();
+    let segments = this.index.segmentsOf(traceId);
+    let row = this.index.get(traceId);
+    if (!segments) {
+      try {
+        const { data } = await request(this.config.urls.trace.replace("{trace_id}", encodeURIComponent(traceId)));
+        segments = data.segments;
+        row = row || fromApiRow(data);
+      } catch {
+        segments = [];
+      }
+      if (this.selected !== traceId) return;
+    }
+    const panel = $("timeline-panel");
+    panel.hidden = false;
+    this.root.classList.add("with-timeline");
+    $("timeline-title").textContent = row?.messageId || traceId;
+    $("timeline-meta").textContent = row
+      ? `${OUTCOME_LABELS[row.outcome]} · ${formatDuration(row.durationMs)} · ${row.segmentCount} segments · ${traceId}`
+      : traceId;
+    const now = this.status === "running" ? this.virtualSeconds : null;
+    renderTimeline($("timeline"), $("segment-details"), segments, { now, keepDetails });
+    this.canvas.highlight(hops(segments));
+    this.canvas.relayout();
+  }
+
+  closeTrace() {
+    this.selected = null;
+    $("timeline-panel").hidden = true;
+    this.root.classList.remove("with-timeline");
+    this.canvas.highlight(null);
+    this.canvas.relayout();
+    this.renderRows();
+  }
+}
+
+const config = JSON.parse(document.getElementById("run-config").textContent);
+const page = new RunPage(config);
+// A read-only hook for the browser tests (as the designer's window.wiretapDesigner).
+window.wiretapRun = {
+  get status() { return page.status; },
+  get traces() { return page.index.size; },
+  get counts() { return { ...page.index.counts }; },
+  get lastSeq() { return page.stream?.lastSeq ?? 0; },
+  get tokensDrawn() { return page.tokensDrawn; },
+  get badges() { return page.series.badges(); },
+  get selected() { return page.selected; },
+  firstTrace: (outcome) => page.index.filter({ outcomes: [outcome] })[0]?.id ?? null,
+  screenBox: (id) => page.canvas?.screenBox(id) ?? null,
+  showTrace: (id) => page.showTrace(id),
+};
+page.start().catch((error) => {
+  console.error(error);
+  page.showError(`The page could not start: ${error.message}`);
+});

@@ -1,0 +1,121 @@
+"""The runs' JSON API: start, status, cancel, summary, traces with filters and pages, exports, presets."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from designer.models import Topology
+from tests.tracer.conftest import workload
+from tracer import services
+from tracer.models import Run
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def as_alice(client: Client, alice: Any, monkeypatch: pytest.MonkeyPatch) -> Client:
+    monkeypatch.setattr(services, "enqueue", lambda run_id: None)
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def finished_run(queued_run: Run) -> Run:
+    services.execute_run(queued_run.pk)
+    return Run.objects.get(pk=queued_run.pk)
+
+
+def post(client: Client, url: str, body: Any) -> Any:
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_start_answers_201_with_the_queued_run(as_alice: Client, topology: Topology) -> None:
+    response = post(as_alice, f"/api/topologies/{topology.pk}/runs/", {"workload": workload(), "speed": 10})
+
+    assert response.status_code == 201
+    assert response.json()["status"] == "queued" and response.json()["speed"] == 10.0
+    assert response.json()["stream"] == f"/ws/runs/{response.json()['id']}/"
+
+
+@pytest.mark.parametrize("body, status", [
+    ({}, 400), ({"workload": {"format": "nope"}}, 400), ({"workload": workload(), "speed": -1}, 400),
+    ({"workload": workload(), "color": "red"}, 400),
+])
+def test_start_refuses_what_cannot_run(as_alice: Client, topology: Topology, body: Any, status: int) -> None:
+    response = post(as_alice, f"/api/topologies/{topology.pk}/runs/", body)
+
+    assert response.status_code == status and response.json()["problems"]
+    assert not Run.objects.exists()
+
+
+def test_someone_elses_runs_and_topologies_are_404(client: Client, charlie: Any, topology: Topology,
+                                                   finished_run: Run) -> None:
+    client.force_login(charlie)
+
+    assert post(client, f"/api/topologies/{topology.pk}/runs/", {"workload": workload()}).status_code == 404
+    for suffix in ("", "summary/", "traces/", "export/xray.jsonl"):
+        assert client.get(f"/api/runs/{finished_run.pk}/{suffix}").status_code == 404
+    assert post(client, f"/api/runs/{finished_run.pk}/cancel/", {}).status_code == 404
+
+
+def test_anonymous_callers_get_401(client: Client, finished_run: Run) -> None:
+    assert client.get(f"/api/runs/{finished_run.pk}/").status_code == 401
+
+
+def test_status_summary_and_cancel(as_alice: Client, finished_run: Run, queued_run: Run) -> None:
+    status = as_alice.get(f"/api/runs/{finished_run.pk}/").json()
+    assert status["status"] == "finished" and status["traces_stored"] == status["traces_seen"] > 0
+    assert as_alice.get(f"/api/runs/{finished_run.pk}/summary/").json()["format"] == "wiretap.summary/1"
+
+    other = services.start_run(finished_run.owner, finished_run.topology, workload())
+    assert as_alice.get(f"/api/runs/{other.pk}/summary/").status_code == 409
+    assert post(as_alice, f"/api/runs/{other.pk}/cancel/", {}).json()["status"] == "cancelled"
+
+
+def test_traces_filter_and_page_by_keyset(as_alice: Client, finished_run: Run) -> None:
+    url = f"/api/runs/{finished_run.pk}/traces/"
+    pages, after = [], None
+    while True:
+        page = as_alice.get(url, {"limit": 7, **({"after": after} if after else {})}).json()
+        pages.append(page["traces"])
+        after = page["next"]
+        if after is None:
+            break
+    ids = [trace["id"] for page in pages for trace in page]
+    assert len(ids) == len(set(ids)) == finished_run.traces.count() and ids == sorted(ids)
+
+    slow = as_alice.get(url, {"min_duration_ms": 100, "component": "Writer", "outcome": "completed"}).json()
+    assert slow["traces"] and all(t["duration_ms"] >= 100 and "Writer" in t["components"] for t in slow["traces"])
+    assert as_alice.get(url, {"component": "Nowhere"}).json()["traces"] == []
+    assert as_alice.get(url, {"outcome": "weird"}).status_code == 400
+    assert as_alice.get(url, {"min_duration_ms": "slow"}).status_code == 400
+
+
+def test_one_trace_and_the_exports(as_alice: Client, finished_run: Run) -> None:
+    first = finished_run.traces.order_by("id").first()
+    assert first is not None
+    trace = as_alice.get(f"/api/runs/{finished_run.pk}/traces/{first.trace_id}/").json()
+    assert trace["trace_id"] == first.trace_id and len(trace["segments"]) == first.segment_count
+    assert as_alice.get(f"/api/runs/{finished_run.pk}/traces/1-00000000-000000000000000000000000/").status_code == 404
+
+    xray = b"".join(as_alice.get(f"/api/runs/{finished_run.pk}/export/xray.jsonl").streaming_content)
+    lines = [json.loads(line) for line in xray.splitlines()]
+    assert len(lines) == finished_run.segments_seen and all("trace_id" in line for line in lines)
+    otlp = b"".join(as_alice.get(f"/api/runs/{finished_run.pk}/export/otlp.json").streaming_content)
+    spans = [span for doc in map(json.loads, otlp.splitlines()) for resource in doc["resourceSpans"]
+             for scope in resource["scopeSpans"] for span in scope["spans"]]
+    assert len(spans) >= finished_run.segments_seen
+
+
+def test_workload_presets_are_valid_for_the_topology(as_alice: Client, topology: Topology) -> None:
+    presets = as_alice.get("/api/workload-presets/", {"topology": topology.pk}).json()["presets"]
+
+    assert [preset["id"] for preset in presets] == ["steady", "spike", "ramp", "poison", "outage"]
+    for preset in presets:
+        assert post(as_alice, f"/api/topologies/{topology.pk}/runs/", {"workload": preset["workload"]}).status_code \
+            == 201
+    assert as_alice.get("/api/workload-presets/").status_code == 400

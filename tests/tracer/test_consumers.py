@@ -1,0 +1,184 @@
+"""The run stream over a WebSocket: who may watch, replay then live, no gap and no duplicate."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import msgspec
+import pytest
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import SESSION_KEY
+from django.test import Client
+
+from tracer import protocol, services
+from tracer.models import Run, RunEvent
+from tracer.stream import EventLog, group_name
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://127.0.0.1")
+
+
+def cookie_of(user: Any) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+def run_async(scenario: Callable[[], Awaitable[Any]]) -> Any:
+    # A thread of its own: Playwright's sync API (browser tests in the same worker) keeps an event
+    # loop running in the main thread.
+    async def main() -> Any:
+        return await scenario()
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, main()).result()
+
+
+def communicator(path: str, cookie: bytes | None, origin: tuple[bytes, bytes] = ORIGIN) -> WebsocketCommunicator:
+    from console.asgi import application
+
+    headers = [origin] + ([(b"cookie", cookie)] if cookie is not None else [])
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+def seqs(texts: list[str]) -> list[int]:
+    return [msgspec.json.decode(text)["seq"] for text in texts]
+
+
+async def receive_all(socket: WebsocketCommunicator, count: int) -> list[str]:
+    return [await socket.receive_from(timeout=5) for _ in range(count)]
+
+
+def log_events(run: Run, count: int, publish: Any = None) -> None:
+    """``count`` status events through the real log (written, then published unless told otherwise)."""
+    run.refresh_from_db()
+    events = EventLog(run.pk, run.last_seq, publish or (lambda run_id, events: None))
+    for _ in range(count):
+        events.add(protocol.RunStatus(events.next_seq(), "running", 0.0, None, False))
+    events.flush()
+
+
+def test_the_owner_receives_the_whole_log_in_order(alice: Any, queued_run: Run) -> None:
+    services.execute_run(queued_run.pk)
+    stored = list(RunEvent.objects.filter(run=queued_run).order_by("seq").values_list("body", flat=True))
+
+    cookie = cookie_of(alice)
+
+    async def scenario() -> list[str]:
+        socket = communicator(f"/ws/runs/{queued_run.pk}/", cookie)
+        connected, _ = await socket.connect()
+        assert connected
+        texts = await receive_all(socket, len(stored))
+        assert await socket.receive_nothing(0.1)
+        await socket.disconnect()
+        return texts
+
+    assert run_async(scenario) == stored
+
+
+@pytest.mark.parametrize("who, code", [("charlie", 4403), (None, 4403)])
+def test_only_the_owner_may_watch(request: pytest.FixtureRequest, queued_run: Run, who: str | None,
+                                  code: int) -> None:
+    user = request.getfixturevalue(who) if who else None
+
+    cookie = cookie_of(user) if user is not None else None
+
+    async def scenario() -> Any:
+        socket = communicator(f"/ws/runs/{queued_run.pk}/", cookie)
+        await socket.connect()
+        return await socket.receive_output(5)
+
+    assert run_async(scenario) == {"type": "websocket.close", "code": code}
+
+
+def test_an_unknown_run_closes_with_4404(alice: Any) -> None:
+    cookie = cookie_of(alice)
+
+    async def scenario() -> Any:
+        socket = communicator("/ws/runs/999999/", cookie)
+        await socket.connect()
+        return await socket.receive_output(5)
+
+    assert run_async(scenario) == {"type": "websocket.close", "code": 4404}
+
+
+def test_a_foreign_origin_is_refused(alice: Any, queued_run: Run) -> None:
+    cookie = cookie_of(alice)
+
+    async def scenario() -> bool:
+        socket = communicator(f"/ws/runs/{queued_run.pk}/", cookie, origin=(b"origin", b"http://evil.example"))
+        connected, _ = await socket.connect()
+        return bool(connected)
+
+    assert run_async(scenario) is False
+
+
+def test_resume_after_a_seq_then_live_without_gap_or_duplicate(alice: Any, queued_run: Run) -> None:
+    log_events(queued_run, 5)  # 1..5 in the log
+
+    cookie = cookie_of(alice)
+
+    async def scenario() -> list[str]:
+        socket = communicator(f"/ws/runs/{queued_run.pk}/?after=2", cookie)
+        connected, _ = await socket.connect()
+        assert connected
+        replayed = await receive_all(socket, 3)  # 3, 4, 5
+        layer = get_channel_layer()
+        group = group_name(queued_run.pk)
+        # A duplicate of the replay, then 6 live; 7 and 8 logged but 7's publication lost: 8 brings 7 from the log.
+        await _log_more(queued_run, 3)
+        body = dict(await _events(queued_run.pk))
+        for seq in (5, 6, 8, 6):
+            await layer.group_send(group, protocol.layer_event(seq, body[seq]))
+        live = await receive_all(socket, 3)
+        assert await socket.receive_nothing(0.1)
+        await socket.disconnect()
+        return replayed + live
+
+    assert seqs(run_async(scenario)) == [3, 4, 5, 6, 7, 8]
+
+
+async def _events(run_id: int) -> list[tuple[int, str]]:
+    from channels.db import database_sync_to_async
+
+    return await database_sync_to_async(services.events_after)(run_id, 0)
+
+
+async def _log_more(run: Run, count: int) -> None:
+    from channels.db import database_sync_to_async
+
+    await database_sync_to_async(log_events)(run, count)
+
+
+def test_control_and_cancel_messages_update_the_run(alice: Any, queued_run: Run) -> None:
+    cookie = cookie_of(alice)
+
+    async def scenario() -> str:
+        socket = communicator(f"/ws/runs/{queued_run.pk}/", cookie)
+        await socket.connect()
+        await socket.send_to(text_data='{"type": "control", "speed": 10, "paused": true}')
+        await socket.send_to(text_data='{"type": "warp"}')
+        error = await socket.receive_from(5)
+        await socket.send_to(text_data='{"type": "cancel"}')
+        finished = await socket.receive_from(5)  # a queued run is cancelled at once
+        await socket.disconnect()
+        return error + "\n" + finished
+
+    error, finished = run_async(scenario).split("\n")
+    run = Run.objects.get(pk=queued_run.pk)
+    assert (run.speed, run.paused, run.status) == (10.0, True, "cancelled")
+    assert msgspec.json.decode(error)["type"] == "error"
+    assert msgspec.json.decode(finished)["type"] == "run.finished"
+
+
+def test_session_key_is_what_identifies_the_user(alice: Any) -> None:
+    # guards the helper above: the cookie is a real session of alice's
+    from django.contrib.sessions.backends.db import SessionStore
+
+    key = cookie_of(alice).decode().split("=", 1)[1]
+    assert SessionStore(session_key=key)[SESSION_KEY] == str(alice.pk)

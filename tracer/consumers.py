@@ -1,0 +1,94 @@
+"""The run stream, /ws/runs/<id>/?after=<seq>: the replay log, then live events, no gap, no duplicate.
+
+On connect the consumer authorizes (the run's owner only: 4403 otherwise, 4404 for a run that
+does not exist), joins the run's group, then sends every logged event with seq > after. Live
+events then go out only if their seq is above the last one sent (a duplicate of the replay is
+dropped); one that skips numbers (the layer dropped some, or they were published before the join
+but logged after the read) has the missing ones read from the log first. Events are logged
+before they are published, so the log always has them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from designer.services import InvalidInput
+from tracer import protocol, services
+from tracer.stream import group_name
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+REPLAY_PAGE = 1000
+
+
+class RunConsumer(AsyncWebsocketConsumer):
+    run_id: int
+    group: str | None = None
+    last_sent: int = 0
+
+    async def connect(self) -> None:
+        self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
+        user = self.scope["user"]
+        owner = await database_sync_to_async(services.run_owner)(self.run_id)
+        await self.accept()  # then close with a code the page can read
+        if owner is None:
+            await self.close(CLOSE_NOT_FOUND)
+            return
+        if not user.is_authenticated or owner != user.pk:
+            await self.close(CLOSE_FORBIDDEN)
+            return
+        self.last_sent = _after(self.scope.get("query_string", b""))
+        self.group = group_name(self.run_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self._replay(upto=None)
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def run_event(self, event: dict[str, Any]) -> None:
+        seq = event["seq"]
+        if seq <= self.last_sent:
+            return
+        if seq > self.last_sent + 1:
+            await self._replay(upto=seq - 1)
+        await self.send(text_data=event["body"])
+        self.last_sent = seq
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.group is None:
+            return
+        try:
+            message = protocol.decode_client(text_data or "")
+            await database_sync_to_async(_apply)(self.scope["user"], self.run_id, message)
+        except (protocol.BadMessage, InvalidInput) as bad:
+            await self.send(text_data=protocol.encode_error(str(bad)))
+
+    async def _replay(self, upto: int | None) -> None:
+        while True:
+            page = await database_sync_to_async(services.events_after)(self.run_id, self.last_sent, upto, REPLAY_PAGE)
+            for seq, body in page:
+                await self.send(text_data=body)
+                self.last_sent = seq
+            if len(page) < REPLAY_PAGE:
+                return
+
+
+def _after(query_string: bytes) -> int:
+    values = parse_qs(query_string.decode("latin-1")).get("after", ["0"])
+    try:
+        return max(0, int(values[-1]))
+    except ValueError:
+        return 0
+
+
+def _apply(user: Any, run_id: int, message: protocol.ClientMessage) -> None:
+    run = services.run_of(user, run_id)
+    if isinstance(message, protocol.Cancel):
+        services.cancel_run(run)
+    else:
+        services.control_run(run, message.speed, message.paused)

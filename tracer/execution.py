@@ -1,0 +1,166 @@
+"""Executing one claimed run: the emulator under LiveRun, its segments stored and streamed.
+
+Between slices of virtual time LiveRun asks ``_tick`` for the controls (at most every 0.1 s of
+wall time). ``_tick`` hands the tracer's partial batch over when 100 ms have passed since the
+last one, reads the Run row's speed, paused and cancel_requested every 0.25 s, and beats the
+heart every few seconds. Every heartbeat and the final write are conditional on the run still
+being ``running``: a run that the repair failed meanwhile (this worker was presumed dead) stops
+here with ``RunLost``, and the unique (run, seq) constraint refuses any event it would number
+after the repair's.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from emulator.live import Controls, LiveRun, Sample
+from emulator.simulation import Simulation
+from emulator.topology import load_topology
+from emulator.tracing import BatchTracer, Segment
+from emulator.workload import load_workload
+from tracer import protocol
+from tracer.models import Run
+from tracer.storage import TraceStore
+from tracer.stream import Event, EventLog
+
+log = logging.getLogger(__name__)
+
+SEGMENTS_PER_EVENT = 500
+FLUSH_EVERY_S = 0.1
+POLL_EVERY_S = 0.25
+
+
+class RunLost(Exception):
+    """The run is no longer this worker's (the repair marked it failed)."""
+
+
+class Execution:
+    def __init__(self, run: Run, publish: Any, *, clock: Any = time.monotonic, sleep: Any = time.sleep) -> None:
+        self.run_id = run.pk
+        self.events = EventLog(run.pk, run.last_seq, publish)
+        self.traces = TraceStore(run.pk, run.seed, settings.WIRETAP_TRACE_CAP)
+        self.segments_seen = 0
+        self.controls = Controls(speed=run.speed, paused=run.paused, cancelled=run.cancel_requested)
+        self._clock = clock
+        self._sleep = sleep
+        self._last_flush = self._last_poll = self._last_beat = clock()
+        self.run = run
+        self.tracer = BatchTracer(self._deliver, SEGMENTS_PER_EVENT)
+        self.simulation: Simulation | None = None
+
+    def _build(self) -> LiveRun:
+        run = self.run
+        topology = load_topology(run.document)
+        simulation = Simulation(topology, load_workload(run.workload, topology), seed=run.seed, tracer=self.tracer)
+        simulation.ledger.on_finished = self.traces.on_finished
+        self.simulation = simulation
+        return LiveRun(simulation, controls=self._tick, on_sample=self._sample, poll_every_s=FLUSH_EVERY_S,
+                       slice_wall_s=0.05, clock=self._clock, sleep=self._pause)
+
+    # The run -------------------------------------------------------------------------------
+    def execute(self) -> str:
+        """Run to the end (or cancel); returns the final status. Failures are recorded, not raised."""
+        self._status("running")
+        self.events.flush()
+        try:
+            result = self._build().run()
+        except RunLost:
+            log.warning("run %s was failed by the repair while this worker ran it; stopping", self.run_id)
+            return Run.Status.FAILED
+        except Exception as error:
+            log.exception("run %s failed", self.run_id)
+            return self._fail(error)
+        return self._close(result.status, result.summary)
+
+    def _close(self, status: str, summary: dict[str, Any]) -> str:
+        self.tracer.flush()
+        rows = self.traces.closing_rows()
+        self.events.flush(traces=rows)
+        self.traces.merge_late()
+        virtual = self._now()
+        self.events.add(protocol.RunFinished(self.events.next_seq(), status, summary))  # type: ignore[arg-type]
+        with transaction.atomic():
+            if not Run.objects.filter(pk=self.run_id, status=Run.Status.RUNNING).update(status=status):
+                return Run.Status.FAILED  # the repair failed it meanwhile
+            self.events.flush(run_changes={"summary": summary, "finished_at": timezone.now(),
+                                              "virtual_seconds": round(virtual, 6), **self._counts()})
+        return status
+
+    def _fail(self, error: BaseException) -> str:
+        text = "".join(traceback.format_exception_only(error)).strip()
+        try:
+            self.events.add(protocol.RunFinished(self.events.next_seq(), "failed", None, error=text))
+            with transaction.atomic():
+                if Run.objects.filter(pk=self.run_id, status=Run.Status.RUNNING).update(status=Run.Status.FAILED):
+                    self.events.flush(run_changes={"error": text, "finished_at": timezone.now(), **self._counts()})
+        except IntegrityError:
+            pass  # the repair numbered its own event first
+        return Run.Status.FAILED
+
+    def _now(self) -> float:
+        return self.simulation.kernel.now if self.simulation is not None else 0.0
+
+    def _counts(self) -> dict[str, int]:
+        return {"segments_seen": self.segments_seen, "traces_seen": self.traces.seen,
+                "traces_stored": self.traces.stored}
+
+    def _status(self, status: protocol.Status) -> None:
+        controls = self.controls
+        self.events.add(protocol.RunStatus(self.events.next_seq(), status, round(self._now(), 6),
+                                           controls.speed, controls.paused))
+
+    # Called by the simulation ---------------------------------------------------------------
+    def _deliver(self, batch: list[Segment]) -> None:
+        self.segments_seen += len(batch)
+        self.traces.add(batch)
+        self.events.add(protocol.RunSegments(self.events.next_seq(), batch))
+        self.events.flush(traces=self.traces.boundary())
+        self._last_flush = self._clock()
+
+    def _sample(self, sample: Sample) -> None:
+        self.tracer.flush()
+        self.events.add(protocol.RunMetrics(self.events.next_seq(), sample))
+        self.events.flush()
+
+    def _pause(self, seconds: float) -> None:
+        self.tracer.flush()  # paced runs: what finished is shown before waiting
+        self._sleep(seconds)
+
+    def _tick(self) -> Controls:
+        now = self._clock()
+        if now - self._last_flush >= FLUSH_EVERY_S:
+            self.tracer.flush()
+            self._last_flush = now
+        if now - self._last_poll >= POLL_EVERY_S:
+            self._last_poll = now
+            self._poll()
+        if now - self._last_beat >= settings.WIRETAP_HEARTBEAT_S:
+            self._last_beat = now
+            beat = Run.objects.filter(pk=self.run_id, status=Run.Status.RUNNING).update(
+                heartbeat_at=timezone.now(), virtual_seconds=round(self._now(), 6), **self._counts())
+            if not beat:
+                raise RunLost(self.run_id)
+        return self.controls
+
+    def _poll(self) -> None:
+        row = Run.objects.filter(pk=self.run_id).values("speed", "paused", "cancel_requested", "status").first()
+        if row is None or row["status"] != Run.Status.RUNNING:
+            raise RunLost(self.run_id)
+        wanted = Controls(speed=row["speed"], paused=row["paused"], cancelled=row["cancel_requested"])
+        if wanted != self.controls:
+            changed = (wanted.speed, wanted.paused) != (self.controls.speed, self.controls.paused)
+            self.controls = wanted
+            if changed:
+                self._status("running")
+                self.events.flush()
+
+
+def no_publish(run_id: int, events: list[Event]) -> None:
+    """For runs nobody watches live (tests of storage alone)."""

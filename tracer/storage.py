@@ -1,0 +1,176 @@
+"""Bulk writes of a run: its replay log (RunEvent) and one Trace row per message.
+
+Segments arrive in batches from the simulation's BatchTracer. ``TraceStore`` groups them per
+trace id while their message is in flight (memory bounded by what is in flight), learns from
+``Ledger.on_finished`` when a message's last copy has ended, and writes the message's row at the
+batch boundary after the next one (a grace of one batch for the last segments, which the
+emulator may emit just after the ledger hears of the end). Segments that still come later (a
+dead letter's copy waiting in its queue, emitted in progress when the run ends) are appended to
+the stored row when the run closes. Rows go in with ``bulk_create`` (one INSERT per 500 rows),
+in the same transaction as the batch's replay-log event.
+
+Past ``cap`` stored traces, clean completed traces (no error, fault or throttle) are sampled:
+one is kept when a hash of (seed, trace id) falls under ``cap / clean traces seen``, so the
+stored set grows only logarithmically past the cap and the choice is the same on every re-run
+of the seed. Every other outcome is always kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterable
+
+import msgspec
+
+from emulator.messages import DEAD_LETTERED, LOST, MessageRecord
+from emulator.tracing import EPOCH, Segment, Subsegment
+from tracer.models import Trace
+
+_encode = msgspec.json.Encoder().encode
+BULK_ROWS = 500
+
+
+def components_text(names: Iterable[str]) -> str:
+    """' A B ': every name once, sorted, space-delimited on both sides (see Trace.components)."""
+    return " " + " ".join(sorted(set(names))) + " "
+
+
+def _flags(segments: list[Segment]) -> tuple[bool, bool, bool]:
+    error = fault = throttle = False
+    stack: list[Segment | Subsegment] = list(segments)
+    while stack:
+        item = stack.pop()
+        error, fault, throttle = error or item.error, fault or item.fault, throttle or item.throttle
+        if item.subsegments:
+            stack.extend(item.subsegments)
+    return error, fault, throttle
+
+
+def outcome_of(record: MessageRecord | None, error: bool, fault: bool, throttle: bool) -> str:
+    """A message's outcome. Rejected at the entry point: throttled (429), failed (5xx) or rejected
+    (another 4xx); otherwise the ledger's completed, dead-lettered or lost; in_flight when the run
+    ended first."""
+    if record is None:
+        return Trace.Outcome.IN_FLIGHT
+    if record.rejected:
+        return Trace.Outcome.THROTTLED if throttle else Trace.Outcome.FAILED if fault else Trace.Outcome.REJECTED
+    if record.outcome == DEAD_LETTERED:
+        return Trace.Outcome.DEAD_LETTERED
+    if record.outcome == LOST:
+        return Trace.Outcome.LOST
+    return Trace.Outcome.COMPLETED
+
+
+def build_row(run_id: int, trace_id: str, segments: list[Segment], record: MessageRecord | None) -> Trace:
+    error, fault, throttle = _flags(segments)
+    first = min(segments, key=lambda segment: (segment.start_time, segment.parent_id is not None))
+    start = first.start_time - EPOCH
+    if record is not None and record.finished_at is not None:
+        end: float | None = record.finished_at
+        duration_ms = (record.finished_at - record.accepted_at) * 1000.0
+    else:
+        ends = [segment.end_time for segment in segments if segment.end_time is not None]
+        end = max(ends) - EPOCH if ends else None
+        duration_ms = ((end - start) * 1000.0) if end is not None else 0.0
+    return Trace(
+        run_id=run_id, trace_id=trace_id, message_id=record.message_id if record else "",
+        outcome=outcome_of(record, error, fault, throttle), entry=first.name, start_s=round(start, 6),
+        end_s=None if end is None else round(end, 6), duration_ms=round(duration_ms, 3),
+        components=components_text(segment.name for segment in segments),
+        has_error=error, has_fault=fault, has_throttle=throttle,
+        segment_count=len(segments), segments=_encode(segments).decode(),
+    )
+
+
+def sample_point(seed: int, trace_id: str) -> float:
+    """A number in [0, 1) fixed by the seed and the trace id."""
+    digest = hashlib.blake2b(f"{seed}:{trace_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+class TraceStore:
+    def __init__(self, run_id: int, seed: int, cap: int) -> None:
+        self.run_id = run_id
+        self.seed = seed
+        self.cap = cap
+        self.groups: dict[str, list[Segment]] = {}
+        self._ready: list[MessageRecord] = []  # finished since the last boundary
+        self._due: list[MessageRecord] = []  # finished before it: written at the next one
+        self.seen = 0
+        self.stored = 0
+        self._clean_seen = 0
+
+    # Fed by the simulation -------------------------------------------------------------------
+    def on_finished(self, record: MessageRecord) -> None:
+        self._ready.append(record)
+
+    def add(self, segments: list[Segment]) -> None:
+        groups = self.groups
+        for segment in segments:
+            group = groups.get(segment.trace_id)
+            if group is None:
+                groups[segment.trace_id] = [segment]
+            else:
+                group.append(segment)
+
+    # Rows to write -------------------------------------------------------------------------
+    def boundary(self) -> list[Trace]:
+        """The rows of the messages that finished before the previous boundary."""
+        due, self._due, self._ready = self._due, self._ready, []
+        return self._rows(due)
+
+    def closing_rows(self) -> list[Trace]:
+        """At the run's end: every finished message's row (late segments are merged by merge_late)."""
+        due, self._due, self._ready = self._due + self._ready, [], []
+        return self._rows(due)
+
+    def _rows(self, records: list[MessageRecord]) -> list[Trace]:
+        rows = []
+        for record in records:
+            segments = self.groups.pop(record.trace_id, None)
+            if not segments:
+                continue  # a message that produced no segment (none is expected; nothing to show)
+            self.seen += 1
+            row = build_row(self.run_id, record.trace_id, segments, record)
+            if self._keep(row):
+                rows.append(row)
+        return rows
+
+    def _keep(self, row: Trace) -> bool:
+        clean = row.outcome == Trace.Outcome.COMPLETED and not (row.has_error or row.has_fault or row.has_throttle)
+        if clean:
+            self._clean_seen += 1
+            if self.stored >= self.cap and sample_point(self.seed, row.trace_id) >= self.cap / self._clean_seen:
+                return False
+        self.stored += 1
+        return True
+
+    def merge_late(self) -> int:
+        """Write what is left once the run has ended: segments of stored traces are appended to
+        them; the rest are messages still in flight, stored as such. Returns the rows touched."""
+        touched = 0
+        leftovers, self.groups = self.groups, {}
+        for chunk in itertools.batched(leftovers.items(), BULK_ROWS):
+            by_id = dict(chunk)
+            existing = {row.trace_id: row for row in Trace.objects.filter(run_id=self.run_id, trace_id__in=by_id)}
+            updated, created = [], []
+            for trace_id, segments in by_id.items():
+                row = existing.get(trace_id)
+                if row is None:
+                    self.seen += 1
+                    self.stored += 1
+                    created.append(build_row(self.run_id, trace_id, segments, None))
+                    continue
+                error, fault, throttle = _flags(segments)
+                row.segments = row.segments[:-1] + "," + _encode(segments).decode()[1:]
+                row.segment_count += len(segments)
+                row.has_error, row.has_fault, row.has_throttle = (
+                    row.has_error or error, row.has_fault or fault, row.has_throttle or throttle)
+                row.components = components_text([*row.components.split(), *(s.name for s in segments)])
+                updated.append(row)
+            Trace.objects.bulk_update(updated, ["segments", "segment_count", "has_error", "has_fault",
+                                                "has_throttle", "components"])
+            Trace.objects.bulk_create(created, batch_size=BULK_ROWS)
+            touched += len(updated) + len(created)
+        return touched
