@@ -1,4 +1,4 @@
-"""The console's URLs: accounts, the designer's pages and its JSON API."""
+"""The console's URLs: accounts, the designer's and the runs' pages, and the JSON API."""
 
 from django.urls import include, path
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("designer.api_urls")),
     path("api/", include("tracer.api_urls")),
+    path("", include("tracer.page_urls")),
     path("", include("designer.urls")),
 ]
 

@@ -26,7 +26,7 @@ from emulator.topology import load_topology
 from emulator.tracing import BatchTracer, Segment
 from emulator.workload import load_workload
 from tracer import protocol
-from tracer.models import Run
+from tracer.models import Run, Trace
 from tracer.storage import TraceStore
 from tracer.stream import Event, EventLog
 
@@ -82,6 +82,7 @@ class Execution:
     def _close(self, status: str, summary: dict[str, Any]) -> str:
         self.tracer.flush()
         rows = self.traces.closing_rows()
+        self._settled(rows)
         self.events.flush(traces=rows)
         self.traces.merge_late()
         virtual = self._now()
@@ -121,8 +122,16 @@ class Execution:
         self.segments_seen += len(batch)
         self.traces.add(batch)
         self.events.add(protocol.RunSegments(self.events.next_seq(), batch))
-        self.events.flush(traces=self.traces.boundary())
+        rows = self.traces.boundary()
+        self._settled(rows)
+        self.events.flush(traces=rows)
         self._last_flush = self._clock()
+
+    def _settled(self, rows: list[Trace]) -> None:
+        """Tell the watchers how the messages whose rows are stored now ended."""
+        if rows:
+            outcomes = [protocol.TraceOutcome(row.trace_id, row.outcome, row.duration_ms) for row in rows]
+            self.events.add(protocol.RunTraces(self.events.next_seq(), outcomes))
 
     def _sample(self, sample: Sample) -> None:
         self.tracer.flush()

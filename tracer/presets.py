@@ -13,8 +13,16 @@ from emulator.workload import FORMAT
 
 
 def entry_points(document: dict[str, Any]) -> list[str]:
-    return [c["id"] for c in document.get("components", [])
-            if isinstance(c, dict) and c.get("kind") in KINDS and KINDS[c["kind"]].entry_point]
+    """Where outside traffic enters: the clients if there are any, else the components a workload
+    may send to that nothing in the design sends to (never a DLQ or a function fed by a queue)."""
+    components = [c for c in document.get("components", []) if isinstance(c, dict)]
+    clients = [str(c["id"]) for c in components if c.get("kind") == "client"]
+    if clients:
+        return clients
+    targets = {c.get("target") for c in document.get("connections", []) if isinstance(c, dict)}
+    allowed = [str(c["id"]) for c in components if c.get("kind") in KINDS and KINDS[c["kind"]].entry_point]
+    # In a loop every component has a caller: then the first that may take traffic.
+    return [cid for cid in allowed if cid not in targets] or allowed[:1]
 
 
 def _downstream(document: dict[str, Any], entries: list[str]) -> str | None:

@@ -39,6 +39,20 @@ class RunSegments(msgspec.Struct, tag="run.segments", tag_field="type"):
     segments: list[Segment]
 
 
+class TraceOutcome(msgspec.Struct):
+    trace_id: str
+    outcome: str
+    duration_ms: float
+
+
+class RunTraces(msgspec.Struct, tag="run.traces", tag_field="type"):
+    """Messages whose last copy ended, with the ledger's outcome: what segments alone cannot tell
+    (a message waiting in a queue has no segment yet). Sent as their rows are stored."""
+
+    seq: int
+    traces: list[TraceOutcome]
+
+
 class RunMetrics(msgspec.Struct, tag="run.metrics", tag_field="type"):
     seq: int
     sample: Sample
@@ -51,7 +65,7 @@ class RunFinished(msgspec.Struct, tag="run.finished", tag_field="type"):
     error: str = ""
 
 
-ServerMessage = RunStatus | RunSegments | RunMetrics | RunFinished
+ServerMessage = RunStatus | RunSegments | RunTraces | RunMetrics | RunFinished
 
 
 class Control(msgspec.Struct, tag="control", tag_field="type", forbid_unknown_fields=True):

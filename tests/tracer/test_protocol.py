@@ -59,3 +59,12 @@ def test_bad_client_messages(text: str) -> None:
 
 def test_errors() -> None:
     assert json.loads(protocol.encode_error("no")) == {"type": "error", "message": "no"}
+
+
+def test_run_traces() -> None:
+    trace_id = "1-6955b900-aaaaaaaaaaaaaaaaaaaaaaaa"
+    message = protocol.RunTraces(5, [protocol.TraceOutcome(trace_id, "dead_lettered", 12.5)])
+    assert json.loads(protocol.encode(message)) == {
+        "type": "run.traces", "seq": 5,
+        "traces": [{"trace_id": trace_id, "outcome": "dead_lettered", "duration_ms": 12.5}]}
+    assert protocol.type_of(message) == "run.traces"

@@ -208,3 +208,15 @@ def test_a_worker_presumed_dead_stops_when_it_finds_its_run_failed(queued_run: R
     assert run.status == "failed" and "heartbeats" in run.error
     seqs = list(RunEvent.objects.filter(run=run).order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1)) and run.last_seq == seqs[-1]
+
+
+def test_every_stored_trace_is_announced_once_with_its_outcome(queued_run: Run) -> None:
+    services.execute_run(queued_run.pk, "test-worker")
+    run = Run.objects.get(pk=queued_run.pk)
+    announced: dict[str, tuple[str, float]] = {}
+    for body in RunEvent.objects.filter(run=run, type="run.traces").values_list("body", flat=True):
+        for item in msgspec.json.decode(body)["traces"]:
+            assert item["trace_id"] not in announced
+            announced[item["trace_id"]] = (item["outcome"], item["duration_ms"])
+    stored = {row.trace_id: (row.outcome, row.duration_ms) for row in run.traces.all()}
+    assert announced == stored and len(stored) > 0
