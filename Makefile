@@ -40,7 +40,7 @@ help:
 	@echo "make compile      compile the emulator's hot modules now"
 	@echo "make test         Python tests incl. browser tests (pytest, in parallel), node tests, then the"
 	@echo "                  eventbridge and sns conformance suites"
-	@echo "make test-postgres  the console's and designer's tests against PostgreSQL (POSTGRES_URL)"
+	@echo "make test-postgres  the console's, designer's and runs' tests against PostgreSQL (POSTGRES_URL)"
 	@echo "make lint         ruff check and mypy (strict on emulator/, console/, designer/)"
 	@echo "make check        lint, then test"
 	@echo "make bench        the benchmarks (python -m benchmarks)"
@@ -114,8 +114,8 @@ test: setup require-shared
 	exit $$status
 
 test-postgres: setup
-	$(call step,"console and designer tests on PostgreSQL: $(POSTGRES_URL)")
-	DATABASE_URL=$(POSTGRES_URL) $(PYTHON) -m pytest -n auto tests/console tests/designer
+	$(call step,"the console designer and tracer tests on PostgreSQL: $(POSTGRES_URL)")
+	DATABASE_URL=$(POSTGRES_URL) $(PYTHON) -m pytest -n auto tests/console tests/designer tests/tracer
 
 lint: setup
 	$(call step,"ruff check")
