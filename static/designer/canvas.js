@@ -6,9 +6,7 @@ import cytoscape from "../vendor/cytoscape/cytoscape.esm.min.mjs";
 import cytoscapeDagre from "../vendor/cytoscape-dagre/cytoscape-dagre.mjs";
 
 import { connectionKeys } from "./model.js";
-
-const ASYNC_ROLES = new Set(["event", "subscription", "rule", "event_source", "notification", "delivery"]);
-const FAILURE_ROLES = new Set(["dead_letter", "on_failure"]);
+import { connectionClasses } from "./roles.js";
 
 let pluginsRegistered = null;
 
@@ -237,11 +235,10 @@ class Canvas {
         if (edge.data("label") !== connection.role) edge.data("label", connection.role);
         return;
       }
-      const classes = [ASYNC_ROLES.has(connection.role) ? "async" : "", FAILURE_ROLES.has(connection.role) ? "failure" : ""];
       this.cy.add({
         group: "edges",
         data: { id, key: keys[index], source: connection.source, target: connection.target, label: connection.role },
-        classes: classes.filter(Boolean).join(" "),
+        classes: connectionClasses(connection.role),
       });
     });
     this.cy.edges().forEach((edge) => {

@@ -1,6 +1,15 @@
 // Which connection roles may join two kinds, from the catalog's role pairs, and the message that
 // explains a refusal. DOM-free: tests/js/roles.test.js.
 
+const ASYNC_ROLES = new Set(["event", "subscription", "rule", "event_source", "notification", "delivery"]);
+const FAILURE_ROLES = new Set(["dead_letter", "on_failure"]);
+
+/** The canvas classes of a connection with `role`: dashed when asynchronous, red where failures go
+ * (the designer's and the run view's canvases draw connections alike). */
+export function connectionClasses(role) {
+  return [ASYNC_ROLES.has(role) ? "async" : "", FAILURE_ROLES.has(role) ? "failure" : ""].filter(Boolean).join(" ");
+}
+
 /** The roles valid from `sourceKind` to `targetKind`, in catalog order. */
 export function rolesBetween(catalog, sourceKind, targetKind) {
   return catalog.roles.filter((role) =>

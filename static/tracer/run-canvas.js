@@ -7,9 +7,8 @@ import cytoscapeDagre from "../vendor/cytoscape-dagre/cytoscape-dagre.mjs";
 
 import { COLOURS } from "./servicemap.js";
 import { pointAlong } from "./animation.js";
+import { connectionClasses } from "../designer/roles.js";
 
-const ASYNC_ROLES = new Set(["event", "subscription", "rule", "event_source", "notification", "delivery"]);
-const FAILURE_ROLES = new Set(["dead_letter", "on_failure"]);
 let registered = false;
 
 function style() {
@@ -103,11 +102,10 @@ class RunCanvas {
       });
     }
     topology.connections.forEach((connection, index) => {
-      const classes = [ASYNC_ROLES.has(connection.role) ? "async" : "", FAILURE_ROLES.has(connection.role) ? "failure" : ""];
       elements.push({
         group: "edges",
         data: { id: `edge:${index}`, source: connection.source, target: connection.target, label: connection.role },
-        classes: classes.filter(Boolean).join(" "),
+        classes: connectionClasses(connection.role),
       });
     });
     cy.add(elements);

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
-import { connectionChoice, refusal, rolePropertyApplies, withArticle } from "../../static/designer/roles.js";
+import { connectionChoice, connectionClasses, refusal, rolePropertyApplies, withArticle } from "../../static/designer/roles.js";
 
 const catalog = JSON.parse(readFileSync(new URL("./catalog.fixture.json", import.meta.url), "utf8"));
 const component = (id, kind) => ({ id, kind });
@@ -52,4 +52,10 @@ test("articles follow how AWS names are read", () => {
   assert.equal(withArticle("Lambda function"), "a Lambda function");
   assert.equal(withArticle("API Gateway"), "an API Gateway");
   assert.equal(withArticle("DynamoDB table"), "a DynamoDB table");
+});
+
+test("connection classes: asynchronous roles dashed, failure roles red, synchronous plain", () => {
+  assert.equal(connectionClasses("event_source"), "async");
+  assert.equal(connectionClasses("dead_letter"), "failure");
+  assert.equal(connectionClasses("request"), "");
 });
