@@ -194,11 +194,11 @@ def _salvage(document: Any, errors: list[Problem]) -> tuple[dict[str, Any], list
 
 def _renumber(problem: Problem, components: list[int], connections: list[int]) -> Problem:
     """A warning about the salvaged document, pointing into the original one."""
-    match = re.match(r"^/(components|connections)/(\d+)", problem.pointer)
+    match = _POINTER.match(problem.pointer)
     if match is None:
         return problem
     originals = components if match.group(1) == "components" else connections
-    pointer = f"/{match.group(1)}/{originals[int(match.group(2))]}{problem.pointer[match.end():]}"
+    pointer = f"/{match.group(1)}/{originals[int(match.group(2))]}{problem.pointer[match.end(2):]}"
     return Problem(pointer, problem.message, problem.subject, severity=problem.severity, rule=problem.rule,
                    why=problem.why, fix=problem.fix)
 

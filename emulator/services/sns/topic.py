@@ -162,8 +162,6 @@ class Topic(Component):
         self.redriven_to_dlq = self.failed_to_redrive = 0
         self.http_deliveries = 0
         self.retrying = 0
-        # Segments waiting for answers, in the order they opened (a dict: a set's order is not reproducible).
-        self.open_hops: dict[Hop, None] = {}
         # FIFO: deduplication id -> (when it expires, the MessageId it was first published as).
         self._deduplication: dict[str, tuple[float, str]] = {}
         self._deduplication_expiries: deque[tuple[float, str]] = deque()
@@ -184,7 +182,7 @@ class Topic(Component):
         if self.faults:
             latency += self.faults.extra_ms(now) / 1000.0
         hop = Hop(segment, 1)
-        self.open_hops[hop] = None
+        self.open_segments[segment.id] = segment
         refusal = self._refusal(message, now)
         if refusal is not None:
             self.kernel.schedule(latency, self._answer, call_, hop, refusal)
@@ -366,7 +364,7 @@ class Topic(Component):
         segment.aws = {"topic_arn": self.topic_arn}
         segment.annotations["attempt"] = delivery.attempt
         hop = Hop(segment, 1)
-        self.open_hops[hop] = None
+        self.open_segments[segment.id] = segment
         delivery.hop = hop
         self._deliver(delivery)
 
@@ -421,20 +419,10 @@ class Topic(Component):
         hop.waiting -= 1
         if hop.waiting == 0:
             hop.segment.end_time = epoch(self.kernel.now)
-            self.open_hops.pop(hop, None)
+            self.open_segments.pop(hop.segment.id, None)
             self.emit(hop.segment)
 
     # Reporting -------------------------------------------------------------------------
-    def finish(self) -> None:
-        """Emit the segments still waiting for an answer as in progress (X-Ray's in_progress)."""
-        for hop in self.open_hops:
-            hop.segment.in_progress = True
-            for subsegment in hop.segment.subsegments or ():
-                if subsegment.end_time is None:
-                    subsegment.in_progress = True
-            self.emit(hop.segment)
-        self.open_hops.clear()
-
     def metrics(self) -> dict[str, Any]:
         return {
             "NumberOfMessagesPublished": self.published,
