@@ -14,7 +14,7 @@ INSTALLED := $(VENV)/.installed
 SHARED := ../shared
 CONFORMANCE := $(SHARED)/conformance/run.py
 # The suites `make test` runs; `make conformance` runs them all.
-TEST_SUITES := eventbridge sns
+TEST_SUITES := eventbridge sns stepfunctions
 # npm writes this file on every install: older than the lock file means reinstall.
 NODE_PACKAGES := node_modules/.package-lock.json
 # Written by scripts/vendor-static once it has copied the front-end files into static/vendor/.
@@ -39,7 +39,7 @@ help:
 	@echo "                  compile the emulator's hot modules (mypyc) when they changed"
 	@echo "make compile      compile the emulator's hot modules now"
 	@echo "make test         Python tests incl. browser tests (pytest, in parallel), node tests, then the"
-	@echo "                  eventbridge and sns conformance suites"
+	@echo "                  eventbridge, sns and stepfunctions conformance suites"
 	@echo "make test-postgres  the console's, designer's and runs' tests against PostgreSQL (POSTGRES_URL)"
 	@echo "make lint         ruff check and mypy (strict on emulator/, console/, designer/)"
 	@echo "make check        lint, then test"
