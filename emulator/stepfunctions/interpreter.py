@@ -802,19 +802,18 @@ class StateRun:
         language = "JSONata" if self.jsonata else self.branch.query_language
         children_by_index: dict[int, Branch] = {}
 
+        count_set = "ToleratedFailureCount" in state or "ToleratedFailureCountPath" in state
+        percentage_set = "ToleratedFailurePercentage" in state or "ToleratedFailurePercentagePath" in state
+        tolerance_set = count_set or percentage_set
+
         def too_many_failures() -> bool:
+            # Without a tolerance one failed iteration fails the Map; with one, the Map fails
+            # once either threshold it sets is exceeded ("Map state failure thresholds").
             failed = state_tracker["failed"]
-            if failed == 0:
-                return False
-            if "ToleratedFailureCount" not in state and "ToleratedFailureCountPath" not in state and (
-                "ToleratedFailurePercentage" not in state and "ToleratedFailurePercentagePath" not in state
-            ):
-                return True
-            if (tolerated_count and failed > tolerated_count) or (not tolerated_count and (
-                not tolerated_percentage
-            )):
-                return True
-            return bool(tolerated_percentage) and failed * 100 > tolerated_percentage * total
+            if not tolerance_set:
+                return failed > 0
+            return (count_set and failed > tolerated_count) or (
+                percentage_set and failed * 100 > tolerated_percentage * total)
 
         def launch() -> None:
             while state_tracker["next"] < total and state_tracker["running"] < limit:
@@ -848,9 +847,6 @@ class StateRun:
                         for other in self.branch.children:
                             other.abort()
                         self.branch.children = []
-                        tolerance_set = any(key in state for key in (
-                            "ToleratedFailureCount", "ToleratedFailureCountPath", "ToleratedFailurePercentage",
-                            "ToleratedFailurePercentagePath"))
                         if tolerance_set:
                             self.failed(EXCEEDED_TOLERATED, "The specified tolerated failure threshold was exceeded")
                         else:
