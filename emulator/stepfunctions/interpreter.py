@@ -95,7 +95,8 @@ class Execution:
                  rng: random.Random, context: dict[str, Any] | None = None,
                  on_finish: Callable[[Execution], None] | None = None,
                  on_event: Callable[[Execution, dict[str, Any]], None] | None = None,
-                 epoch: datetime = DEFAULT_EPOCH) -> None:
+                 epoch: datetime = DEFAULT_EPOCH, max_duration: float | None = None,
+                 transition_delay: Callable[[], float] | None = None) -> None:
         self.definition = definition
         self.input = input
         self.kernel = kernel
@@ -104,6 +105,9 @@ class Execution:
         self.on_finish = on_finish
         self.on_event = on_event
         self.epoch = epoch
+        self.max_duration = max_duration
+        # How long the service takes to move from one state to the next (0 when None).
+        self.transition_delay = transition_delay
         self.started_at = kernel.now
         supplied = context or {}
         execution = dict(supplied.get("Execution", {}))
@@ -143,7 +147,11 @@ class Execution:
     def start(self) -> None:
         self.record("ExecutionStarted", input=self.input)
         timeout = self.definition.get("TimeoutSeconds")
-        if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+            timeout = None
+        if self.max_duration is not None:
+            timeout = self.max_duration if timeout is None else min(timeout, self.max_duration)
+        if timeout is not None:
             self._timeout = self.kernel.schedule(timeout, self._timed_out)
         self.root = Branch(self, self.definition, self.input, {}, None, self._branch_done)
         self.root.start()
@@ -213,7 +221,11 @@ class Branch:
         self.request: TaskRequest | None = None
 
     def start(self) -> None:
-        self.schedule(0, self.enter, self.machine["StartAt"], self.input)
+        self.schedule(self.step(), self.enter, self.machine["StartAt"], self.input)
+
+    def step(self) -> float:
+        delay = self.execution.transition_delay
+        return 0.0 if delay is None else delay()
 
     def schedule(self, delay: float, callback: Callable[..., None], *args: Any) -> None:
         self.pending = self.execution.kernel.schedule(delay, self._run, callback, args)
@@ -261,9 +273,13 @@ class StateRun:
         self.entered_time = ""
         self.evaluator: Evaluator | None = None
         self.effective_input: Any = None
-        self.pending_assign: dict[str, Any] | None = None
+        self.task_token: str | None = None
 
     # -- helpers ------------------------------------------------------------------------
+    def record(self, kind: str, **details: Any) -> int:
+        """A history event of this visit: it names the state and the visit's StateEntered event."""
+        return self.execution.record(kind, name=self.name, entered=self.entered_id, **details)
+
     def prefix(self) -> str:
         return (f"An error occurred while executing the state '{self.name}' "
                 f"(entered at the event id #{self.entered_id}).")
@@ -279,6 +295,8 @@ class StateRun:
         }
         if self.branch.map_item is not None:
             ctx["Map"] = {"Item": self.branch.map_item}
+        if self.task_token is not None:
+            ctx["Task"] = {"Token": self.task_token}
         return ctx
 
     def jsonata_states(self, **extra: Any) -> dict[str, Any]:
@@ -363,7 +381,8 @@ class StateRun:
         execution = self.execution
         execution.transitions += 1
         self.entered_time = _iso(execution.now_datetime())
-        self.entered_id = execution.record(f"{self.type}StateEntered", name=self.name, input=self.raw_input)
+        self.entered_id = len(execution.history) + 1
+        self.record(f"{self.type}StateEntered", input=self.raw_input)
         if self.jsonata:
             self.evaluator = Evaluator(self.name, self.entered_id, execution.rng)
         try:
@@ -412,13 +431,13 @@ class StateRun:
         self.exit(output, next_state)
 
     def exit(self, output: Any, next_state: str | None = None) -> None:
-        self.execution.record(f"{self.type}StateExited", name=self.name, output=output)
+        self.record(f"{self.type}StateExited", output=output)
         target = next_state if next_state is not None else self.state.get("Next")
         branch = self.branch
         if target is None or (self.state.get("End") is True and next_state is None):
             branch.schedule(0, branch.end, True, output)
         else:
-            branch.schedule(0, branch.enter, target, output)
+            branch.schedule(branch.step(), branch.enter, target, output)
 
     # -- errors: Retry, then Catch ------------------------------------------------------
     def failed(self, error: str | None, cause: str | None) -> None:
@@ -449,11 +468,13 @@ class StateRun:
                     except FailureError as failure:
                         self.branch.end(False, None, failure.error, failure.cause)
                     return
-        self.execution.record(f"{self.type}StateFailed" if self.type in ("Map", "Parallel") else "StateFailed",
-                              name=self.name, error=error, cause=cause)
+        self.record(f"{self.type}StateFailed" if self.type in ("Map", "Parallel") else "StateFailed",
+                    error=error, cause=cause)
         self.branch.end(False, None, error, cause)
 
     def _retry(self) -> None:
+        # Each retry is billed as a state transition ("AWS Step Functions Pricing").
+        self.execution.transitions += 1
         try:
             self.work()
         except FailureError as failure:
@@ -495,7 +516,7 @@ class StateRun:
             output = self.query(self.state["Output"], "Output") if "Output" in self.state else self.raw_input
         else:
             output = self.apply_path("OutputPath", self.apply_path("InputPath", self.raw_input))
-        self.execution.record("SucceedStateExited", name=self.name, output=output)
+        self.record("SucceedStateExited", output=output)
         self.branch.schedule(0, self.branch.end, True, output)
 
     def _fail(self) -> None:
@@ -630,19 +651,22 @@ class StateRun:
     # -- Task ---------------------------------------------------------------------------
     def _task(self) -> None:
         state = self.state
-        payload = self.effective()
-        self.effective_input = payload
         resource = state["Resource"]
         if self.jsonata and is_expression(resource):
             resource = self.query(resource, "Resource")
+        token = None
+        if resource.endswith(".waitForTaskToken"):
+            # Unique per attempt; Parameters reach it as $$.Task.Token.
+            execution_name = self.execution.context_execution["Name"]
+            token = f"{execution_name}:{self.entered_id}:{self.attempt}:{self.execution.rng.getrandbits(64):016x}"
+        self.task_token = token
+        payload = self.effective()
+        self.effective_input = payload
         timeout = self._seconds("TimeoutSeconds")
         heartbeat = self._seconds("HeartbeatSeconds")
         lambda_arn = resource.startswith("arn:aws:lambda:")
         prefix = "LambdaFunction" if lambda_arn else "Task"
-        self.execution.record(f"{prefix}Scheduled", name=self.name, resource=resource, parameters=payload)
-        token = None
-        if resource.endswith(".waitForTaskToken"):
-            token = f"{self.execution.context_execution['Name']}:{self.name}:{self.entered_id}:{self.attempt}"
+        self.record(f"{prefix}Scheduled", resource=resource, parameters=payload)
         execution = self.execution
         kernel = execution.kernel
         timers: list[Event] = []
@@ -664,7 +688,7 @@ class StateRun:
         if heartbeat is not None and (timeout is None or heartbeat < timeout):
             timers.append(kernel.schedule(heartbeat, self._task_timeout, request, HEARTBEAT_TIMEOUT,
                                           "The task did not send a heartbeat in time."))
-        execution.record(f"{prefix}Started", name=self.name, resource=resource)
+        self.record(f"{prefix}Started", resource=resource)
         execution.run_task(request)
 
     def _task_timeout(self, request: TaskRequest, error: str, cause: str) -> None:
@@ -690,20 +714,20 @@ class StateRun:
 
     def _task_answered(self, ok: bool, result: Any, error: str | None, cause: str | None, prefix: str) -> None:
         if ok:
-            self.execution.record(f"{prefix}Succeeded", name=self.name, output=result)
+            self.record(f"{prefix}Succeeded", output=result)
             try:
                 self.complete(result)
             except FailureError as failure:
                 self.failed(failure.error, failure.cause)
         else:
             kind = "TimedOut" if error in (TIMEOUT, HEARTBEAT_TIMEOUT) else "Failed"
-            self.execution.record(f"{prefix}{kind}", name=self.name, error=error, cause=cause)
+            self.record(f"{prefix}{kind}", error=error, cause=cause)
             self.failed(error, cause)
 
     # -- Parallel -----------------------------------------------------------------------
     def _parallel(self) -> None:
         payload = self.effective()
-        self.execution.record("ParallelStateStarted", name=self.name)
+        self.record("ParallelStateStarted")
         branches = self.state["Branches"]
         results: list[Any] = [None] * len(branches)
         remaining = [len(branches)]
@@ -738,7 +762,7 @@ class StateRun:
             child.start()
 
     def _fan_in_succeeded(self, results: list[Any], kind: str) -> None:
-        self.execution.record(f"{kind}StateSucceeded", name=self.name)
+        self.record(f"{kind}StateSucceeded")
         try:
             self.complete(results)
         except FailureError as failure:
@@ -791,7 +815,7 @@ class StateRun:
             else:
                 value = item
             inputs.append(value)
-        self.execution.record("MapStateStarted", name=self.name, length=len(items))
+        self.record("MapStateStarted", length=len(items))
         total = len(inputs)
         results: list[Any] = [None] * total
         state_tracker = {"next": 0, "running": 0, "finished": 0, "failed": 0}
@@ -824,7 +848,7 @@ class StateRun:
                                {"Index": index, "Value": items[index]}, done_for(index), language)
                 children_by_index[index] = child
                 self.branch.children.append(child)
-                self.execution.record("MapIterationStarted", name=self.name, index=index)
+                self.record("MapIterationStarted", index=index)
                 child.start()
 
         def done_for(index: int) -> BranchDone:
@@ -838,11 +862,11 @@ class StateRun:
                     self.branch.children.remove(child)
                 if ok:
                     results[index] = value
-                    self.execution.record("MapIterationSucceeded", name=self.name, index=index)
+                    self.record("MapIterationSucceeded", index=index)
                 else:
                     state_tracker["failed"] += 1
                     results[index] = None
-                    self.execution.record("MapIterationFailed", name=self.name, index=index)
+                    self.record("MapIterationFailed", index=index)
                     if too_many_failures():
                         for other in self.branch.children:
                             other.abort()
