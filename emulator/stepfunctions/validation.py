@@ -44,7 +44,7 @@ def validate(definition: Any, pointer: str = "") -> list[tuple[str, str]]:
         if len(name) > 80:
             problems.append((where, f"the state name '{name[:20]}...' is longer than 80 characters"))
         problems.extend(_check_state(name, state, where, names))
-    if start in states:
+    if isinstance(start, str) and start in states:
         reachable = _reachable(start, states)
         for name in names:
             if name not in reachable:
