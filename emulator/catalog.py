@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.definitions import Field, Kind, Role, fields_schema
-from emulator.services import apigateway, awslambda, client, dynamodb, rds, sns, sqs
+from emulator.services import apigateway, awslambda, client, dynamodb, rds, sns, sqs, stepfunctions
 
 KINDS: dict[str, Kind] = {
-    module.KIND.name: module.KIND for module in (client, apigateway, awslambda, sqs, sns, dynamodb, rds)
+    module.KIND.name: module.KIND for module in (client, apigateway, awslambda, sqs, sns, dynamodb, rds, stepfunctions)
 }
 
 
@@ -66,7 +66,7 @@ _ALL_ROLES = (
                 "lambda",
                 "dynamodb rds elasticache http sqs sns kinesis eventbridge firehose s3 stepfunctions lambda",
             )
-            | _pairs("stepfunctions", "lambda")
+            | _pairs("stepfunctions", "lambda sqs sns dynamodb stepfunctions")
         ),
         (
             WHEN,

@@ -21,6 +21,14 @@ SQS_CHUNK_BYTES = 64 * 1024
 SNS_PER_PUBLISH = 0.50 / 1_000_000
 SNS_HTTP_PER_DELIVERY = 0.60 / 1_000_000
 
+# Step Functions (aws.amazon.com/step-functions/pricing): Standard workflows $0.025 per 1,000
+# state transitions (retries included); Express $1.00 per million requests and $0.06 per GB-hour
+# for the first 1,000 GB-hours a month, duration rounded up to 100 ms, memory billed in 64 MB chunks.
+STEPFUNCTIONS_PER_TRANSITION = 0.025 / 1_000
+STEPFUNCTIONS_EXPRESS_PER_REQUEST = 1.00 / 1_000_000
+STEPFUNCTIONS_EXPRESS_PER_GB_SECOND = 0.06 / 3600
+STEPFUNCTIONS_EXPRESS_MEMORY_CHUNK_MB = 64
+
 # DynamoDB on-demand (since the November 2024 price cut) and provisioned capacity per hour.
 DYNAMODB_PER_WRITE_REQUEST_UNIT = 0.625 / 1_000_000
 DYNAMODB_PER_READ_REQUEST_UNIT = 0.125 / 1_000_000
