@@ -233,3 +233,66 @@ def test_fifo_keeps_order_per_group_and_a_poison_message_blocks_only_its_group()
         assert group_of[message_id] not in groups_inside
         if blocked_from < 25.0:
             assert groups_inside  # while events still arrive, the other accounts keep moving
+
+
+# Saga Step Function -----------------------------------------------------------------------
+def state_visits(execution: Segment) -> list[str]:
+    """The states an execution went through, in order (its state subsegments)."""
+    return [sub.name for sub in execution.subsegments or [] if sub.annotations and "state_type" in sub.annotations]
+
+
+def test_saga_runs_the_compensations_of_what_was_booked_in_reverse_order() -> None:
+    result = run_example("saga-step-function")
+    seen: Counter[str] = Counter()
+    for segments in by_trace(result.segments).values():
+        (execution,) = [s for s in segments if s.name == "BookTrip"]
+        functions = sorted((s for s in segments if s.origin == "AWS::Lambda::Function"), key=lambda s: s.start_time)
+        called = [s.name for s in functions]
+        failed = [s.name for s in functions if s.fault]
+        if failed == ["BookCarFn"]:
+            assert called == ["BookHotelFn", "BookFlightFn", "BookCarFn", "CancelFlightFn", "CancelHotelFn"]
+            assert state_visits(execution) == ["BookHotel", "BookFlight", "BookCar", "CancelFlight", "CancelHotel",
+                                               "TripFailed"]
+            seen["car failed"] += 1
+        elif failed == ["BookFlightFn"]:
+            assert called == ["BookHotelFn", "BookFlightFn", "CancelHotelFn"]
+            assert state_visits(execution) == ["BookHotel", "BookFlight", "CancelHotel", "TripFailed"]
+            seen["flight failed"] += 1
+        else:
+            assert failed == []
+            assert called == ["BookHotelFn", "BookFlightFn", "BookCarFn"]
+            assert state_visits(execution) == ["BookHotel", "BookFlight", "BookCar", "TripBooked"]
+            seen["booked"] += 1
+        if failed:
+            assert execution.annotations["execution_status"] == "FAILED"
+            assert execution.cause["exceptions"][0]["type"] == "TripBookingFailed"  # type: ignore[index]
+    assert seen["car failed"] > 0 and seen["flight failed"] > 0 and seen["booked"] > 0
+    metrics = result.component("BookTrip")
+    assert metrics["ExecutionsFailed"] == seen["car failed"] + seen["flight failed"]
+    assert metrics["ExecutionsSucceeded"] == seen["booked"]
+
+
+# State Machine with Retry and Catch -------------------------------------------------------
+def test_state_machine_retries_with_backoff_then_catches_to_the_fallback() -> None:
+    result = run_example("state-machine-retry-catch")
+    outcomes: Counter[str] = Counter()
+    for segments in by_trace(result.segments).values():
+        (execution,) = [s for s in segments if s.name == "OrderFlow"]
+        charges = [sub for sub in execution.subsegments or [] if sub.name == "ChargeFn"]
+        # Retry: 2 s after the first failure, then 4 s, then 8 s (IntervalSeconds 2, BackoffRate 2).
+        gaps = [seconds(b.start_time) - seconds(a.end_time) for a, b in itertools.pairwise(charges)]
+        assert gaps == [pytest.approx(2.0 * 2**k) for k in range(len(gaps))]
+        assert all(charge.fault for charge in charges[:-1])
+        ended_in = {s.name for s in segments} & {"ShipFn", "PaymentFailedFn"}
+        assert len(ended_in) == 1
+        if ended_in == {"PaymentFailedFn"}:
+            assert len(charges) == 4 and all(charge.fault for charge in charges)
+        else:
+            assert not charges[-1].fault
+        outcomes[ended_in.pop()] += 1
+        outcomes[f"{len(charges)} attempts"] += 1
+    assert outcomes["PaymentFailedFn"] > 0
+    assert outcomes["2 attempts"] > 0 and outcomes["3 attempts"] > 0
+    # Retry saves most orders the payment service fails once: far fewer fall back than the 40% failure rate.
+    assert outcomes["PaymentFailedFn"] < 0.1 * result.summary["messages"]["accepted"]
+    assert result.component("OrderFlow")["ExecutionsFailed"] == 0

@@ -8,7 +8,7 @@ from typing import Any
 
 from emulator.distributions import Duration
 from emulator.histogram import Latencies
-from emulator.messages import COMPLETED, LOST, Message
+from emulator.messages import COMPLETED, Message
 from emulator.pricing import (
     STEPFUNCTIONS_EXPRESS_MEMORY_CHUNK_MB,
     STEPFUNCTIONS_EXPRESS_PER_GB_SECOND,
@@ -324,7 +324,9 @@ class StateMachine(Component):
         if run.call_ is not None:
             run.call_.reply(reply)
         if run.message.tracked:
-            self.sim.ledger.release(run.message.record, COMPLETED if status == "SUCCEEDED" else LOST, now)
+            # However it ended, the execution is the message's record of what happened to it
+            # (ExecutionsFailed counts the failures): nothing was dropped on the way.
+            self.sim.ledger.release(run.message.record, COMPLETED, now)
 
     def finish(self) -> None:
         for run in self.runs.values():
