@@ -5,6 +5,9 @@
    written to a JSON Lines file, 100,000 messages.
 3. Peak memory (max RSS) of that run at 25,000 and 100,000 messages, each in a fresh process:
    traces go to the file as they finish, so memory must not grow with them.
+4. Step Functions: executions per second of a 5-state machine with a Retry, the interpreter
+   alone (all executions on one kernel, tasks answered at once) and in a run (client ->
+   state machine -> Lambda, traced to a null tracer).
 
 Usage: python -m benchmarks [--messages N] [--quick]
 """
@@ -125,6 +128,83 @@ def run_pipeline(messages: int, traces_path: str) -> dict[str, Any]:
     }
 
 
+# Five states; the Task fails on every third execution's first attempt, so its Retry runs.
+STATE_MACHINE = {
+    "StartAt": "Prepare",
+    "States": {
+        "Prepare": {"Type": "Pass", "Parameters": {"order.$": "$.order", "total.$": "States.MathAdd($.order, 10)"},
+                    "Next": "Charge"},
+        "Charge": {"Type": "Task", "Resource": "Worker", "ResultPath": "$.charge", "Next": "Check",
+                   "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 2}]},
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.total", "NumericGreaterThan": 100, "Next": "Big"}],
+                  "Default": "Done"},
+        "Big": {"Type": "Pass", "Result": "big", "ResultPath": "$.size", "Next": "Done"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+def state_machine_interpreter(executions: int) -> float:
+    """Executions per second of the interpreter alone, all of them on one kernel."""
+    import random
+
+    from emulator.kernel import Kernel
+    from emulator.stepfunctions import Execution, TaskRequest
+
+    kernel = Kernel()
+    rng = random.Random(1)
+
+    failed_once: set[int] = set()
+
+    def run_task(request: TaskRequest) -> None:
+        order = request.payload["order"]
+        if order % 3 == 0 and order not in failed_once:
+            failed_once.add(order)
+            request.fail("Flaky", "first attempt")
+        else:
+            request.succeed({"ok": True})
+
+    runs = [Execution(STATE_MACHINE, {"order": index}, kernel=kernel, run_task=run_task, rng=rng)
+            for index in range(executions)]
+    started = time.perf_counter()
+    for execution in runs:
+        execution.start()
+    kernel.run()
+    elapsed = time.perf_counter() - started
+    assert all(execution.status == "SUCCEEDED" for execution in runs)
+    return executions / elapsed
+
+
+def state_machine_run(executions: int) -> tuple[float, dict[str, Any]]:
+    """Executions per second of the same machine in a run: client -> state machine -> Lambda."""
+    from emulator.simulation import Simulation
+    from emulator.topology import load_topology
+    from emulator.tracing import NullTracer
+    from emulator.workload import load_workload
+
+    topology = load_topology({
+        "format": "wiretap.topology/1", "name": "benchmark state machine",
+        "components": [
+            {"id": "Caller", "kind": "client"},
+            {"id": "Flow", "kind": "stepfunctions", "properties": {"Definition": STATE_MACHINE}},
+            {"id": "Worker", "kind": "lambda", "properties": {"Timeout": 30}, "behavior": {"error_rate": 0.05}},
+        ],
+        "connections": [{"source": "Caller", "target": "Flow", "role": "request"},
+                        {"source": "Flow", "target": "Worker", "role": "request"}],
+    })
+    rate = 500.0
+    workload = load_workload({
+        "format": "wiretap.workload/1", "seed": 1, "duration_s": executions / rate + 1, "drain_s": 60,
+        "sources": [{"target": "Caller", "rate": {"per_second": rate}, "count": executions,
+                     "payload": {"order": "$seq"}}],
+    }, topology)
+    sim = Simulation(topology, workload, tracer=NullTracer())
+    started = time.perf_counter()
+    summary = sim.run()
+    elapsed = time.perf_counter() - started
+    return executions / elapsed, summary["components"]["Flow"]
+
+
 def pipeline_in_subprocess(messages: int, *, interpreted: bool = False) -> dict[str, Any]:
     """The pipeline in a fresh process (for its own peak memory), compiled or from the sources."""
     environment = {**os.environ, "WIRETAP_INTERPRETED": "1"} if interpreted else None
@@ -187,6 +267,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   {figures['messages']:>9,} messages   {figures['max_rss_mb']:>7.0f} MB   growth {growth:.2f}x for "
           f"{scale:.0f}x the messages ({figures['trace_bytes'] / 1e6:,.0f} MB of traces written)")
 
+    executions = 2_000 if arguments.quick else 20_000
+    print(f"\n4. Step Functions: a 5-state machine with a Retry, {executions:,} executions")
+    interpreter = best_of(state_machine_interpreter, 3, executions)
+    print(f"   interpreter alone    {interpreter:>12,.0f} executions/s")
+    in_run, flow = state_machine_run(executions)
+    print(f"   in a run (traced)    {in_run:>12,.0f} executions/s   ({flow['StateTransitions']:,} state transitions, "
+          f"{flow['ExecutionsSucceeded']:,} succeeded, {flow['ExecutionsFailed']:,} failed after the Retry)")
+
     if not arguments.no_browser:
         designer_benchmark()
     return 0
@@ -205,7 +293,7 @@ DESIGNER_STEPS = (
 
 def designer_benchmark() -> None:
     """The designer in headless chromium: 300 components beside 12, in the same run."""
-    print("\n4. Designer canvas in headless chromium: 300 components (225 connections) beside 12")
+    print("\n5. Designer canvas in headless chromium: 300 components (225 connections) beside 12")
     DESIGNER_FIGURES.unlink(missing_ok=True)
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider",
                              "tests/browser/test_designer_performance.py"], capture_output=True, text=True)

@@ -59,12 +59,21 @@ def is_intrinsic(text: str) -> bool:
 
 def parse(text: str) -> Call:
     """The call tree of ``text``; raises FailureError(States.Runtime) when it is malformed."""
+    node = _PARSED.get(text)
+    if node is not None:
+        return node
     parser = _Parser(text)
     node = parser.call()
     parser.skip_space()
     if parser.i != len(text):
         raise RuntimeFailure(f"The intrinsic function '{text}' has unexpected text at position {parser.i}")
+    if len(_PARSED) < 4096:
+        _PARSED[text] = node
     return node
+
+
+# Definitions repeat the same few expressions in every execution: parse each once.
+_PARSED: dict[str, Call] = {}
 
 
 class _Parser:
