@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import random
-
-import msgspec
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import msgspec
 
 from ..kernel import Event, Kernel
 from . import choice, intrinsics, paths
