@@ -23,6 +23,8 @@ import networkx as nx
 
 from emulator.catalog import KINDS
 from emulator.problems import Problem
+from emulator.services.stepfunctions.state_machine import target_name
+from emulator.stepfunctions.validation import tasks
 from emulator.topology import (
     ComponentSpec,
     ConnectionSpec,
@@ -462,6 +464,40 @@ def _task_resources(definition: Any) -> Iterator[str]:
     elif isinstance(definition, list):
         for item in definition:
             yield from _task_resources(item)
+
+
+# "Handle transient Lambda service exceptions" (Step Functions developer guide, "Best
+# practices"): a Task that invokes Lambda should retry these; States.ALL and States.TaskFailed cover them.
+LAMBDA_TRANSIENT_ERRORS = frozenset({"Lambda.ServiceException", "Lambda.AWSLambdaException",
+                                     "Lambda.SdkClientException", "Lambda.TooManyRequestsException"})
+
+
+@rule("state_machine_lambda_task_without_retry",
+      "A state machine's Task invokes a function without retrying Lambda's transient errors.")
+def _lambda_task_without_retry(graph: TopologyGraph) -> Iterator[Problem]:
+    for machine in graph.components("stepfunctions"):
+        definition = machine.properties.get("Definition")
+        for pointer, state in tasks(definition):
+            resource = state.get("Resource")
+            if not isinstance(resource, str):
+                continue
+            target = target_name(resource, state.get("Parameters", state.get("Arguments")))
+            if target not in graph.topology.components or graph.kind(target) != "lambda":
+                continue
+            retried = {name for retrier in state.get("Retry") or () if isinstance(retrier, dict)
+                       for name in retrier.get("ErrorEquals") or ()}
+            if retried & {"States.ALL", "States.TaskFailed"} or retried >= LAMBDA_TRANSIENT_ERRORS:
+                continue
+            yield _warning(
+                "state_machine_lambda_task_without_retry",
+                f"{machine.pointer}/properties/Definition{pointer}", machine.id,
+                f"the Task at {pointer} invokes {target} without a Retry for Lambda's transient errors",
+                "a throttle (Lambda.TooManyRequestsException) or a Lambda service error fails the state at "
+                "once, and without a Catch the whole execution",
+                "Add a Retry with ErrorEquals [\"Lambda.ServiceException\", \"Lambda.AWSLambdaException\", "
+                "\"Lambda.SdkClientException\", \"Lambda.TooManyRequestsException\"] (or States.ALL), "
+                "IntervalSeconds 1-2, BackoffRate 2.",
+            )
 
 
 @rule("kinesis_consumer_without_retry_limit",

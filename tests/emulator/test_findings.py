@@ -292,11 +292,41 @@ def test_queue_consumer_is_not_a_stream_consumer() -> None:
     assert warnings_of("kinesis_consumer_without_retry_limit", queue_and_worker(60, 10)) == []
 
 
+# state_machine_lambda_task_without_retry ---------------------------------------------------
+
+def lambda_task(retry: list[dict[str, Any]] | None) -> Topology:
+    task: dict[str, Any] = {"Type": "Task", "Resource": "Worker", "End": True}
+    if retry is not None:
+        task["Retry"] = retry
+    definition = {"StartAt": "Work", "States": {"Work": task}}
+    return build([("Flow", "stepfunctions", {"Definition": definition}), ("Worker", "lambda", {})],
+                 [("Flow", "Worker", "request", {})])
+
+
+def test_a_lambda_task_without_retry_is_flagged_at_the_task_in_the_definition() -> None:
+    [warning] = warnings_of("state_machine_lambda_task_without_retry", lambda_task(None))
+    assert warning.pointer == "/components/0/properties/Definition/States/Work"
+    assert warning.subject == "Flow"
+    assert "Worker" in warning.message and "Lambda.TooManyRequestsException" in warning.fix
+
+
+def test_a_lambda_task_retrying_states_all_or_the_transient_errors_passes() -> None:
+    transient = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
+                 "Lambda.TooManyRequestsException"]
+    for errors in (["States.ALL"], ["States.TaskFailed"], transient):
+        assert warnings_of("state_machine_lambda_task_without_retry", lambda_task([{"ErrorEquals": errors}])) == []
+
+
+def test_a_lambda_task_retrying_only_its_own_error_is_flagged() -> None:
+    retry = [{"ErrorEquals": ["PaymentDeclined"]}]
+    assert len(warnings_of("state_machine_lambda_task_without_retry", lambda_task(retry))) == 1
+
+
 # The registry and validate -----------------------------------------------------------------
 
 def test_every_rule_has_a_unique_name_and_a_summary() -> None:
     names = [registered.name for registered in RULES]
-    assert len(names) == len(set(names)) == 9
+    assert len(names) == len(set(names)) == 10
     assert all(registered.summary.endswith(".") for registered in RULES)
 
 
