@@ -263,3 +263,44 @@ def test_an_unavailable_state_machine_answers_503() -> None:
     assert caller.subsegments[0].fault
     assert result.named("Flow") == []
     assert result.summary["messages"]["rejected"] == 1
+
+
+def test_a_workload_source_starts_executions_directly() -> None:
+    result = run(machine(ONE_TASK), [{"target": "Flow", "rate": {"per_second": 1}, "count": 3, "payload": {}}])
+    assert result.component("Flow")["ExecutionsStarted"] == 3
+    assert all(s.aws["operation"] == "StartExecution" for s in result.named("Flow"))  # type: ignore[index]
+    assert balanced(result.summary)
+
+
+def api_in_front(*, express: bool, worker_error_rate: float = 0.0) -> dict[str, Any]:
+    document = machine(ONE_TASK, express=express,
+                       worker={"behavior": {"duration_ms": 100, "cold_start_ms": 0, "error_rate": worker_error_rate}})
+    document["components"][0] = {"id": "Caller", "kind": "apigateway"}
+    return document
+
+
+def test_api_gateway_waits_for_an_express_execution_to_end() -> None:
+    result = one_message(api_in_front(express=True))
+    (api,) = result.named("Caller")
+    flow = flow_segment(result)
+    call = api.subsegments[0]
+    assert call.aws == {"operation": "StartSyncExecution"}
+    assert api.http["response"]["status"] == 200  # type: ignore[index]
+    assert call.end_time == flow.end_time
+
+
+def test_api_gateway_answers_200_for_a_failed_express_execution_as_start_sync_execution_does() -> None:
+    # StartSyncExecution succeeds with status FAILED in its body: the API call itself worked.
+    result = one_message(api_in_front(express=True, worker_error_rate=1.0))
+    (api,) = result.named("Caller")
+    assert flow_segment(result).annotations["execution_status"] == "FAILED"
+    assert api.http["response"]["status"] == 200  # type: ignore[index]
+
+
+def test_api_gateway_gets_the_execution_arn_of_a_standard_execution_at_once() -> None:
+    result = one_message(api_in_front(express=False))
+    (api,) = result.named("Caller")
+    call = api.subsegments[0]
+    assert call.aws == {"operation": "StartExecution"}
+    assert seconds(call.end_time) - seconds(call.start_time) == pytest.approx(0.020)
+    assert seconds(flow_segment(result).end_time) > seconds(api.end_time)
