@@ -25,12 +25,10 @@ from ..kernel import Event, Kernel
 from . import choice, intrinsics, paths
 from .errors import (
     ALL,
-    BRANCH_FAILED,
     DATA_LIMIT,
     EXCEEDED_TOLERATED,
     HEARTBEAT_TIMEOUT,
     NO_CHOICE,
-    QUERY_EVALUATION,
     TASK_FAILED,
     TIMEOUT,
     UNCATCHABLE,
@@ -278,7 +276,6 @@ class StateRun:
         self.entered_id = 0
         self.entered_at = 0.0
         self.evaluator: Evaluator | None = None
-        self.effective_input: Any = None
         self.task_token: str | None = None
 
     # -- helpers ------------------------------------------------------------------------
@@ -668,7 +665,6 @@ class StateRun:
             token = f"{execution_name}:{self.entered_id}:{self.attempt}:{self.execution.rng.getrandbits(64):016x}"
         self.task_token = token
         payload = self.effective()
-        self.effective_input = payload
         timeout = self._seconds("TimeoutSeconds")
         heartbeat = self._seconds("HeartbeatSeconds")
         lambda_arn = resource.startswith("arn:aws:lambda:")
@@ -900,7 +896,8 @@ class StateRun:
         finally:
             self.branch.map_item = saved
 
-    def _map_number(self, field: str, default: int, percentage: bool = False) -> int:
+    def _map_number(self, field: str, default: int, percentage: bool = False) -> float:
+        """MaxConcurrency or a tolerated failure threshold, from the field or its Path form."""
         state = self.state
         if field in state:
             value = state[field]
@@ -920,7 +917,8 @@ class StateRun:
             raise self.runtime(f"The {field} field must be a number, but was: {_compact(value)}")
         if value < 0:
             raise self.runtime(f"{field} cannot be negative.")
-        return int(value) if not percentage else value  # type: ignore[return-value]
+        # A percentage may be fractional (ToleratedFailurePercentage 2.5); the others are counts.
+        return float(value) if percentage else int(value)
 
 
 def _split_variable(path: str) -> tuple[str, str]:
@@ -961,4 +959,4 @@ def _java(value: Any) -> str:
     return _compact(value)
 
 
-__all__ = ["BRANCH_FAILED", "QUERY_EVALUATION", "Branch", "Execution", "TaskRequest"]
+__all__ = ["Branch", "Execution", "TaskRequest"]

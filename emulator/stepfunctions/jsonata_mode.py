@@ -11,10 +11,8 @@ guide, "Transforming data with JSONata in Step Functions").
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import math
 import random
 import uuid
 from typing import Any
@@ -93,7 +91,7 @@ class Evaluator:
             result = compiled.evaluate(None, bindings)
         except jsonata.JException as error:
             code = getattr(error, "error", "")
-            message = _message(error)
+            message = str(error)
             raise self.fail(f"The JSONata expression '{source}' specified for the field '{field}' threw an error "
                             f"during evaluation. {code}: {message}") from None
         except (ValueError, TypeError, ArithmeticError, RecursionError) as error:
@@ -128,11 +126,6 @@ class Evaluator:
             "random": wrap(lambda *seed: random.Random(_plain(seed[0])).random() if seed else rng.random()),
             "parse": wrap(_parse),
         }
-
-
-def _message(error: Any) -> str:
-    text = str(error)
-    return text
 
 
 def _plain(value: Any) -> Any:
@@ -170,4 +163,4 @@ def _parse(text: Any) -> Any:
     return _to_jsonata(json.loads(_plain(text)))
 
 
-__all__ = ["Evaluator", "base64", "is_expression", "math"]
+__all__ = ["Evaluator", "is_expression"]
