@@ -17,6 +17,7 @@ import json
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -194,6 +195,9 @@ class Execution:
             self.record(kind, output=output)
         else:
             self.record(kind, error=error, cause=cause)
+        # The root branch refers back to the execution: drop it so that a finished execution is
+        # freed by reference counting, not left to the cyclic garbage collector.
+        self.root = None
         if self.on_finish is not None:
             self.on_finish(self)
 
@@ -677,6 +681,7 @@ class StateRun:
         def answer(ok: bool, result: Any, error: str | None, cause: str | None) -> None:
             for timer in timers:
                 kernel.cancel(timer)
+            timers.clear()  # a timer holds the request, which holds this closure: let the cycle go
             self.branch.request = None
             if not self.branch.active:
                 return
@@ -819,74 +824,11 @@ class StateRun:
                 value = item
             inputs.append(value)
         self.record("MapStateStarted", length=len(items))
-        total = len(inputs)
-        results: list[Any] = [None] * total
-        state_tracker = {"next": 0, "running": 0, "finished": 0, "failed": 0}
-        limit = max_concurrency if max_concurrency > 0 else total
-        if total == 0:
-            self._fan_in_succeeded(results, "Map")
+        if not inputs:
+            self._fan_in_succeeded([], "Map")
             return
-        language = "JSONata" if self.jsonata else self.branch.query_language
-        children_by_index: dict[int, Branch] = {}
-
-        count_set = "ToleratedFailureCount" in state or "ToleratedFailureCountPath" in state
-        percentage_set = "ToleratedFailurePercentage" in state or "ToleratedFailurePercentagePath" in state
-        tolerance_set = count_set or percentage_set
-
-        def too_many_failures() -> bool:
-            # Without a tolerance one failed iteration fails the Map; with one, the Map fails
-            # once either threshold it sets is exceeded ("Map state failure thresholds").
-            failed = state_tracker["failed"]
-            if not tolerance_set:
-                return failed > 0
-            return (count_set and failed > tolerated_count) or (
-                percentage_set and failed * 100 > tolerated_percentage * total)
-
-        def launch() -> None:
-            while state_tracker["next"] < total and state_tracker["running"] < limit:
-                index = state_tracker["next"]
-                state_tracker["next"] += 1
-                state_tracker["running"] += 1
-                child = Branch(self.execution, processor, inputs[index], dict(self.branch.variables),
-                               {"Index": index, "Value": items[index]}, done_for(index), language)
-                children_by_index[index] = child
-                self.branch.children.append(child)
-                self.record("MapIterationStarted", index=index)
-                child.start()
-
-        def done_for(index: int) -> BranchDone:
-            def done(ok: bool, value: Any, error: str | None, cause: str | None) -> None:
-                if not self.branch.active:
-                    return
-                state_tracker["running"] -= 1
-                state_tracker["finished"] += 1
-                child = children_by_index.pop(index)
-                if child in self.branch.children:
-                    self.branch.children.remove(child)
-                if ok:
-                    results[index] = value
-                    self.record("MapIterationSucceeded", index=index)
-                else:
-                    state_tracker["failed"] += 1
-                    results[index] = None
-                    self.record("MapIterationFailed", index=index)
-                    if too_many_failures():
-                        for other in self.branch.children:
-                            other.abort()
-                        self.branch.children = []
-                        if tolerance_set:
-                            self.failed(EXCEEDED_TOLERATED, "The specified tolerated failure threshold was exceeded")
-                        else:
-                            self.failed(error, cause)
-                        return
-                if state_tracker["finished"] == total:
-                    self._fan_in_succeeded(results, "Map")
-                else:
-                    launch()
-            return done
-
         self.branch.children = []
-        launch()
+        MapRun(self, processor, items, inputs, max_concurrency, tolerated_count, tolerated_percentage).launch()
 
     def _select_item(self, selector: Any, document: Any, index: int, item: Any, field: str) -> Any:
         saved = self.branch.map_item
@@ -919,6 +861,83 @@ class StateRun:
             raise self.runtime(f"{field} cannot be negative.")
         # A percentage may be fractional (ToleratedFailurePercentage 2.5); the others are counts.
         return float(value) if percentage else int(value)
+
+
+class MapRun:
+    """A Map state's iterations: at most MaxConcurrency at once, results in item order.
+
+    A class rather than closures over the Map's visit, because two closures that launch each
+    other are a reference cycle; each child refers back to it only until it finishes.
+    """
+
+    def __init__(self, visit: StateRun, processor: dict[str, Any], items: list[Any], inputs: list[Any],
+                 max_concurrency: float, tolerated_count: float, tolerated_percentage: float) -> None:
+        self.visit = visit
+        self.processor = processor
+        self.items = items
+        self.inputs = inputs
+        self.total = len(inputs)
+        self.limit = max_concurrency if max_concurrency > 0 else self.total
+        self.results: list[Any] = [None] * self.total
+        self.next = self.running = self.finished = self.failures = 0
+        self.language = "JSONata" if visit.jsonata else visit.branch.query_language
+        state = visit.state
+        self.count_set = "ToleratedFailureCount" in state or "ToleratedFailureCountPath" in state
+        self.percentage_set = "ToleratedFailurePercentage" in state or "ToleratedFailurePercentagePath" in state
+        self.tolerated_count = tolerated_count
+        self.tolerated_percentage = tolerated_percentage
+        self.children: dict[int, Branch] = {}
+
+    def too_many_failures(self) -> bool:
+        # Without a tolerance one failed iteration fails the Map; with one, the Map fails once
+        # either threshold it sets is exceeded ("Map state failure thresholds").
+        if not (self.count_set or self.percentage_set):
+            return self.failures > 0
+        return (self.count_set and self.failures > self.tolerated_count) or (
+            self.percentage_set and self.failures * 100 > self.tolerated_percentage * self.total)
+
+    def launch(self) -> None:
+        visit = self.visit
+        branch = visit.branch
+        while self.next < self.total and self.running < self.limit:
+            index = self.next
+            self.next += 1
+            self.running += 1
+            child = Branch(visit.execution, self.processor, self.inputs[index], dict(branch.variables),
+                           {"Index": index, "Value": self.items[index]}, partial(self.done, index), self.language)
+            self.children[index] = child
+            branch.children.append(child)
+            visit.record("MapIterationStarted", index=index)
+            child.start()
+
+    def done(self, index: int, ok: bool, value: Any, error: str | None, cause: str | None) -> None:
+        visit = self.visit
+        branch = visit.branch
+        if not branch.active:
+            return
+        self.running -= 1
+        self.finished += 1
+        branch.children.remove(self.children.pop(index))
+        if ok:
+            self.results[index] = value
+            visit.record("MapIterationSucceeded", index=index)
+        else:
+            self.failures += 1
+            visit.record("MapIterationFailed", index=index)
+            if self.too_many_failures():
+                for other in branch.children:
+                    other.abort()
+                branch.children = []
+                self.children.clear()
+                if self.count_set or self.percentage_set:
+                    visit.failed(EXCEEDED_TOLERATED, "The specified tolerated failure threshold was exceeded")
+                else:
+                    visit.failed(error, cause)
+                return
+        if self.finished == self.total:
+            visit._fan_in_succeeded(self.results, "Map")
+        else:
+            self.launch()
 
 
 def _split_variable(path: str) -> tuple[str, str]:

@@ -321,6 +321,8 @@ class StateMachine(Component):
         del self.open_segments[segment.id]
         del self.runs[str(execution.context_execution["Name"])]
         self.emit(segment)
+        # The execution's callbacks refer to the run: break the cycle now that both are done.
+        run.execution = None
         if run.call_ is not None:
             run.call_.reply(reply)
         if run.message.tracked:

@@ -345,3 +345,34 @@ def test_no_matching_choice_without_default_fails_with_no_choice_matched() -> No
         "C": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "Y"}]},
         "Y": {"Type": "Succeed"}}}
     assert execute(definition, {"n": 2})["error"] == "States.NoChoiceMatched"
+
+
+def test_a_finished_execution_leaves_no_reference_cycles_for_the_garbage_collector() -> None:
+    import gc
+
+    branch = {"StartAt": "Work", "States": {"Work": {**TASK, "End": True}}}
+    definition = machine(
+        ("Each", map_state(MaxConcurrency=2, ToleratedFailureCount=5)),
+        ("Both", {"Type": "Parallel", "Branches": [branch, branch]}),
+        ("Flaky", {**TASK, "TimeoutSeconds": 3, "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 1}],
+                   "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done"}]}),
+        ("Done", {"Type": "Pass"}),
+    )
+
+    def handler(request: TaskRequest, kernel: Kernel) -> None:
+        if request.state_name == "Flaky":
+            return  # never answers: times out, is retried, times out again and is caught
+        if request.payload == 2:
+            kernel.schedule(1, request.fail, "ItemFailed", "")
+        else:
+            kernel.schedule(1, request.succeed, request.payload)
+
+    gc.collect()
+    gc.disable()
+    try:
+        execution = run(definition, [1, 2, 3], handler=handler)
+        assert execution.status == "SUCCEEDED"
+        del execution
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
