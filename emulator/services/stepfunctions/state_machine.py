@@ -355,7 +355,7 @@ class StateMachine(Component):
         return self.transitions + running
 
     def gauges(self) -> dict[str, float]:
-        return {"running": float(self.running)}
+        return {"running": float(self.running), "waiting_for_task_token": float(len(self.waiting_tokens))}
 
     def activity(self) -> tuple[int, int, int]:
         return (self.started, self.failed + self.timed_out, self.throttled)

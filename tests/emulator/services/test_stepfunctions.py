@@ -172,10 +172,11 @@ def test_a_nested_state_machine_runs_to_its_end_before_the_parent_task_succeeds(
     assert seconds(flow.end_time) == pytest.approx(3.04)
 
 
-def token_topology(*, timeout: int = 60, consumer: bool = True) -> dict[str, Any]:
+def token_topology(*, timeout: int = 60, consumer: bool = True,
+                   parameters: dict[str, Any] | None = None) -> dict[str, Any]:
     definition = {"StartAt": "Approve", "States": {"Approve": {
         "Type": "Task", "Resource": "Approvals.waitForTaskToken", "TimeoutSeconds": timeout, "End": True,
-        "Parameters": {"TaskToken.$": "$$.Task.Token", "order.$": "$.order"}}}}
+        "Parameters": {"TaskToken.$": "$$.Task.Token", "order.$": "$.order", **(parameters or {})}}}}
     extra = [{"id": "Approvals", "kind": "sqs"},
              {"id": "Approver", "kind": "lambda", "behavior": {"duration_ms": 2000, "cold_start_ms": 0}}]
     connections = [{"source": "Flow", "target": "Approvals", "role": "request"}]
@@ -194,6 +195,15 @@ def test_wait_for_task_token_ends_when_a_component_sends_the_token_back() -> Non
     assert seconds(execution.end_time) > 2.0
     assert result.component("Flow")["ExecutionsStarted"] == 1
     assert balanced(result.summary)
+
+
+def test_a_token_sent_back_with_an_error_is_send_task_failure() -> None:
+    parameters = {"Error": "OrderRejected", "Cause": "over the credit limit"}
+    result = one_message(token_topology(parameters=parameters), {"order": 7})
+    execution = next(s for s in result.named("Flow") if "execution_status" in s.annotations)
+    assert execution.annotations["execution_status"] == "FAILED"
+    assert execution.cause["exceptions"][0]["type"] == "OrderRejected"
+    assert execution.cause["exceptions"][0]["message"] == "over the credit limit"
 
 
 def test_wait_for_task_token_without_an_answer_times_out() -> None:
