@@ -392,7 +392,7 @@ class StateRun:
         self.entered_id = len(execution.history) + 1
         self.record(f"{self.type}StateEntered", input=self.raw_input)
         if self.jsonata:
-            self.evaluator = Evaluator(self.name, self.entered_id, execution.rng)
+            self.evaluator = Evaluator(self.name, self.entered_id, execution.rng, execution.now_datetime)
         try:
             self.work()
         except FailureError as failure:

@@ -15,6 +15,8 @@ import hashlib
 import json
 import random
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import jsonata  # type: ignore[import-untyped]
@@ -69,10 +71,13 @@ def _compile(expression: str) -> Any:
 class Evaluator:
     """Evaluates the JSONata fields of one state with its ``$states`` and the variables."""
 
-    def __init__(self, state_name: str, entered_id: int, rng: random.Random) -> None:
+    def __init__(self, state_name: str, entered_id: int, rng: random.Random,
+                 clock: Callable[[], datetime]) -> None:
         self.state_name = state_name
         self.entered_id = entered_id
         self.rng = rng
+        # $now() and $millis() read the execution's virtual clock, not the wall clock.
+        self.clock = clock
 
     def prefix(self) -> str:
         return (f"An error occurred while executing the state '{self.state_name}' "
@@ -117,8 +122,11 @@ class Evaluator:
 
     def _functions(self) -> dict[str, Any]:
         rng = self.rng
+        clock = self.clock
         wrap = jsonata.Jsonata.JLambda
         return {
+            "now": wrap(lambda *_: clock().strftime("%Y-%m-%dT%H:%M:%S.") + f"{clock().microsecond // 1000:03d}Z"),
+            "millis": wrap(lambda: int(clock().timestamp() * 1000)),
             "partition": wrap(_partition),
             "range": wrap(_range),
             "hash": wrap(_hash),

@@ -376,3 +376,18 @@ def test_a_finished_execution_leaves_no_reference_cycles_for_the_garbage_collect
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_jsonata_now_and_millis_read_the_execution_virtual_clock() -> None:
+    definition = {"QueryLanguage": "JSONata", "StartAt": "Wait", "States": {
+        "Wait": {"Type": "Wait", "Seconds": 90, "Next": "Stamp"},
+        "Stamp": {"Type": "Pass", "Output": {"now": "{% $now() %}", "millis": "{% $millis() %}"}, "End": True}}}
+    # Executions start at the interpreter's epoch, 2026-01-01T00:00:00Z.
+    assert execute(definition, {})["output"] == {"now": "2026-01-01T00:01:30.000Z", "millis": 1_767_225_690_000}
+
+
+def test_jsonata_variables_assigned_in_one_state_are_read_in_the_next() -> None:
+    definition = {"QueryLanguage": "JSONata", "StartAt": "Remember", "States": {
+        "Remember": {"Type": "Pass", "Assign": {"total": "{% $states.input.price * 2 %}"}, "Next": "Use"},
+        "Use": {"Type": "Pass", "Output": {"total": "{% $total %}"}, "End": True}}}
+    assert execute(definition, {"price": 21})["output"] == {"total": 42}
