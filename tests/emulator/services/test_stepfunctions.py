@@ -314,3 +314,16 @@ def test_api_gateway_gets_the_execution_arn_of_a_standard_execution_at_once() ->
     assert call.aws == {"operation": "StartExecution"}
     assert seconds(call.end_time) - seconds(call.start_time) == pytest.approx(0.020)
     assert seconds(flow_segment(result).end_time) > seconds(api.end_time)
+
+
+def test_the_same_seed_gives_the_same_traces_and_summary() -> None:
+    definition = {"StartAt": "Work", "States": {"Work": {
+        "Type": "Task", "Resource": "Worker", "End": True,
+        "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2, "JitterStrategy": "FULL"}]}}}
+    worker = {"behavior": {"duration_ms": {"median": 100, "p99": 400}, "error_rate": 0.5}}
+    sources = [{"target": "Caller", "rate": {"per_second": 5, "arrival": "poisson"}, "count": 20,
+                "payload": {"id": "$seq"}}]
+    first = run(machine(definition, worker=worker), sources)
+    second = run(machine(definition, worker=worker), sources)
+    assert first.summary == second.summary
+    assert first.segments == second.segments
