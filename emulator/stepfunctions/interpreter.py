@@ -42,6 +42,8 @@ from .jsonata_mode import Evaluator, is_expression
 # Step Functions' payload limit: 256 KiB for a state's input or output ("Quotas").
 MAX_PAYLOAD_BYTES = 262_144
 DEFAULT_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+# "In this mode, the Map state supports up to 40 concurrent iterations" ("Using Map state in Inline mode").
+INLINE_MAP_CONCURRENCY = 40
 
 
 class TaskRequest:
@@ -877,7 +879,8 @@ class MapRun:
         self.items = items
         self.inputs = inputs
         self.total = len(inputs)
-        self.limit = max_concurrency if max_concurrency > 0 else self.total
+        # MaxConcurrency 0 (the default) means as many as Inline mode allows, 40.
+        self.limit = min(max_concurrency, INLINE_MAP_CONCURRENCY) if max_concurrency > 0 else INLINE_MAP_CONCURRENCY
         self.results: list[Any] = [None] * self.total
         self.next = self.running = self.finished = self.failures = 0
         self.language = "JSONata" if visit.jsonata else visit.branch.query_language

@@ -235,6 +235,14 @@ def test_map_without_max_concurrency_runs_every_iteration_at_once() -> None:
     assert times(execution, "MapStateExited") == [5]
 
 
+def test_an_inline_map_runs_at_most_40_iterations_at_once() -> None:
+    execution = run(machine(("Each", map_state(MaxConcurrency=100))), list(range(50)), handler=answers_after(5))
+    started = times(execution, "MapIterationStarted")
+    assert started.count(0) == 40
+    assert started.count(5) == 10
+    assert times(execution, "MapStateExited") == [10]
+
+
 def test_map_results_keep_the_order_of_the_items() -> None:
     def handler(request: TaskRequest, kernel: Kernel) -> None:
         kernel.schedule(10 - request.payload, request.succeed, request.payload * 10)
