@@ -108,6 +108,15 @@ def _check_state(name: str, state: Any, where: str, names: list[str]) -> list[tu
             problems.append((f"{where}/ItemProcessor", "a Map state needs ItemProcessor: the states run per item"))
         else:
             problems.extend(validate(state[field], f"{where}/{field}"))
+            config = state[field].get("ProcessorConfig") if isinstance(state[field], dict) else None
+            if isinstance(config, dict) and config.get("Mode", "INLINE") != "INLINE":
+                problems.append((f"{where}/{field}/ProcessorConfig/Mode", f"Mode '{config.get('Mode')}' is not "
+                                 "emulated: only INLINE Map states run here (child executions of a DISTRIBUTED "
+                                 "Map are not)"))
+        for unsupported in ("ItemReader", "ResultWriter", "ItemBatcher"):
+            if unsupported in state:
+                problems.append((f"{where}/{unsupported}", f"{unsupported} belongs to Distributed Map, which is not "
+                                 "emulated; give the Map its items in the input (ItemsPath or Items)"))
     for list_field in ("Retry", "Catch"):
         entries = state.get(list_field)
         if entries is None:

@@ -327,3 +327,14 @@ def test_the_same_seed_gives_the_same_traces_and_summary() -> None:
     second = run(machine(definition, worker=worker), sources)
     assert first.summary == second.summary
     assert first.segments == second.segments
+
+
+def test_a_distributed_map_is_reported_as_not_emulated() -> None:
+    from emulator.stepfunctions.validation import validate
+
+    definition = {"StartAt": "Each", "States": {"Each": {
+        "Type": "Map", "End": True, "ItemReader": {"Resource": "arn:aws:states:::s3:getObject"},
+        "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                          "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}}}
+    pointers = [pointer for pointer, _ in validate(definition)]
+    assert pointers == ["/States/Each/ItemProcessor/ProcessorConfig/Mode", "/States/Each/ItemReader"]
