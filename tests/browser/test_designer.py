@@ -246,6 +246,21 @@ def test_start_from_the_scalable_webhook_template(page: Page, live_server: objec
     expect(page.locator("#template-info")).to_contain_text("the queue absorbs the burst")
 
 
+def test_start_from_the_saga_template_and_its_state_machine_is_drawn(page: Page, live_server: object) -> None:
+    base_url = str(live_server)
+    sign_up(page, base_url, "judy")
+    page.get_by_role("button", name="Start from Saga Step Function", exact=True).click()
+    page.wait_for_url(re.compile(r".*/topologies/\d+/$"))
+    wait_saved(page)
+
+    assert component_ids(page) == ["Traveller", "BookTrip", "BookHotelFn", "BookFlightFn", "BookCarFn",
+                                   "CancelFlightFn", "CancelHotelFn"]
+    for component_id in component_ids(page):
+        assert page.evaluate("id => window.wiretapDesigner.screenBox(id)", component_id) is not None
+    page.get_by_role("tab", name="Template").click()
+    expect(page.locator("#template-info")).to_contain_text("compensations run newest first")
+
+
 def test_a_stale_save_offers_to_keep_mine_as_a_copy(page: Page, live_server: object, user: User) -> None:
     version = services.create_topology(user, name="Shared")
     log_in(page, str(live_server), user.username, PASSWORD)
