@@ -40,6 +40,8 @@ INTEGRATIONS = {
     "arn:aws:states:::states:startExecution": ("StateMachineArn", "Input"),
 }
 _SUFFIXES = (".waitForTaskToken", ".sync:2", ".sync")
+# History events that mark a state visit as failed (a tolerated Map iteration failure does not).
+_FAILURE_EVENTS = frozenset({"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"})
 # The prefix AWS puts before a service's own error name when a task fails ("Handling errors").
 _ERROR_PREFIX = {"lambda": "Lambda", "sqs": "SQS", "sns": "SNS", "dynamodb": "DynamoDB"}
 
@@ -215,7 +217,7 @@ class StateMachine(Component):
         state = subsegment_or_none
         assert state.metadata is not None
         state.metadata["events"].append(kind)
-        if kind.endswith("Failed") or kind.endswith("TimedOut"):
+        if kind in _FAILURE_EVENTS or kind.endswith("StateFailed"):
             error = str(event.get("error") or "States.TaskFailed")
             state.fault = True
             state.cause = cause(error, str(event.get("cause") or ""), self.segment_id())
