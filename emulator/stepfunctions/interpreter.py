@@ -322,7 +322,9 @@ class StateRun:
         """The value a ``.$`` field's path or intrinsic selects; States.Runtime when none."""
         if intrinsics.is_intrinsic(path):
             try:
-                return intrinsics.evaluate(path, document, self.context(), self.execution.rng, field)
+                # Build the context object only for an expression that reads it.
+                context = self.context() if "$$" in path else {}
+                return intrinsics.evaluate(path, document, context, self.execution.rng, field)
             except RuntimeFailure as failure:
                 raise self.runtime(str(failure.cause)) from None
         try:

@@ -283,9 +283,17 @@ def evaluate(path: str, document: Any) -> Any:
     steps = parse(path)
     if not steps:
         return document
-    if is_definite(steps):
+    definite = _DEFINITE.get(steps)
+    if definite is None:
+        definite = is_definite(steps)
+        if len(_DEFINITE) < 4096:
+            _DEFINITE[steps] = definite
+    if definite:
         return _walk_definite(document, steps)
     return _walk_all([document], steps)
+
+
+_DEFINITE: dict[tuple[Step, ...], bool] = {}
 
 
 def assign(document: Any, path: str, value: Any) -> Any:
