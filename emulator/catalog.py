@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.definitions import Field, Kind, Role, fields_schema
-from emulator.services import apigateway, awslambda, client, dynamodb, rds, sns, sqs
+from emulator.services import apigateway, awslambda, client, dynamodb, kinesis, rds, sns, sqs
 
 KINDS: dict[str, Kind] = {
-    module.KIND.name: module.KIND for module in (client, apigateway, awslambda, sqs, sns, dynamodb, rds)
+    module.KIND.name: module.KIND for module in (client, apigateway, awslambda, sqs, sns, dynamodb, rds, kinesis)
 }
 
 
