@@ -32,13 +32,14 @@ source mapping parameters"; CreateEventSourceMapping API reference):
   function is invoked with it.
 
 The ledger: each record is held by the mapping from the moment it is written (see
-``emulator/services/kinesis/shards.py``) and given back completed when a batch with it succeeds,
+``emulator/services/shards.py``) and given back completed when a batch with it succeeds,
 dead-lettered when its batch's description reached the OnFailure destination, lost when the
 record expired or its batch was skipped with nowhere to describe it.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -47,7 +48,7 @@ from emulator.histogram import Latencies
 from emulator.kernel import Event
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST
 from emulator.services.base import Link, Reply, call
-from emulator.services.kinesis.shards import Reader, Shard, StreamRecord, hash_key
+from emulator.services.shards import Reader, Shard, StreamRecord, hash_key
 from emulator.tracing import epoch
 
 if TYPE_CHECKING:
@@ -139,7 +140,10 @@ class ShardConsumer(Reader):
 
     def woken(self) -> None:
         if self._poll is None and self.shard.available(self.position) > 0 and self.buffered < GET_RECORDS_LIMIT:
-            self._poll = self.kernel.schedule_at(self.next_poll, self.poll)
+            # The poller polls on a fixed cadence: new records wait for its next turn.
+            poll_s = self.mapping.poll_s
+            turn = math.ceil(self.kernel.now / poll_s - 1e-9) * poll_s
+            self._poll = self.kernel.schedule_at(max(self.next_poll, turn), self.poll)
 
     def poll_if_due(self) -> None:
         """Poll now if a poll is due now (a lane whose batching window ends now takes what it reads)."""

@@ -22,7 +22,7 @@ Lambda's event source mapping for streams is ``emulator/services/awslambda/strea
 """
 
 from emulator.services.kinesis.definition import KIND
-from emulator.services.kinesis.shards import Shard, StreamRecord, hash_key
 from emulator.services.kinesis.stream import Stream
+from emulator.services.shards import Shard, StreamRecord, hash_key
 
 __all__ = ["KIND", "Shard", "Stream", "StreamRecord", "hash_key"]

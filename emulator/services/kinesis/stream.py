@@ -13,7 +13,7 @@ from emulator.pricing import (
 )
 from emulator.services.awslambda.stream_mapping import KINESIS_POLL_S, attach
 from emulator.services.base import OK, Call, Component, Link, Reply, mark, service_unavailable
-from emulator.services.kinesis.shards import Shard, even_ranges, hash_key, shard_for
+from emulator.services.shards import Shard, even_ranges, hash_key, shard_for
 from emulator.tracing import EPOCH
 
 ACCOUNT_ID = "123456789012"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from emulator.services.kinesis.shards import HASH_KEY_SPACE, even_ranges
+from emulator.services.shards import HASH_KEY_SPACE, even_ranges
 from tests.emulator.scenario import balanced, run, seconds, topology
 
 AT_ONCE = 1_000_000  # per second: a source that sends its whole count in a few microseconds

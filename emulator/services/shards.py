@@ -132,8 +132,8 @@ class Shard:
         now = owner.kernel.now
         sequence = self.next_sequence
         self.next_sequence += 1
-        record = StreamRecord(message, sequence, f"{49_600_000_000 + self.index:012d}{sequence:020d}",
-                              partition_key, now, size, parent_id)
+        record = StreamRecord(message, sequence, self.sequence_number(sequence), partition_key, now, size,
+                              parent_id)
         self.records.append(record)
         if message.tracked:
             hold = owner.sim.ledger.hold
@@ -145,6 +145,11 @@ class Shard:
         for reader in self.readers:
             reader.woken()
         return record
+
+    def sequence_number(self, sequence: int) -> str:
+        """The sequence number AWS would show for the shard's ``sequence``-th record: a decimal string
+        that grows within the shard."""
+        return f"{49_600_000_000 + self.index:012d}{sequence:020d}"
 
     def read(self, position: int, limit: int) -> list[StreamRecord]:
         """Up to ``limit`` records from ``position`` on (a position before the trim horizon starts there)."""
