@@ -109,8 +109,10 @@ def _destination_link(function: Component, target: Component, spec: ConnectionSp
 
 def attach(source: Component, shards: list[Shard], poll_s: float, batch_info_key: str,
            source_arn: str) -> list[StreamMapping]:
-    """Start a mapping for each of the stream's ``event_source`` connections; its pollers read every shard."""
-    return [StreamMapping(link, shards, poll_s, batch_info_key, source_arn) for link in source.links("event_source")]
+    """Start a mapping for each of the stream's ``event_source`` connections to a function; its pollers
+    read every shard (a Firehose source reads the stream itself)."""
+    return [StreamMapping(link, shards, poll_s, batch_info_key, source_arn) for link in source.links("event_source")
+            if link.target.kind.name == "lambda"]
 
 
 def stream_metrics(function: Component) -> dict[str, Any]:

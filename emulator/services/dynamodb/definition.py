@@ -12,13 +12,23 @@ if TYPE_CHECKING:
     from emulator.topology import ComponentSpec, Topology
 
 
+_OPERATIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")
+
+
 def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
-    """An event source mapping needs the table's stream."""
-    if spec.properties.get("StreamViewType") is not None:
-        return []
-    return [Problem(f"{connection.pointer}/source", f"{spec.id} has no stream for {connection.target} to read: "
-                    "set its StreamViewType (KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES)", connection.label)
-            for connection in topology.outgoing(spec.id, "event_source")]
+    """An event source mapping needs the table's stream; callers perform DynamoDB operations."""
+    problems: list[Problem] = []
+    if spec.properties.get("StreamViewType") is None:
+        problems.extend(Problem(f"{connection.pointer}/source", f"{spec.id} has no stream for {connection.target} to "
+                                "read: set its StreamViewType (KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES)",
+                                connection.label)
+                        for connection in topology.outgoing(spec.id, "event_source"))
+    for connection in topology.incoming(spec.id, "request"):
+        operation = connection.properties.get("Operation")
+        if operation is not None and operation not in _OPERATIONS:
+            problems.append(Problem(f"{connection.pointer}/properties/Operation", f"{operation} is not a DynamoDB "
+                                    f"operation: use one of {', '.join(_OPERATIONS)}", connection.label))
+    return problems
 
 
 KIND = Kind(
