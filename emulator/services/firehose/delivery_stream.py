@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from emulator.distributions import Duration
 from emulator.histogram import Latencies
@@ -14,6 +14,9 @@ from emulator.pricing import FIREHOSE_PER_GB, FIREHOSE_RECORD_ROUNDING_BYTES
 from emulator.services.base import OK, Call, Component, Link, Reply, call, mark, service_unavailable
 from emulator.services.shards import Reader, Shard
 from emulator.tracing import EPOCH, Segment
+
+if TYPE_CHECKING:
+    from emulator.services.kinesis.stream import Stream
 
 MEBIBYTE = 1024 * 1024
 # S3 delivery is retried for up to 24 hours, backing off up to a minute between attempts.
@@ -71,7 +74,8 @@ class DeliveryStream(Component):
         # The source stream's shards exist once every component is connected.
         for link in self.incoming:
             if link.role == "event_source":
-                for shard in link.source.shards:  # type: ignore[attr-defined]
+                stream = cast("Stream", link.source)
+                for shard in stream.shards:
                     self.readers.append(SourceReader(self, shard))
 
     def operation(self, link: Link | None) -> str:
