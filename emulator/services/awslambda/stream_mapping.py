@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.histogram import Latencies
 from emulator.kernel import Event
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST
+from emulator.problems import Problem
 from emulator.services.base import Link, Reply, call
 from emulator.services.shards import Reader, Shard, StreamRecord, hash_key
 from emulator.tracing import epoch
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from emulator.services.awslambda.function import Function
     from emulator.services.awslambda.invocation import Result
     from emulator.services.base import Component
-    from emulator.topology import ConnectionSpec
+    from emulator.topology import ComponentSpec, ConnectionSpec, Topology
 
 DEFAULT_BATCH_SIZE = 100
 # What one GetRecords call returns at most, and what a poller keeps read ahead of its batches.
@@ -404,3 +405,26 @@ class Lane:
         expired = [record for record in waiting if record.arrival + retention_s <= now]
         self.consumer.shard.expired += len(expired)
         self._settle(expired, LOST)
+
+
+# Where Lambda can send the record of a skipped stream batch ("Retaining discarded batches for a
+# Kinesis or DynamoDB event source": SQS queues, SNS topics, and S3 buckets for Kinesis).
+_ON_FAILURE_KINDS = {"kinesis": ("sqs", "sns", "s3"), "dynamodb": ("sqs", "sns")}
+
+
+def check_stream_mappings(function: ComponentSpec, topology: Topology) -> list[Problem]:
+    """What CreateEventSourceMapping refuses for a stream source: an OnFailure destination of the wrong kind."""
+    problems: list[Problem] = []
+    for connection in topology.incoming(function.id, "event_source"):
+        source_kind = topology.components[connection.source].kind
+        allowed = _ON_FAILURE_KINDS.get(source_kind)
+        destination = ((connection.properties.get("DestinationConfig") or {}).get("OnFailure") or {})
+        target = destination.get("Destination") if isinstance(destination, dict) else None
+        if allowed is None or not isinstance(target, str) or target not in topology.components:
+            continue
+        kind = topology.components[target].kind
+        if kind not in allowed:
+            problems.append(Problem(f"{connection.pointer}/properties/DestinationConfig/OnFailure/Destination",
+                                    f"{target} is a {kind}: the OnFailure destination of a {source_kind} stream must "
+                                    f"be {' or '.join(allowed)}", connection.label))
+    return problems

@@ -112,3 +112,14 @@ def test_firehose_bills_each_record_rounded_up_to_5_kb() -> None:
                  duration_s=100, drain_s=60)
     cost = result.summary["cost_usd"]["by_component"]["Delivery"]
     assert abs(cost - 1000 * 5 * 1024 / 1024 ** 3 * 0.029) < 1e-8  # the summary rounds to 8 places
+
+
+def test_an_sns_subscription_puts_records_into_firehose() -> None:
+    document = delivery(interval_s=10)
+    document["components"].append({"id": "Topic", "kind": "sns"})
+    document["connections"].append({"source": "Topic", "target": "Delivery", "role": "subscription",
+                                    "properties": {"RawMessageDelivery": True}})
+    result = run(document, [{"target": "Topic", "rate": {"per_second": 10}, "count": 10}], duration_s=1,
+                 drain_s=60)
+    assert result.component("Delivery")["DeliveryToS3.Records"] == 10
+    assert result.summary["messages"]["completed"] == 10

@@ -197,3 +197,19 @@ def test_a_throttled_function_does_not_spend_the_retries() -> None:
     assert result.summary["messages"]["lost"] == 0
     assert result.summary["messages"]["in_flight"] == 5
     assert result.component("Worker")["Throttles"] > 5
+
+
+def test_the_on_failure_destination_of_a_stream_must_be_a_queue_a_topic_or_a_bucket() -> None:
+    from emulator.topology import check_topology
+
+    document = kinesis_to_worker(failures=True)
+    document["components"][2] = {"id": "Failures", "kind": "lambda"}
+    problems = [p for p in check_topology(document) if p.severity == "error"]
+    assert [p.pointer for p in problems] == ["/connections/0/properties/DestinationConfig/OnFailure/Destination"]
+    assert "sqs or sns or s3" in problems[0].message
+
+
+def test_an_sqs_on_failure_destination_is_accepted() -> None:
+    from emulator.topology import check_topology
+
+    assert [p for p in check_topology(kinesis_to_worker(failures=True)) if p.severity == "error"] == []
