@@ -1,6 +1,7 @@
 """Shards: the ordered, time-limited record logs of a Kinesis stream and of a DynamoDB stream.
 
-A shard keeps its records in sequence-number order for the stream's retention period. Readers
+A shard keeps its records in sequence-number order for the stream's retention period (here:
+until every reader has read them, or until they expire unread, whichever comes first). Readers
 (an event source mapping's poller for the shard, a Firehose delivery stream reading its source)
 each keep their own position; a record stays in the message ledger until every reader is done
 with it. The ledger rule for a record: each reader that exists when the record arrives holds one
@@ -142,9 +143,22 @@ class Shard:
         if not self._trim_scheduled:
             self._trim_scheduled = True
             owner.kernel.schedule(self.retention_s, self._trim)
-        for reader in self.readers:
+        readers = self.readers
+        if not readers:
+            self.forget_read()  # nobody will read it
+        for reader in readers:
             reader.woken()
         return record
+
+    def forget_read(self) -> None:
+        """Drop the records every reader has read (readers call it when they move on): a reader
+        keeps what it still works on, and the stream's memory stays flat however long the run."""
+        readers = self.readers
+        low = min(reader.position for reader in readers) if readers else self.next_sequence
+        records = self.records
+        while records and records[0].sequence < low:
+            records.popleft()
+        self.base = max(self.base, low)
 
     def sequence_number(self, sequence: int) -> str:
         """The sequence number AWS would show for the shard's ``sequence``-th record: a decimal string

@@ -166,6 +166,7 @@ class ShardConsumer(Reader):
             self.woken()
             return
         self.position = records[-1].sequence + 1
+        self.shard.forget_read()
         self.buffered += len(records)
         self.woken()
         lanes = self.lanes

@@ -260,5 +260,6 @@ class SourceReader(Reader):
                 release(record.message.record, COMPLETED, now)
         if records:
             self.position = records[-1].sequence + 1
+            self.shard.forget_read()
         if self.shard.available(self.position) > 0:
             self._poll = self.kernel.schedule(KINESIS_SOURCE_POLL_S, self.poll)

@@ -6,6 +6,12 @@ from typing import Any
 
 import pytest
 
+from emulator.messages import COMPLETED
+from emulator.services.shards import Reader, Shard
+from emulator.simulation import Simulation
+from emulator.topology import load_topology
+from emulator.tracing import ListTracer
+from emulator.workload import load_workload
 from tests.emulator.scenario import Run, balanced, run, seconds, topology
 
 
@@ -291,11 +297,36 @@ def streamed(view_type: str, operations: tuple[str, ...] = ("PutItem",), **mappi
         connections)
 
 
-def stream_records(result: Run) -> list[dict[str, Any]]:
-    """The table's stream records (all shards), in the order they were written."""
-    shards = result.sim.components["Items"].stream.shards  # type: ignore[attr-defined]
-    records = sorted((record for shard in shards for record in shard.records), key=lambda r: (r.arrival, r.sequence))
-    return [record.message.payload for record in records]
+class Recorder(Reader):
+    """A reader of the table's stream that keeps each record's payload as soon as it is written
+    (and, like any reader, gives its ledger token back once it has read the record)."""
+
+    def __init__(self, shard: Shard) -> None:
+        self.shard = shard
+        self.position = shard.next_sequence
+        self.payloads: list[tuple[float, int, dict[str, Any]]] = []
+        shard.readers.append(self)
+
+    def woken(self) -> None:
+        sim = self.shard.owner.sim
+        for record in self.shard.read(self.position, 10_000):
+            self.payloads.append((record.arrival, record.sequence, record.message.payload))
+            sim.ledger.release(record.message.record, COMPLETED, record.arrival)
+            self.position = record.sequence + 1
+        self.shard.forget_read()
+
+
+def run_recording(document: dict[str, Any], sources: list[dict[str, Any]], **options: Any) -> tuple[Run, list[Any]]:
+    """Run with a recorder on every shard of the table's stream; the records in the order written."""
+    loaded = load_topology(document)
+    workload = load_workload({"format": "wiretap.workload/1", "seed": 7, "duration_s": options.get("duration_s", 10),
+                              "drain_s": options.get("drain_s", 600), "sources": sources}, loaded)
+    tracer = ListTracer()
+    sim = Simulation(loaded, workload, tracer=tracer)
+    recorders = [Recorder(shard) for shard in sim.components["Items"].stream.shards]  # type: ignore[attr-defined]
+    summary = sim.run()
+    written = sorted(entry for recorder in recorders for entry in recorder.payloads)
+    return Run(sim, summary, tracer.segments), [payload for _, _, payload in written]
 
 
 def writes(count: int, ids: list[str]) -> list[dict[str, Any]]:
@@ -304,8 +335,7 @@ def writes(count: int, ids: list[str]) -> list[dict[str, Any]]:
 
 
 def test_every_item_change_becomes_exactly_one_stream_record_in_order_per_item() -> None:
-    result = run(streamed("NEW_IMAGE"), writes(30, ["a", "b", "c"]), duration_s=5, drain_s=60)
-    records = stream_records(result)
+    result, records = run_recording(streamed("NEW_IMAGE"), writes(30, ["a", "b", "c"]), duration_s=5, drain_s=60)
     assert len(records) == 30
     for key in ("a", "b", "c"):
         mine = [r for r in records if r["dynamodb"]["Keys"] == {"id": key}]
@@ -321,18 +351,18 @@ def test_every_item_change_becomes_exactly_one_stream_record_in_order_per_item()
 
 
 def test_a_delete_is_a_remove_record_and_deleting_a_missing_item_writes_none() -> None:
-    result = run(streamed("NEW_AND_OLD_IMAGES", ("PutItem", "DeleteItem", "DeleteItem")),
-                 [{"target": "Writer0", "rate": {"per_second": 10}, "count": 1, "payload": {"id": "a", "n": 1}}])
-    records = stream_records(result)
+    _, records = run_recording(streamed("NEW_AND_OLD_IMAGES", ("PutItem", "DeleteItem", "DeleteItem")),
+                               [{"target": "Writer0", "rate": {"per_second": 10}, "count": 1,
+                                 "payload": {"id": "a", "n": 1}}])
     assert [r["eventName"] for r in records] == ["INSERT", "REMOVE"]
     assert records[1]["dynamodb"]["OldImage"] == {"id": "a", "n": 1}
     assert "NewImage" not in records[1]["dynamodb"]
 
 
 def test_update_item_merges_into_the_old_image() -> None:
-    result = run(streamed("NEW_AND_OLD_IMAGES", ("PutItem", "UpdateItem")),
-                 [{"target": "Writer0", "rate": {"per_second": 10}, "count": 1, "payload": {"id": "a", "n": 1}}])
-    records = stream_records(result)
+    _, records = run_recording(streamed("NEW_AND_OLD_IMAGES", ("PutItem", "UpdateItem")),
+                               [{"target": "Writer0", "rate": {"per_second": 10}, "count": 1,
+                                 "payload": {"id": "a", "n": 1}}])
     assert [r["eventName"] for r in records] == ["INSERT", "MODIFY"]
     assert records[1]["dynamodb"]["OldImage"] == {"id": "a", "n": 1}
 
@@ -342,9 +372,9 @@ def test_update_item_merges_into_the_old_image() -> None:
     ("NEW_AND_OLD_IMAGES", True, True),
 ])
 def test_the_stream_view_type_decides_which_images_a_record_carries(view_type: str, new: bool, old: bool) -> None:
-    result = run(streamed(view_type), [{"target": "Writer0", "rate": {"per_second": 10}, "count": 2,
-                                        "payload": {"id": "a", "n": "$seq"}}])
-    modify = stream_records(result)[1]["dynamodb"]
+    _, records = run_recording(streamed(view_type), [{"target": "Writer0", "rate": {"per_second": 10}, "count": 2,
+                                                      "payload": {"id": "a", "n": "$seq"}}])
+    modify = records[1]["dynamodb"]
     assert modify["Keys"] == {"id": "a"}
     assert modify["StreamViewType"] == view_type
     assert ("NewImage" in modify) is new
@@ -352,8 +382,8 @@ def test_the_stream_view_type_decides_which_images_a_record_carries(view_type: s
 
 
 def test_reads_write_no_stream_records() -> None:
-    result = run(streamed("KEYS_ONLY", ("GetItem",)), writes(5, ["a"]))
-    assert stream_records(result) == []
+    result, records = run_recording(streamed("KEYS_ONLY", ("GetItem",)), writes(5, ["a"]))
+    assert records == []
     assert "Invocations" in result.component("Consumer") and result.component("Consumer")["Invocations"] == 0
 
 
