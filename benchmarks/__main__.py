@@ -8,6 +8,9 @@
 4. Step Functions: executions per second of a 5-state machine with a Retry, the interpreter
    alone (all executions on one kernel, tasks answered at once) and in a run (client ->
    state machine -> Lambda, traced to a null tracer).
+5. Kinesis: records per second through a 4-shard stream to a Lambda consumer (the stream event
+   source mapping, batches of 100), full tracing to a file.
+6. The designer in headless chromium: 300 components beside 12 (left out with --no-browser).
 
 Usage: python -m benchmarks [--messages N] [--quick]
 """
@@ -203,6 +206,58 @@ def state_machine_run(executions: int) -> tuple[float, dict[str, Any]]:
     summary = sim.run()
     elapsed = time.perf_counter() - started
     return executions / elapsed, summary["components"]["Flow"]
+def kinesis_documents(records: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A 4-shard stream read by one function, fed under the shards' write limit (1,000 records/s each)."""
+    topology = {
+        "format": "wiretap.topology/1",
+        "name": "benchmark kinesis",
+        "components": [
+            {"id": "Stream", "kind": "kinesis", "properties": {"ShardCount": 4}},
+            {"id": "Consumer", "kind": "lambda", "properties": {"Timeout": 30},
+             "behavior": {"duration_ms": {"median": 1, "p99": 3}}},
+        ],
+        "connections": [
+            {"source": "Stream", "target": "Consumer", "role": "event_source", "properties": {"BatchSize": 100}},
+        ],
+    }
+    rate = 3600.0
+    workload = {
+        "format": "wiretap.workload/1",
+        "seed": 1,
+        "duration_s": records / rate + 1,
+        "drain_s": 60,
+        "sources": [{"target": "Stream", "rate": {"per_second": rate}, "count": records,
+                     "payload": {"reading": "$seq", "value": {"$uniform": [1, 500]}}}],
+    }
+    return topology, workload
+
+
+def run_kinesis(records: int) -> dict[str, Any]:
+    """Run the Kinesis workload once with full tracing to a temporary file; returns figures."""
+    import gc
+
+    from emulator.simulation import Simulation
+    from emulator.topology import load_topology
+    from emulator.tracing import JsonLinesWriter
+    from emulator.workload import load_workload
+
+    topology_document, workload_document = kinesis_documents(records)
+    topology = load_topology(topology_document)
+    workload = load_workload(workload_document, topology)
+    with tempfile.TemporaryDirectory() as directory, open(os.path.join(directory, "traces.jsonl"), "wb") as file:
+        sim = Simulation(topology, workload, tracer=JsonLinesWriter(file))
+        gc.collect()
+        started = time.perf_counter()
+        summary = sim.run()
+        elapsed = time.perf_counter() - started
+    return {
+        "records": summary["messages"]["accepted"],
+        "completed": summary["messages"]["completed"],
+        "seconds": elapsed,
+        "records_per_second": summary["messages"]["accepted"] / elapsed,
+        "batches": summary["components"]["Consumer"]["Invocations"],
+        "throttled": summary["components"]["Stream"]["WriteProvisionedThroughputExceeded"],
+    }
 
 
 def pipeline_in_subprocess(messages: int, *, interpreted: bool = False) -> dict[str, Any]:
@@ -275,6 +330,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   in a run (traced)    {in_run:>12,.0f} executions/s   ({flow['StateTransitions']:,} state transitions, "
           f"{flow['ExecutionsSucceeded']:,} succeeded, {flow['ExecutionsFailed']:,} failed after the Retry)")
 
+    records = 10_000 if arguments.quick else 100_000
+    print(f"\n5. Kinesis, 4 shards -> Lambda (batches of 100), full tracing to a file, {records:,} records")
+    kinesis = run_kinesis(records)
+    print(f"   {kinesis['records_per_second']:>12,.0f} simulated records/s  ({kinesis['seconds']:.1f} s wall, "
+          f"{kinesis['batches']:,} batches, {kinesis['completed']:,} of {kinesis['records']:,} completed, "
+          f"{kinesis['throttled']:,} writes throttled)")
+
     if not arguments.no_browser:
         designer_benchmark()
     return 0
@@ -293,7 +355,7 @@ DESIGNER_STEPS = (
 
 def designer_benchmark() -> None:
     """The designer in headless chromium: 300 components beside 12, in the same run."""
-    print("\n5. Designer canvas in headless chromium: 300 components (225 connections) beside 12")
+    print("\n6. Designer canvas in headless chromium: 300 components (225 connections) beside 12")
     DESIGNER_FIGURES.unlink(missing_ok=True)
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider",
                              "tests/browser/test_designer_performance.py"], capture_output=True, text=True)

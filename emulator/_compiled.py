@@ -51,6 +51,12 @@ MODULES = (
     "services/sns/topic.py",
     "services/sqs/queue.py",
     "services/sqs/stored.py",
+    "services/shards.py",
+    "services/awslambda/stream_mapping.py",
+    "services/kinesis/stream.py",
+    "services/dynamodb/stream.py",
+    "services/firehose/delivery_stream.py",
+    "services/s3/bucket.py",
 )
 # The shared library mypyc builds for the group (``emulator/_compiled_lib__mypyc.*.so``).
 GROUP = "emulator._compiled_lib"

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.definitions import Field, Kind, Role, fields_schema
-from emulator.services import apigateway, awslambda, client, dynamodb, rds, sns, sqs, stepfunctions
+from emulator.services import apigateway, awslambda, client, dynamodb, firehose, kinesis, rds, s3, sns, sqs, stepfunctions
 
 KINDS: dict[str, Kind] = {
-    module.KIND.name: module.KIND for module in (client, apigateway, awslambda, sqs, sns, dynamodb, rds, stepfunctions)
+    module.KIND.name: module.KIND
+    for module in (client, apigateway, awslambda, sqs, sns, dynamodb, rds, kinesis, firehose, s3, stepfunctions)
 }
 
 
@@ -54,6 +55,7 @@ WHEN = Field(
 )
 
 _STREAMS = _pairs("kinesis dynamodb", "lambda")
+_POLLED_BY_LAMBDA = frozenset(_pairs("sqs kinesis dynamodb", "lambda"))
 
 _ALL_ROLES = (
     Role(
@@ -73,12 +75,14 @@ _ALL_ROLES = (
             Field(
                 "Operation",
                 "string",
-                "PutItem",
-                "The DynamoDB API operation the caller performs on the table.",
-                enum=("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"),
+                None,
+                "The API operation the caller performs: on a DynamoDB table (default PutItem) or an S3 bucket "
+                "(default PutObject).",
+                enum=("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "PutObject", "DeleteObject"),
             ),
         ),
-        property_pairs={"Operation": frozenset(_pairs("client apigateway lambda stepfunctions", "dynamodb"))},
+        property_pairs={"Operation": frozenset(_pairs("client apigateway lambda stepfunctions", "dynamodb")
+                                               | _pairs("client lambda", "s3"))},
     ),
     Role(
         "event",
@@ -118,8 +122,9 @@ _ALL_ROLES = (
     ),
     Role(
         "event_source",
-        "Lambda polls the queue or stream and invokes the function with batches (event source mapping).",
-        frozenset(_pairs("sqs kinesis dynamodb", "lambda")),
+        "Lambda polls the queue or stream and invokes the function with batches (event source mapping); "
+        "or Firehose reads the Kinesis stream (its source).",
+        frozenset(_pairs("sqs kinesis dynamodb", "lambda") | {("kinesis", "firehose")}),
         (
             Field("BatchSize", "integer", None,
                   "Records per batch. Default 10 for SQS (FIFO at most 10), 100 for streams; at most 10,000.",
@@ -152,6 +157,10 @@ _ALL_ROLES = (
                   '{"Filters": [{"Pattern": "<event pattern JSON>"}]}: only matching records invoke the function.'),
         ),
         property_pairs={
+            "BatchSize": _POLLED_BY_LAMBDA,
+            "MaximumBatchingWindowInSeconds": _POLLED_BY_LAMBDA,
+            "FunctionResponseTypes": _POLLED_BY_LAMBDA,
+            "FilterCriteria": _POLLED_BY_LAMBDA,
             "ScalingConfig": frozenset({("sqs", "lambda")}),
             "BisectBatchOnFunctionError": frozenset(_STREAMS),
             "MaximumRetryAttempts": frozenset(_STREAMS),

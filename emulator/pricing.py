@@ -34,3 +34,21 @@ DYNAMODB_PER_WRITE_REQUEST_UNIT = 0.625 / 1_000_000
 DYNAMODB_PER_READ_REQUEST_UNIT = 0.125 / 1_000_000
 DYNAMODB_PER_WCU_HOUR = 0.00065
 DYNAMODB_PER_RCU_HOUR = 0.00013
+
+# Kinesis Data Streams, provisioned mode: per shard-hour, per million PUT payload units (each 25 KB
+# chunk of a record), and extended retention (beyond 24 h, up to 7 days) per shard-hour
+# (aws.amazon.com/kinesis/data-streams/pricing, us-east-1, checked November 2026).
+KINESIS_PER_SHARD_HOUR = 0.015
+KINESIS_PUT_PAYLOAD_UNIT_BYTES = 25 * 1024
+KINESIS_PER_PUT_PAYLOAD_UNIT = 0.014 / 1_000_000
+KINESIS_EXTENDED_RETENTION_PER_SHARD_HOUR = 0.020
+
+# Amazon Data Firehose, Direct PUT and Kinesis sources: per GB ingested, each record rounded up to
+# 5 KB (aws.amazon.com/firehose/pricing, us-east-1, first 500 TB a month, checked November 2026).
+FIREHOSE_PER_GB = 0.029
+FIREHOSE_RECORD_ROUNDING_BYTES = 5 * 1024
+
+# S3 Standard: PUT/COPY/POST/LIST requests per 1,000, storage per GB-month
+# (aws.amazon.com/s3/pricing, us-east-1, first 50 TB, checked November 2026).
+S3_PER_PUT_REQUEST = 0.005 / 1000
+S3_PER_GB_MONTH = 0.023

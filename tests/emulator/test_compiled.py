@@ -16,7 +16,9 @@ from emulator import _compiled
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = bool(os.environ.get("WIRETAP_REQUIRE_COMPILED"))
 
-# A run with a bit of everything on the hot path: API, queue, function, table, retries, a DLQ.
+# Runs with a bit of everything on the hot path: API, queue, function, table, retries, a DLQ
+# (sqs-lambda-dlq); streams, their mapping with bisect and OnFailure, Firehose and S3 (the others).
+EXAMPLES = ("sqs-lambda-dlq", "kinesis-bisect", "streamer", "dynamo-streamer")
 RUN_AND_PRINT = textwrap.dedent("""
     import hashlib, sys
     import emulator
@@ -25,16 +27,17 @@ RUN_AND_PRINT = textwrap.dedent("""
     from emulator.tracing import JsonLinesWriter
     from emulator.workload import load_workload
     import io, json
-    topology = load_topology(json.load(open("examples/sqs-lambda-dlq/topology.json")))
-    workload = load_workload(json.load(open("examples/sqs-lambda-dlq/workload.json")), topology)
+    example = sys.argv[1]
+    topology = load_topology(json.load(open(f"examples/{example}/topology.json")))
+    workload = load_workload(json.load(open(f"examples/{example}/workload.json")), topology)
     out = io.BytesIO()
     summary = Simulation(topology, workload, tracer=JsonLinesWriter(out)).run()
     print(emulator.COMPILED, hashlib.sha256(out.getvalue() + json.dumps(summary, sort_keys=True).encode()).hexdigest())
 """)
 
 
-def run_in_subprocess(**environment: str) -> tuple[bool, str]:
-    output = subprocess.run([sys.executable, "-c", RUN_AND_PRINT], cwd=ROOT, check=True, capture_output=True,
+def run_in_subprocess(example: str = EXAMPLES[0], **environment: str) -> tuple[bool, str]:
+    output = subprocess.run([sys.executable, "-c", RUN_AND_PRINT, example], cwd=ROOT, check=True, capture_output=True,
                             text=True, env={**os.environ, **environment}).stdout.split()
     return output[0] == "True", output[1]
 
@@ -49,9 +52,10 @@ def test_make_test_runs_the_compiled_build() -> None:
 
 
 @pytest.mark.skipif(not emulator.COMPILED, reason="there is no current compiled build to compare with")
-def test_compiled_and_interpreted_builds_write_the_same_traces_and_summary() -> None:
-    compiled, compiled_digest = run_in_subprocess()
-    interpreted, interpreted_digest = run_in_subprocess(WIRETAP_INTERPRETED="1")
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_compiled_and_interpreted_builds_write_the_same_traces_and_summary(example: str) -> None:
+    compiled, compiled_digest = run_in_subprocess(example)
+    interpreted, interpreted_digest = run_in_subprocess(example, WIRETAP_INTERPRETED="1")
     assert (compiled, interpreted) == (True, False)
     assert compiled_digest == interpreted_digest
 

@@ -296,3 +296,71 @@ def test_state_machine_retries_with_backoff_then_catches_to_the_fallback() -> No
     # Retry saves most orders the payment service fails once: far fewer fall back than the 40% failure rate.
     assert outcomes["PaymentFailedFn"] < 0.1 * result.summary["messages"]["accepted"]
     assert result.component("OrderFlow")["ExecutionsFailed"] == 0
+def test_kinesis_bisect_isolates_each_bad_record_and_the_rest_of_the_shard_proceeds() -> None:
+    result = run_example("kinesis-bisect")
+    messages = result.summary["messages"]
+    # Every good record is processed; each of the three bad ones is skipped alone.
+    assert (messages["completed"], messages["dead_lettered"], messages["in_flight"]) == (6000, 3, 0)
+    skipped = [s.metadata["lambda"]["record"] for s in result.named("Aggregator", "AWS::Lambda") if s.metadata]
+    assert len(skipped) == 3
+    assert all(record["KinesisBatchInfo"]["batchSize"] == 1 for record in skipped)
+    assert all(record["requestContext"]["condition"] == "RetryAttemptsExhausted" for record in skipped)
+    assert result.component("SkippedBatches")["NumberOfMessagesSent"] == 3
+    # Isolating a bad record holds its shard up for seconds, not for the run.
+    assert result.component("Aggregator")["IteratorAge"]["max"] < 10_000
+
+
+def test_kinesis_without_bisect_or_retry_limit_blocks_the_shard_for_the_whole_run() -> None:
+    def defaults(document: dict[str, Any]) -> None:
+        properties = connection(document, "event_source")["properties"]
+        del properties["BisectBatchOnFunctionError"], properties["MaximumRetryAttempts"]
+
+    result = run_example("kinesis-bisect", defaults)
+    messages = result.summary["messages"]
+    assert messages["in_flight"] > 1000
+    assert messages["dead_lettered"] == 0
+    assert result.component("Aggregator")["IteratorAge"]["max"] > 200_000
+    assert result.component("SkippedBatches")["NumberOfMessagesSent"] == 0
+
+
+def test_streamer_keeps_shard_order_refuses_past_1000_records_a_second_and_buffers_delivery() -> None:
+    result = run_example("streamer")
+    puts = sorted((s for s in result.named("Events") if s.annotations["outcome"] == "ok"), key=lambda s: s.start_time)
+    numbers = [int(str(s.annotations["sequence_number"])) for s in puts]
+    assert numbers == sorted(numbers)
+    refused = [s for s in result.named("Events") if s.annotations["outcome"] == "throttled"]
+    assert result.component("Events")["WriteProvisionedThroughputExceeded"] == len(refused) > 3000
+    assert all(20 <= seconds(s.start_time) < 31 for s in refused)
+    assert result.component("Ingest")["4XXError"] == len(refused)
+    # Buffered: a handful of objects for 21,000 records, by size during the spike, by interval at the end.
+    objects = result.component("ToLake")["DeliveryToS3.ObjectCount"]
+    assert 3 <= objects <= 10
+    assert result.component("Lake")["NumberOfObjects"] == objects
+    freshness = result.component("ToLake")["DeliveryToS3.DataFreshness"]
+    assert 55_000 <= freshness["max"] <= 61_000
+    assert result.summary["messages"]["completed"] == result.component("Events")["IncomingRecords"]
+
+
+def test_streamer_with_two_shards_takes_the_spike() -> None:
+    def two_shards(document: dict[str, Any]) -> None:
+        component(document, "Events")["properties"]["ShardCount"] = 2
+
+    result = run_example("streamer", two_shards)
+    assert result.component("Events")["WriteProvisionedThroughputExceeded"] == 0
+
+
+def test_dynamo_streamer_has_no_lambda_on_the_write_path() -> None:
+    result = run_example("dynamo-streamer")
+    api = result.named("OrdersApi")
+    assert all({sub.name for sub in s.subsegments or ()} == {"Orders"} for s in api)
+    assert result.component("OrdersApi")["Latency"]["p99"] < 50
+    fulfil = result.named("Fulfil")
+    assert len(fulfil) == result.summary["messages"]["accepted"]
+    traces = by_trace(result.segments)
+    for segment in fulfil[:50]:
+        names = {s.name for s in traces[segment.trace_id]}
+        assert names == {"OrdersApi", "Fulfil"}
+        first = min(s.start_time for s in traces[segment.trace_id])
+        # Started by the stream within about a quarter of a second of the write.
+        assert seconds(segment.start_time) - seconds(first) < 1.5
+    assert result.component("Fulfil")["IteratorAge"]["max"] < 500

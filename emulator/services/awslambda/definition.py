@@ -9,6 +9,7 @@ from emulator.problems import Problem
 from emulator.services.awslambda.event_source_mapping import check_mappings
 from emulator.services.awslambda.function import Function
 from emulator.services.awslambda.invocation import ACCOUNT_CONCURRENCY, MINIMUM_UNRESERVED
+from emulator.services.awslambda.stream_mapping import check_stream_mappings
 
 if TYPE_CHECKING:
     from emulator.topology import ComponentSpec, Topology
@@ -37,6 +38,7 @@ def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
             problems.append(Problem(link.pointer, f"a function has at most one {link.role} "
                                     f"{'destination' if link.role != 'dead_letter' else 'queue'}", link.label))
     problems.extend(check_mappings(spec, topology))
+    problems.extend(check_stream_mappings(spec, topology))
     return problems
 
 

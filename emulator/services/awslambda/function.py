@@ -452,6 +452,10 @@ class Function(Component):
             metrics["DeadLetterErrors"] = self.dead_letter_errors
         if self.on_success or self.on_failure:
             metrics["DestinationDeliveryFailures"] = self.destination_failures
+        if self.sim.shared:
+            from emulator.services.awslambda.stream_mapping import stream_metrics
+
+            metrics.update(stream_metrics(self))
         return metrics
 
     def gauges(self) -> dict[str, float]:

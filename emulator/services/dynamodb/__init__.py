@@ -13,9 +13,15 @@ partitions, a new on-demand table four; an item's partition key hashes to one of
 partition serves at most 1,000 WCU and 3,000 RCU per second, in either mode. A hot key throttles
 its partition while the table as a whole has capacity to spare. The key is the payload field
 named by the ``partition_key`` behavior, else the message id (evenly spread).
+
+Streams ("Change data capture for DynamoDB Streams"): with a StreamViewType every item change
+becomes exactly one stream record, in order per item, kept 24 hours, read by Lambda through the
+stream event source mapping; the rules are in ``stream.py``. An event source mapping on a table
+without a stream is refused.
 """
 
-from emulator.services.dynamodb.definition import KIND
+from emulator.services.dynamodb.definition import KIND, check
+from emulator.services.dynamodb.stream import TableStream
 from emulator.services.dynamodb.table import CapacityBucket, Table
 
-__all__ = ["KIND", "CapacityBucket", "Table"]
+__all__ = ["KIND", "CapacityBucket", "Table", "TableStream", "check"]

@@ -2,8 +2,34 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from emulator.definitions import Field, Kind
+from emulator.problems import Problem
 from emulator.services.dynamodb.table import Table
+
+if TYPE_CHECKING:
+    from emulator.topology import ComponentSpec, Topology
+
+
+_OPERATIONS = ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query")
+
+
+def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
+    """An event source mapping needs the table's stream; callers perform DynamoDB operations."""
+    problems: list[Problem] = []
+    if spec.properties.get("StreamViewType") is None:
+        problems.extend(Problem(f"{connection.pointer}/source", f"{spec.id} has no stream for {connection.target} to "
+                                "read: set its StreamViewType (KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES)",
+                                connection.label)
+                        for connection in topology.outgoing(spec.id, "event_source"))
+    for connection in topology.incoming(spec.id, "request"):
+        operation = connection.properties.get("Operation")
+        if operation is not None and operation not in _OPERATIONS:
+            problems.append(Problem(f"{connection.pointer}/properties/Operation", f"{operation} is not a DynamoDB "
+                                    f"operation: use one of {', '.join(_OPERATIONS)}", connection.label))
+    return problems
+
 
 KIND = Kind(
     name="dynamodb",
@@ -13,6 +39,7 @@ KIND = Kind(
     runtime=Table,
     entry_point=True,
     origin="AWS::DynamoDB::Table",
+    check=check,
     properties=(
         Field("BillingMode", "string", "PROVISIONED", "PROVISIONED: capacity units you set, throttled beyond "
               "them. PAY_PER_REQUEST: on demand, billed per request.", enum=("PROVISIONED", "PAY_PER_REQUEST")),
@@ -20,6 +47,9 @@ KIND = Kind(
               "(PROVISIONED only).", minimum=1, maximum=40000, unit="RCU"),
         Field("WriteCapacityUnits", "integer", 5, "Writes per second of items up to 1 KB (PROVISIONED only).",
               minimum=1, maximum=40000, unit="WCU"),
+        Field("StreamViewType", "string", None, "Turns on the table's stream (StreamSpecification): every item "
+              "change becomes one record, kept 24 h, with the key and KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or "
+              "NEW_AND_OLD_IMAGES.", enum=("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")),
     ),
     behavior=(
         Field("latency_ms", "duration", {"median": 5, "p99": 20}, "How long a request takes inside DynamoDB."),

@@ -15,6 +15,7 @@ from emulator.pricing import (
     DYNAMODB_PER_WRITE_REQUEST_UNIT,
 )
 from emulator.services.base import OK, Call, Component, Link, Reply, service_unavailable
+from emulator.services.dynamodb.stream import TableStream
 
 _READS = frozenset({"GetItem", "Query"})
 BURST_SECONDS = 300.0
@@ -73,6 +74,9 @@ class Table(Component):
         self.read_throttles = self.write_throttles = 0
         self.latencies = Latencies()
         self.requests = 0
+        view_type = self.properties.get("StreamViewType")
+        self.stream: TableStream | None = None if view_type is None else TableStream(self, view_type,
+                                                                                    self.partition_key)
 
     def operation(self, link: Link | None) -> str:
         if link is None:
@@ -127,6 +131,8 @@ class Table(Component):
                                      Reply(500, "InternalServerError", "Internal server error (injected fault)"))
                 return
         self.latencies.add(latency_ms)
+        if self.stream is not None:
+            self.stream.change(call_, partition)
         self.kernel.schedule(latency_ms / 1000.0, call_.reply, OK)
 
     def _partition(self, call_: Call) -> int:
@@ -137,6 +143,11 @@ class Table(Component):
             key = message.payload.get(self.partition_key, key)
         digest = hashlib.md5(str(key).encode(), usedforsecurity=False).digest()
         return int.from_bytes(digest[:8]) % self.partitions
+
+    def finish(self) -> None:
+        if self.stream is not None:
+            self.stream.finish()
+        super().finish()
 
     def metrics(self) -> dict[str, Any]:
 

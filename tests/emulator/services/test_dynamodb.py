@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.scenario import Run, run, seconds, topology
+from emulator.messages import COMPLETED
+from emulator.services.shards import Reader, Shard
+from emulator.simulation import Simulation
+from emulator.topology import load_topology
+from emulator.tracing import ListTracer
+from emulator.workload import load_workload
+from tests.emulator.scenario import Run, balanced, run, seconds, topology
 
 
 def test_a_hot_partition_key_throttles_an_on_demand_table_at_1000_writes_a_second() -> None:
@@ -266,3 +272,151 @@ def test_an_on_demand_table_costs_its_request_units() -> None:
     # 40 reads of 1 unit at $0.125/M, 20 writes of 2 units at $0.625/M.
     assert result.summary["cost_usd"]["by_component"]["Items"] == pytest.approx(
         40 * 0.125 / 1_000_000 + 40 * 0.625 / 1_000_000, rel=1e-3)
+
+
+
+# Streams ------------------------------------------------------------------------------------------
+def streamed(view_type: str, operations: tuple[str, ...] = ("PutItem",), **mapping: Any) -> dict[str, Any]:
+    """Functions writing to a table with a stream, and a consumer of the stream: Writer0 performs
+    the first operation, then calls Writer1, which performs the second, and so on."""
+    writers = [{"id": f"Writer{n}", "kind": "lambda", "behavior": {"duration_ms": 1, "cold_start_ms": 0}}
+               for n in range(len(operations))]
+    connections: list[dict[str, Any]] = []
+    for n, operation in enumerate(operations):
+        connections.append({"source": f"Writer{n}", "target": "Items", "role": "request",
+                            "properties": {"Operation": operation}})
+        if n + 1 < len(operations):
+            connections.append({"source": f"Writer{n}", "target": f"Writer{n + 1}", "role": "request"})
+    connections.append({"source": "Items", "target": "Consumer", "role": "event_source", "properties": mapping})
+    return topology(
+        [*writers,
+         {"id": "Items", "kind": "dynamodb", "properties": {"BillingMode": "PAY_PER_REQUEST",
+                                                            "StreamViewType": view_type},
+          "behavior": {"latency_ms": 5, "partition_key": "id"}},
+         {"id": "Consumer", "kind": "lambda", "behavior": {"duration_ms": 5, "cold_start_ms": 0}}],
+        connections)
+
+
+class Recorder(Reader):
+    """A reader of the table's stream that keeps each record's payload as soon as it is written
+    (and, like any reader, gives its ledger token back once it has read the record)."""
+
+    def __init__(self, shard: Shard) -> None:
+        self.shard = shard
+        self.position = shard.next_sequence
+        self.payloads: list[tuple[float, int, dict[str, Any]]] = []
+        shard.readers.append(self)
+
+    def woken(self) -> None:
+        sim = self.shard.owner.sim
+        for record in self.shard.read(self.position, 10_000):
+            self.payloads.append((record.arrival, record.sequence, record.message.payload))
+            sim.ledger.release(record.message.record, COMPLETED, record.arrival)
+            self.position = record.sequence + 1
+        self.shard.forget_read()
+
+
+def run_recording(document: dict[str, Any], sources: list[dict[str, Any]], **options: Any) -> tuple[Run, list[Any]]:
+    """Run with a recorder on every shard of the table's stream; the records in the order written."""
+    loaded = load_topology(document)
+    workload = load_workload({"format": "wiretap.workload/1", "seed": 7, "duration_s": options.get("duration_s", 10),
+                              "drain_s": options.get("drain_s", 600), "sources": sources}, loaded)
+    tracer = ListTracer()
+    sim = Simulation(loaded, workload, tracer=tracer)
+    recorders = [Recorder(shard) for shard in sim.components["Items"].stream.shards]  # type: ignore[attr-defined]
+    summary = sim.run()
+    written = sorted(entry for recorder in recorders for entry in recorder.payloads)
+    return Run(sim, summary, tracer.segments), [payload for _, _, payload in written]
+
+
+def writes(count: int, ids: list[str]) -> list[dict[str, Any]]:
+    return [{"target": "Writer0", "rate": {"per_second": 10}, "count": count,
+             "payload": {"id": {"$choice": ids}, "n": "$seq"}}]
+
+
+def test_every_item_change_becomes_exactly_one_stream_record_in_order_per_item() -> None:
+    result, records = run_recording(streamed("NEW_IMAGE"), writes(30, ["a", "b", "c"]), duration_s=5, drain_s=60)
+    assert len(records) == 30
+    for key in ("a", "b", "c"):
+        mine = [r for r in records if r["dynamodb"]["Keys"] == {"id": key}]
+        assert mine[0]["eventName"] == "INSERT"
+        assert all(r["eventName"] == "MODIFY" for r in mine[1:])
+        numbers = [r["dynamodb"]["NewImage"]["n"] for r in mine]
+        assert numbers == sorted(numbers)
+        sequence_numbers = [r["dynamodb"]["SequenceNumber"] for r in mine]
+        assert sequence_numbers == sorted(sequence_numbers, key=int)
+    assert result.component("Consumer")["Invocations"] > 0
+    assert result.summary["messages"]["completed"] == 30
+    assert balanced(result.summary)
+
+
+def test_a_delete_is_a_remove_record_and_deleting_a_missing_item_writes_none() -> None:
+    _, records = run_recording(streamed("NEW_AND_OLD_IMAGES", ("PutItem", "DeleteItem", "DeleteItem")),
+                               [{"target": "Writer0", "rate": {"per_second": 10}, "count": 1,
+                                 "payload": {"id": "a", "n": 1}}])
+    assert [r["eventName"] for r in records] == ["INSERT", "REMOVE"]
+    assert records[1]["dynamodb"]["OldImage"] == {"id": "a", "n": 1}
+    assert "NewImage" not in records[1]["dynamodb"]
+
+
+def test_update_item_merges_into_the_old_image() -> None:
+    _, records = run_recording(streamed("NEW_AND_OLD_IMAGES", ("PutItem", "UpdateItem")),
+                               [{"target": "Writer0", "rate": {"per_second": 10}, "count": 1,
+                                 "payload": {"id": "a", "n": 1}}])
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY"]
+    assert records[1]["dynamodb"]["OldImage"] == {"id": "a", "n": 1}
+
+
+@pytest.mark.parametrize(("view_type", "new", "old"), [
+    ("KEYS_ONLY", False, False), ("NEW_IMAGE", True, False), ("OLD_IMAGE", False, True),
+    ("NEW_AND_OLD_IMAGES", True, True),
+])
+def test_the_stream_view_type_decides_which_images_a_record_carries(view_type: str, new: bool, old: bool) -> None:
+    _, records = run_recording(streamed(view_type), [{"target": "Writer0", "rate": {"per_second": 10}, "count": 2,
+                                                      "payload": {"id": "a", "n": "$seq"}}])
+    modify = records[1]["dynamodb"]
+    assert modify["Keys"] == {"id": "a"}
+    assert modify["StreamViewType"] == view_type
+    assert ("NewImage" in modify) is new
+    assert ("OldImage" in modify) is old
+
+
+def test_reads_write_no_stream_records() -> None:
+    result, records = run_recording(streamed("KEYS_ONLY", ("GetItem",)), writes(5, ["a"]))
+    assert records == []
+    assert "Invocations" in result.component("Consumer") and result.component("Consumer")["Invocations"] == 0
+
+
+def test_lambda_polls_a_dynamodb_stream_four_times_a_second() -> None:
+    result = run(streamed("KEYS_ONLY"), [{"target": "Writer0", "rate": {"per_second": 3}, "count": 30,
+                                          "payload": {"id": "$seq"}}], duration_s=10, drain_s=60)
+    ages = result.component("Consumer")["IteratorAge"]
+    # A record waits at most a quarter of a second for the next poll (plus the write's latency).
+    assert 200 <= ages["max"] <= 260
+
+
+def test_a_failing_stream_record_blocks_its_item_partition_until_the_retries_are_spent() -> None:
+    document = streamed("NEW_IMAGE", BatchSize=1, MaximumRetryAttempts=2)
+    # Written straight to the table: a poison message fails in every function, the writers too.
+    result = run(document, [{"target": "Items", "rate": {"per_second": 10}, "count": 3,
+                             "payload": {"id": "a", "n": "$seq"}},
+                            {"target": "Items", "rate": {"per_second": 10}, "count": 1, "start_s": 0.05,
+                             "poison_rate": 1.0, "payload": {"id": "a", "n": 99}}], duration_s=1, drain_s=60)
+    consumer = sorted(result.named("Consumer"), key=lambda s: s.start_time)
+    poison = [s for s in consumer if s.annotations.get("outcome") == "error"]
+    assert len(poison) == 3
+    later = [s for s in consumer if seconds(s.start_time) > seconds(poison[0].start_time)
+             and s.annotations.get("outcome") == "ok"]
+    assert later and all(seconds(s.start_time) >= seconds(poison[-1].end_time) for s in later)
+    assert result.summary["messages"]["lost"] == 1
+
+
+def test_an_event_source_mapping_needs_the_table_stream() -> None:
+    from emulator.topology import check_topology
+
+    document = streamed("KEYS_ONLY")
+    del document["components"][1]["properties"]["StreamViewType"]
+    problems = check_topology(document)
+    assert [p.pointer for p in problems] == ["/connections/1/source"]
+    assert problems[0].subject == "Items -> Consumer (event_source)"
+    assert "StreamViewType" in problems[0].message
