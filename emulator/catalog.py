@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.definitions import Field, Kind, Role, fields_schema
-from emulator.services import apigateway, awslambda, client, dynamodb, rds, sns, sqs
+from emulator.services import apigateway, awslambda, client, dynamodb, eventbridge, rds, sns, sqs
 
 KINDS: dict[str, Kind] = {
-    module.KIND.name: module.KIND for module in (client, apigateway, awslambda, sqs, sns, dynamodb, rds)
+    module.KIND.name: module.KIND for module in (client, apigateway, awslambda, sqs, sns, eventbridge, dynamodb, rds)
 }
 
 
@@ -105,9 +105,13 @@ _ALL_ROLES = (
     ),
     Role(
         "rule",
-        "An EventBridge rule sending matching events to one target.",
+        "An EventBridge rule sending matching events to this target. Connections with the same RuleName are "
+        "the targets of one rule (at most 5) and share its EventPattern.",
         frozenset(_pairs("eventbridge", "lambda sqs sns stepfunctions kinesis firehose")),
         (
+            Field("RuleName", "string", None,
+                  "The rule this target belongs to; connections with the same RuleName are one rule with several "
+                  "targets. Without it the connection is a rule of its own, named after its target."),
             Field("EventPattern", "object", None, "The event pattern events must match.", check=_check_pattern),
             Field("RetryPolicy", "object", None,
                   "MaximumRetryAttempts (0-185, default 185) and MaximumEventAgeInSeconds (60-86400, default 86400)."),

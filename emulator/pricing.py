@@ -26,3 +26,8 @@ DYNAMODB_PER_WRITE_REQUEST_UNIT = 0.625 / 1_000_000
 DYNAMODB_PER_READ_REQUEST_UNIT = 0.125 / 1_000_000
 DYNAMODB_PER_WCU_HOUR = 0.00065
 DYNAMODB_PER_RCU_HOUR = 0.00013
+
+# EventBridge: custom events published to a bus, each 64 KB chunk one event; deliveries to AWS
+# targets are free (aws.amazon.com/eventbridge/pricing, us-east-1, checked November 2026).
+EVENTBRIDGE_PER_EVENT = 1.00 / 1_000_000
+EVENTBRIDGE_CHUNK_BYTES = 64 * 1024

@@ -233,3 +233,34 @@ def test_fifo_keeps_order_per_group_and_a_poison_message_blocks_only_its_group()
         assert group_of[message_id] not in groups_inside
         if blocked_from < 25.0:
             assert groups_inside  # while events still arrive, the other accounts keep moving
+
+
+# EventBridge fan-out with an input transformer ------------------------------------------------
+def test_eventbridge_fans_each_placed_order_out_to_billing_whole_and_to_shipping_transformed() -> None:
+    result = run_example("eventbridge-fan-out")
+    events = {s.annotations["message_id"]: s.metadata["eventbridge"]["event"]  # type: ignore[index]
+              for s in result.named("Orders") if s.annotations["attempt"] == 1}
+    placed = {m for m, e in events.items() if e["detail-type"] == "OrderPlaced"}
+    assert 0 < len(placed) < len(events) == result.summary["messages"]["accepted"]
+    billing = {s.annotations["message_id"]: s.metadata["message"]["payload"]  # type: ignore[index]
+               for s in result.named("Billing")}
+    shipping = {s.annotations["message_id"]: s.metadata["message"]["payload"]  # type: ignore[index]
+                for s in result.named("Shipping") if s.metadata}
+    audit = {s.annotations["message_id"] for s in result.named("Audit")}
+    assert set(billing) == set(shipping) == placed
+    assert audit == set(events)
+    for message_id in placed:
+        event = events[message_id]
+        assert billing[message_id] == event  # the whole envelope, the order under detail
+        assert shipping[message_id] == {"order": event["detail"]["order"],
+                                        "country": event["detail"]["address"]["country"],
+                                        "items": event["detail"]["items"], "rule": "OrderPlaced",
+                                        "placedAt": event["time"]}
+    bus = result.component("Orders")
+    assert bus["MatchedEvents"] == len(events)
+    assert bus["TriggeredRules"] == len(events) + len(placed)
+    assert bus["Invocations"] == len(events) + 2 * len(placed)
+    assert result.summary["messages"]["completed"] == len(events)
+    for segments in by_trace(result.segments).values():
+        if any(s.annotations["message_id"] in placed for s in segments):
+            assert {"Checkout", "Orders", "Billing", "Shipping", "Shipper", "Audit"} <= {s.name for s in segments}
