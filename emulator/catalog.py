@@ -40,6 +40,13 @@ def _check_filter_policy(value: Any) -> str | None:
     return None
 
 
+def _check_identity_source(value: Any) -> str | None:
+    for prefix in ("method.request.header.", "method.request.querystring."):
+        if isinstance(value, str) and value.startswith(prefix) and len(value) > len(prefix):
+            return None
+    return "must be method.request.header.<name> or method.request.querystring.<name>"
+
+
 def _pairs(sources: str, targets: str) -> set[tuple[str, str]]:
     return {(s, t) for s in sources.split() for t in targets.split()}
 
@@ -118,6 +125,24 @@ _ALL_ROLES = (
             Field("DeadLetterConfig", "string", None, "The queue that receives events that could not be delivered.",
                   references_component=True),
             Field("InputTransformer", "object", None, "InputPathsMap and InputTemplate that reshape the event."),
+        ),
+    ),
+    Role(
+        "authorizer",
+        "API Gateway's Lambda authorizer (TOKEN): called with the identity before the integration, its policy "
+        "cached per identity; a denied request is answered 403 and never reaches the backend.",
+        frozenset({("apigateway", "lambda")}),
+        (
+            Field("AuthorizerResultTtlInSeconds", "integer", 300,
+                  "How long API Gateway caches the authorizer's policy for an identity; 0 disables caching.",
+                  minimum=0, maximum=3600, unit="seconds"),
+            Field("IdentitySource", "string", "method.request.header.Authorization",
+                  "Where the identity is: method.request.header.<name> (a message attribute) or "
+                  "method.request.querystring.<name> (a payload field). A request without it gets 401.",
+                  check=_check_identity_source),
+            Field("deny_when", "object", None,
+                  'An EventBridge event pattern matched against {"identity": <the identity>}: the authorizer '
+                  "returns a Deny policy for a matching caller, Allow for any other.", check=_check_pattern),
         ),
     ),
     Role(

@@ -264,3 +264,26 @@ def test_eventbridge_fans_each_placed_order_out_to_billing_whole_and_to_shipping
     for segments in by_trace(result.segments).values():
         if any(s.annotations["message_id"] in placed for s in segments):
             assert {"Checkout", "Orders", "Billing", "Shipping", "Shipper", "Audit"} <= {s.name for s in segments}
+
+
+# Gatekeeper ----------------------------------------------------------------------------------
+def test_gatekeeper_runs_the_authorizer_once_per_token_per_ttl_and_denied_calls_never_reach_the_backend() -> None:
+    result = run_example("gatekeeper")
+    api = result.component("Api")
+    tokens = {s.metadata["message"]["attributes"]["Authorization"]  # type: ignore[index]
+              for s in result.named("Callers")}
+    assert len(tokens) == 5
+    # 600 s of traffic with a 300 s TTL: each token's policy is asked for at most 3 times (at its first
+    # request, then after each expiry), whatever the number of requests.
+    assert len(tokens) <= api["AuthorizerInvocations"] <= 3 * len(tokens)
+    assert result.component("TokenCheck")["Invocations"] == api["AuthorizerInvocations"]
+    assert api["AuthorizerCacheHits"] > 100 * api["AuthorizerInvocations"]
+    by_message = {s.annotations["message_id"]: s for s in result.named("Api")}
+    revoked_ids = {s.annotations["message_id"] for s in result.named("Callers")
+                   if s.metadata["message"]["attributes"]["Authorization"].startswith("revoked-")}  # type: ignore[index]
+    assert revoked_ids
+    assert {by_message[m].http["response"]["status"] for m in revoked_ids} == {403}  # type: ignore[index]
+    reached = {s.annotations["message_id"] for s in result.named("Orders")}
+    assert not reached & revoked_ids
+    allowed = {m for m, s in by_message.items() if s.http["response"]["status"] == 200}  # type: ignore[index]
+    assert reached == allowed and len(allowed) + len(revoked_ids) == len(by_message)
