@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.definitions import Field, Kind, Role, fields_schema
-from emulator.services import apigateway, awslambda, client, dynamodb, eventbridge, rds, sns, sqs
+from emulator.services import apigateway, awslambda, client, dynamodb, elasticache, eventbridge, rds, sns, sqs
 
 KINDS: dict[str, Kind] = {
-    module.KIND.name: module.KIND for module in (client, apigateway, awslambda, sqs, sns, eventbridge, dynamodb, rds)
+    module.KIND.name: module.KIND
+    for module in (client, apigateway, awslambda, sqs, sns, eventbridge, dynamodb, elasticache, rds)
 }
 
 
@@ -74,6 +75,7 @@ _ALL_ROLES = (
                 "dynamodb rds elasticache http sqs sns kinesis eventbridge firehose s3 stepfunctions lambda",
             )
             | _pairs("stepfunctions", "lambda")
+            | _pairs("elasticache", "rds")
         ),
         (
             WHEN,

@@ -287,3 +287,24 @@ def test_gatekeeper_runs_the_authorizer_once_per_token_per_ttl_and_denied_calls_
     assert not reached & revoked_ids
     allowed = {m for m, s in by_message.items() if s.http["response"]["status"] == 200}  # type: ignore[index]
     assert reached == allowed and len(allowed) + len(revoked_ids) == len(by_message)
+
+
+# Read-Heavy Reporting Engine -------------------------------------------------------------------
+def test_the_cache_hit_ratio_keeps_the_database_under_its_connection_limit() -> None:
+    cached = run_example("read-heavy-reporting")
+    cache, database = cached.component("ReportCache"), cached.component("Warehouse")
+    assert cache["CacheHitRate"] == pytest.approx(90, abs=2)
+    assert database["Queries"] == cache["CacheMisses"]
+    assert database["ConnectionsRefused"] == 0 and database["DatabaseConnections"] <= 40 * 0.6
+    assert cached.summary["messages"]["completed"] == cached.summary["messages"]["accepted"]
+
+    def no_cache(document: dict[str, Any]) -> None:
+        component(document, "ReportCache")["behavior"]["hit_ratio"] = 0.0
+
+    uncached = run_example("read-heavy-reporting", no_cache)
+    database = uncached.component("Warehouse")
+    assert database["DatabaseConnections"] == 40
+    assert database["ConnectionsRefused"] > 0
+    assert uncached.component("Reports")["ConcurrentExecutions"] > 40
+    assert uncached.component("Reports")["Errors"] == database["ConnectionsRefused"]
+    assert uncached.summary["messages"]["rejected"] == database["ConnectionsRefused"]
