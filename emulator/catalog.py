@@ -11,11 +11,24 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.definitions import Field, Kind, Role, fields_schema
-from emulator.services import apigateway, awslambda, client, dynamodb, elasticache, eventbridge, rds, sns, sqs
+from emulator.services import (
+    apigateway,
+    awslambda,
+    circuitbreaker,
+    client,
+    dynamodb,
+    elasticache,
+    eventbridge,
+    http,
+    rds,
+    sns,
+    sqs,
+)
 
 KINDS: dict[str, Kind] = {
     module.KIND.name: module.KIND
-    for module in (client, apigateway, awslambda, sqs, sns, eventbridge, dynamodb, elasticache, rds)
+    for module in (client, apigateway, awslambda, sqs, sns, eventbridge, dynamodb, elasticache, rds, http,
+                   circuitbreaker)
 }
 
 
@@ -69,13 +82,15 @@ _ALL_ROLES = (
         "Synchronous call: the caller waits for the answer.",
         frozenset(
             _pairs("client", "apigateway lambda sqs sns eventbridge kinesis s3 stepfunctions dynamodb")
-            | _pairs("apigateway", "lambda sqs sns kinesis eventbridge stepfunctions dynamodb")
+            | _pairs("apigateway", "lambda sqs sns kinesis eventbridge stepfunctions dynamodb http")
             | _pairs(
                 "lambda",
                 "dynamodb rds elasticache http sqs sns kinesis eventbridge firehose s3 stepfunctions lambda",
             )
             | _pairs("stepfunctions", "lambda")
             | _pairs("elasticache", "rds")
+            | _pairs("lambda", "circuitbreaker")
+            | _pairs("circuitbreaker", "http lambda rds dynamodb elasticache sqs sns eventbridge")
         ),
         (
             WHEN,

@@ -308,3 +308,29 @@ def test_the_cache_hit_ratio_keeps_the_database_under_its_connection_limit() -> 
     assert uncached.component("Reports")["ConcurrentExecutions"] > 40
     assert uncached.component("Reports")["Errors"] == database["ConnectionsRefused"]
     assert uncached.summary["messages"]["rejected"] == database["ConnectionsRefused"]
+
+
+# Circuit Breaker -----------------------------------------------------------------------------
+def test_the_circuit_breaker_fails_fast_during_the_outage_probes_and_closes_after_recovery() -> None:
+    result = run_example("circuit-breaker")
+    breaker = result.component("Breaker")
+    transitions = breaker["Transitions"]
+    states = [t["state"] for t in transitions]
+    # Open, a probe that fails while the API is down (open again)..., then a probe that succeeds.
+    assert states == ["open", "half_open"] * (len(states) // 2) + ["closed"] and len(states) >= 5
+    opened_at, closed_at = transitions[0]["at_s"], transitions[-1]["at_s"]
+    assert 30 <= opened_at < 32  # five failures in a row (at 10 calls a second), early in the outage
+    assert 60 <= closed_at <= 60 + 10 + 1  # the first probe after the outage
+    for earlier, later in itertools.pairwise(transitions):
+        if earlier["state"] == "open":
+            assert later["at_s"] >= earlier["at_s"] + 10  # open for open_s before a probe
+    during = [s for s in result.named("Breaker") if opened_at < seconds(s.start_time) < closed_at]
+    rejected = [s for s in during if s.annotations["outcome"] == "rejected"]
+    probes = [s for s in during if s.annotations.get("probe")]
+    # Open or half-open: only the probes reach the API; every other call fails fast.
+    assert len(rejected) == len(during) - len(probes) > 200
+    assert all(not any(sub.name == "ShippingPartner" for sub in s.subsegments or []) for s in rejected)
+    assert max((seconds(s.end_time) - seconds(s.start_time)) * 1000 for s in rejected) < 20
+    assert breaker["CallsRejected"] == len(rejected)
+    after = [s for s in result.named("Breaker") if seconds(s.start_time) > closed_at + 1]
+    assert after and sum(s.annotations["outcome"] == "ok" for s in after) >= 0.95 * len(after)
