@@ -383,7 +383,8 @@ def _recursive_async_loop(graph: TopologyGraph) -> Iterator[Problem]:
             graph.component(function).pointer, route,
             f"messages can loop: {route}",
             "each message goes round again and again, multiplying invocations and cost; Lambda's recursive "
-            "loop detection stops such a loop after about 16 rounds and drops the event",
+            "loop detection (RecursiveLoop Terminate, the default) stops the event after 16 invocations of a "
+            "function and sends it to a dead-letter queue or on-failure destination if there is one, else drops it",
             "Break the cycle (send the result to a different queue or topic), or add a `when` pattern so "
             "that only new messages go round.",
         )
