@@ -31,6 +31,8 @@ DYNAMODB_PER_RCU_HOUR = 0.00013
 # targets are free (aws.amazon.com/eventbridge/pricing, us-east-1, checked November 2026).
 EVENTBRIDGE_PER_EVENT = 1.00 / 1_000_000
 EVENTBRIDGE_CHUNK_BYTES = 64 * 1024
+# Archiving: $0.10 per GB of events archived (storage, $0.023 per GB-month, is not counted: runs are short).
+EVENTBRIDGE_ARCHIVE_PER_GB = 0.10
 
 # ElastiCache: on-demand nodes per hour; cache.t4g.small, Redis OSS (aws.amazon.com/elasticache/pricing,
 # us-east-1, checked November 2026).

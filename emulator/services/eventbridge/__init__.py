@@ -30,9 +30,16 @@ Rules, from the Amazon EventBridge User Guide:
   target's DeadLetterConfig SQS queue, with the attributes RULE_ARN, TARGET_ARN, ERROR_CODE,
   ERROR_MESSAGE, EXHAUSTED_RETRY_CONDITION and RETRY_ATTEMPTS; without one it is dropped (lost).
   The backoff's exact schedule is not documented: see ``bus.retry_delay``.
+- "Archiving and replaying events in Amazon EventBridge" (eb-archive.html): the bus's ``Archive``
+  (AWS::Events::Archive: EventPattern, RetentionDays, 0 = indefinitely) keeps the events that
+  match; a replay (StartReplay, the ``replays`` behavior) sends the archived events of
+  [EventStartTime, EventEndTime) to the bus's rules again, each with ``replay-name`` added to its
+  envelope. A replayed event is a new message in the summary, with a trace of its own. Archiving
+  costs $0.10 per GB of events (storage per GB-month is left out: runs are short).
 - "Monitoring Amazon EventBridge" (eb-monitoring.html): MatchedEvents, TriggeredRules,
   Invocations (counting a delivery once, when it succeeds or fails for good), FailedInvocations,
-  ThrottledRules, RetryInvocationAttempts, DeadLetterInvocations, InvocationsFailedToBeSentToDlq.
+  ThrottledRules, RetryInvocationAttempts, DeadLetterInvocations, InvocationsFailedToBeSentToDlq;
+  with an archive, EventsArchived and EventsReplayed (Wiretap's names).
 - Pricing (aws.amazon.com/eventbridge/pricing): custom events published, each 64 KB chunk one event;
   deliveries to AWS targets are free.
 """

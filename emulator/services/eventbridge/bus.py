@@ -10,7 +10,7 @@ from typing import Any
 from emulator.distributions import Duration
 from emulator.matching import EventMatcher, compile_event_pattern
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
-from emulator.pricing import EVENTBRIDGE_CHUNK_BYTES, EVENTBRIDGE_PER_EVENT
+from emulator.pricing import EVENTBRIDGE_ARCHIVE_PER_GB, EVENTBRIDGE_CHUNK_BYTES, EVENTBRIDGE_PER_EVENT
 from emulator.services.base import (
     Call,
     Component,
@@ -115,6 +115,18 @@ class Delivery:
         self.retrying = False
 
 
+class Archived:
+    """An event the bus's archive kept: when it arrived, the event, and the message it came as."""
+
+    __slots__ = ("time", "event", "message_id", "size_bytes")
+
+    def __init__(self, time: float, event: dict[str, Any], message_id: str, size_bytes: int) -> None:
+        self.time = time
+        self.event = event
+        self.message_id = message_id
+        self.size_bytes = size_bytes
+
+
 class EventBus(Component):
     def connect(self) -> None:
         self.arn = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{self.id}"
@@ -134,6 +146,20 @@ class EventBus(Component):
         self.throttled_rules = self.retry_attempts = 0
         self.dead_letter_invocations = self.failed_to_dead_letter = 0
         self.retrying = 0
+        archive = self.properties.get("Archive")
+        self.archiving = isinstance(archive, dict)
+        pattern = archive.get("EventPattern") if isinstance(archive, dict) else None
+        self.archive_matcher: EventMatcher | None = compile_event_pattern(pattern) if pattern else None
+        days = int(archive.get("RetentionDays") or 0) if isinstance(archive, dict) else 0
+        self.retention_s: float | None = days * 86_400.0 if days > 0 else None
+        self.archive: list[Archived] = []
+        self.archived_count = self.archived_bytes = 0
+        self.replays: list[dict[str, Any]] = list(self.behavior.get("replays") or [])
+        self.replayed = 0
+
+    def start(self) -> None:
+        for replay in self.replays:
+            self.kernel.schedule(float(replay["at_s"]) - self.kernel.now, self._replay, replay)
 
     def operation(self, link: Link | None) -> str:
         return "PutEvents"
@@ -158,6 +184,10 @@ class EventBus(Component):
         event = self.envelope(message, now)
         self.put_events += 1
         self.event_chunks += max(1, math.ceil(message.size_bytes / EVENTBRIDGE_CHUNK_BYTES))
+        if self.archiving and (self.archive_matcher is None or self.archive_matcher(event)):
+            self.archive.append(Archived(now, event, message.message_id, message.size_bytes))
+            self.archived_count += 1
+            self.archived_bytes += message.size_bytes
         self._route(message, event, hop, now, latency)
         self.kernel.schedule(latency, self._answer, call_, hop,
                              Reply(200, payload={"FailedEntryCount": 0, "Entries": [{"EventId": event["id"]}]}))
@@ -209,7 +239,8 @@ class EventBus(Component):
         if matched:
             self.matched_events += 1
             self.triggered_rules += len(matched)
-        hop.segment.metadata = {"eventbridge": {"event": event, "matched_rules": matched}}
+        segment = hop.segment
+        segment.metadata = {**(segment.metadata or {}), "eventbridge": {"event": event, "matched_rules": matched}}
 
     def _send(self, delivery: Delivery, accepted_after: float) -> None:
         if delivery.message.tracked:
@@ -218,6 +249,37 @@ class EventBus(Component):
         # The bus stores the event before it answers, so no target hears of it before the caller.
         delay = max(accepted_after, self.delivery_latency.sample(self.rng) / 1000.0)
         self.kernel.schedule(delay, self._deliver, delivery)
+
+    # Archive and replay -----------------------------------------------------------------
+    def _replay(self, replay: dict[str, Any]) -> None:
+        """StartReplay: each archived event of the time window goes to the rules again, as a new
+        message with a trace of its own and ``replay-name`` in its envelope."""
+        now = self.kernel.now
+        name = str(replay["ReplayName"])
+        start, end = float(replay["EventStartTime"]), float(replay["EventEndTime"])
+        if self.retention_s is not None:
+            kept_from = now - self.retention_s
+            self.archive = [entry for entry in self.archive if entry.time >= kept_from]
+        ledger = self.sim.ledger
+        for entry in self.archive:
+            if not start <= entry.time < end:
+                continue
+            self.replayed += 1
+            event = {**entry.event, "replay-name": name}
+            message_id = f"{entry.message_id}-{name}"
+            trace_id = self.sim.ids.trace_id(now)
+            record = ledger.accept(message_id, trace_id, now)
+            message = Message(message_id, trace_id, event["detail"], record, sent_at=now)
+            segment = self.new_segment(message, None, now)
+            segment.aws = {"operation": "StartReplay", "event_bus_name": self.id, "replay_name": name}
+            segment.annotations["attempt"] = 1
+            segment.annotations["outcome"] = "ok"
+            self.open_segments[segment.id] = segment
+            hop = Hop(segment, 1)
+            self._route(message, event, hop, now, 0.0)
+            self._hop_done(hop)
+            # The replay's own hold on the new message ends once its copies are on their way.
+            ledger.release(record, COMPLETED, now)
 
     def _answer(self, call_: Call, hop: Hop, reply: Reply) -> None:
         segment = hop.segment
@@ -358,6 +420,7 @@ class EventBus(Component):
             "RetryInvocationAttempts": self.retry_attempts,
             "DeadLetterInvocations": self.dead_letter_invocations,
             "InvocationsFailedToBeSentToDlq": self.failed_to_dead_letter,
+            **({"EventsArchived": self.archived_count, "EventsReplayed": self.replayed} if self.archiving else {}),
         }
 
     def gauges(self) -> dict[str, float]:
@@ -367,7 +430,8 @@ class EventBus(Component):
         return (self.put_events, self.failed_invocations, self.throttled_rules)
 
     def cost_usd(self) -> float:
-        return self.event_chunks * EVENTBRIDGE_PER_EVENT
+        return (self.event_chunks * EVENTBRIDGE_PER_EVENT
+                + self.archived_bytes / 1024.0 ** 3 * EVENTBRIDGE_ARCHIVE_PER_GB)
 
 
 def event_time(virtual_seconds: float) -> str:

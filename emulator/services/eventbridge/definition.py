@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from emulator.definitions import Field, Kind
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from emulator.topology import ComponentSpec, ConnectionSpec, Topology
 
 # RetryPolicy's keys and their ranges (EventBridge API reference, "RetryPolicy").
+_REPLAY_NAME = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
 RETRY_POLICY_RANGES = {"MaximumRetryAttempts": (0, 185), "MaximumEventAgeInSeconds": (60, 86_400)}
 
 
@@ -45,6 +47,63 @@ def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
         problems.extend(_check_retry_policy(connection))
         problems.extend(_check_dead_letter(connection, topology))
         problems.extend(_check_transformer(connection))
+    problems.extend(_check_archive(spec))
+    return problems
+
+
+def _check_archive(spec: ComponentSpec) -> list[Problem]:
+    from emulator.matching import InvalidPatternError, validate_event_pattern
+
+    problems: list[Problem] = []
+    archive = spec.properties.get("Archive")
+    where = f"{spec.pointer}/properties/Archive"
+    if archive is not None:
+        for key in archive:
+            if key not in ("EventPattern", "RetentionDays"):
+                problems.append(Problem(f"{where}/{key}", f"unknown Archive key {key!r}; valid: EventPattern, "
+                                        "RetentionDays", spec.id))
+        days = archive.get("RetentionDays", 0)
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            problems.append(Problem(f"{where}/RetentionDays", "RetentionDays must be an integer, 0 (keep "
+                                    f"indefinitely) or more, got {json.dumps(days)}", spec.id))
+        pattern = archive.get("EventPattern")
+        if pattern is not None:
+            try:
+                validate_event_pattern(pattern)
+            except InvalidPatternError as error:
+                problems.append(Problem(f"{where}/EventPattern", f"is not a valid EventBridge event pattern: "
+                                        f"{error}", spec.id))
+    replays = spec.behavior.get("replays") or []
+    for index, replay in enumerate(replays):
+        here = f"{spec.pointer}/behavior/replays/{index}"
+        if archive is None:
+            problems.append(Problem(here, "a replay needs the bus's Archive property (it replays archived "
+                                    "events)", spec.id))
+        if not isinstance(replay, dict):
+            problems.append(Problem(here, 'must be {"ReplayName": ..., "at_s": ..., "EventStartTime": ..., '
+                                    '"EventEndTime": ...}', spec.id))
+            continue
+        name = replay.get("ReplayName")
+        if not isinstance(name, str) or not _REPLAY_NAME.match(name):
+            problems.append(Problem(f"{here}/ReplayName", "ReplayName must be 1-64 letters, digits, '.', '-' or "
+                                    f"'_', got {json.dumps(name)}", spec.id))
+        times: dict[str, float] = {}
+        for key in ("at_s", "EventStartTime", "EventEndTime"):
+            value = replay.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                problems.append(Problem(f"{here}/{key}", f"{key} must be a number of run seconds, 0 or more, got "
+                                        f"{json.dumps(value)}", spec.id))
+            else:
+                times[key] = float(value)
+        if len(times) == 3:
+            start, end, at = times["EventStartTime"], times["EventEndTime"], times["at_s"]
+            if not start < end <= at:
+                problems.append(Problem(here, "needs EventStartTime < EventEndTime <= at_s: a replay covers a past "
+                                        "window of the archive", spec.id))
+        for key in replay:
+            if key not in ("ReplayName", "at_s", "EventStartTime", "EventEndTime"):
+                problems.append(Problem(f"{here}/{key}", f"unknown replay key {key!r}; valid: ReplayName, at_s, "
+                                        "EventStartTime, EventEndTime", spec.id))
     return problems
 
 
@@ -100,11 +159,19 @@ KIND = Kind(
     entry_point=True,
     origin="AWS::Events::EventBus",
     check=check,
+    properties=(
+        Field("Archive", "object", None, 'An archive of the bus (AWS::Events::Archive): {"EventPattern": {...}, '
+              '"RetentionDays": 0}; it keeps the events that match (all without a pattern) for RetentionDays '
+              "(0 keeps them indefinitely), for replays."),
+    ),
     behavior=(
         Field("put_events_ms", "duration", {"median": 20, "p99": 80}, "How long a PutEvents call takes."),
         Field("delivery_ms", "duration", {"median": 100, "p99": 400},
               "From PutEvents to a target's invocation (each target draws its own)."),
         Field("duplicate_delivery_rate", "number", 0.0001, "The chance that a target receives an event twice "
               "(EventBridge delivers at least once).", minimum=0, maximum=1),
+        Field("replays", "array", [], 'Replays of the archive started during the run (StartReplay): [{"ReplayName": '
+              '"...", "at_s": 120, "EventStartTime": 0, "EventEndTime": 60}], times in run seconds; each archived '
+              "event of [EventStartTime, EventEndTime) goes to the rules again."),
     ),
 )

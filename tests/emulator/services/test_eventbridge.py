@@ -461,3 +461,81 @@ def test_a_malformed_input_transformer_is_a_problem_at_its_field(transformer: di
 
 def test_the_kind_is_in_the_catalog_as_an_entry_point() -> None:
     assert eventbridge.KIND.entry_point and eventbridge.KIND.cloudformation_type == "AWS::Events::EventBus"
+
+
+# Archive and replay -----------------------------------------------------------------------------------------------
+def archived_bus(archive: dict[str, Any], replays: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    document = bus_topology([("Orders", {})], bus={"replays": replays or []})
+    document["components"][0]["properties"] = {"Archive": archive}
+    return document
+
+
+def test_an_archive_keeps_the_events_its_pattern_matches() -> None:
+    source = {"target": "Bus", "rate": {"per_second": 10}, "count": 20,
+              "payload": {"state": {"$choice": ["paid", "cancelled"]}}}
+    run = simulate(archived_bus({"EventPattern": {"detail": {"state": ["paid"]}}}), {"Orders": None}, source=source)
+    paid = sum(e["detail"]["state"] == "paid" for e in run.receivers["Orders"].payloads)
+    assert 0 < run.metric("EventsArchived") == paid < 20
+
+
+def test_a_replay_sends_the_archived_events_of_its_window_to_the_rules_again_with_a_replay_name() -> None:
+    source = {"target": "Bus", "rate": {"per_second": 1}, "count": 10, "payload": {"n": "$seq"}}
+    replay = {"ReplayName": "Fix1", "at_s": 30, "EventStartTime": 2, "EventEndTime": 5}
+    run = simulate(archived_bus({}, [replay]), {"Orders": None}, source=source)
+    received = run.receivers["Orders"].received
+    originals = [r.message.payload for r in received if r.time < 30]
+    replayed = [r.message.payload for r in received if r.time >= 30]
+    assert len(originals) == 10
+    assert sorted(e["detail"]["n"] for e in replayed) == [3, 4, 5]  # sent at 2, 3 and 4 s
+    assert all(e["replay-name"] == "Fix1" for e in replayed)
+    by_id = {e["id"]: e for e in originals}
+    assert all({**by_id[e["id"]], "replay-name": "Fix1"} == e for e in replayed)
+    assert run.metric("EventsReplayed") == 3
+
+
+def test_a_replayed_event_is_a_new_message_with_a_trace_of_its_own() -> None:
+    source = {"target": "Bus", "rate": {"per_second": 1}, "count": 1, "payload": {"n": 1}}
+    replay = {"ReplayName": "Again", "at_s": 10, "EventStartTime": 0, "EventEndTime": 5}
+    run = simulate(archived_bus({}, [replay]), {"Orders": None}, source=source)
+    original, replayed = sorted(run.bus_segments(), key=lambda s: s.start_time)
+    assert replayed.trace_id != original.trace_id and replayed.parent_id is None
+    assert replayed.annotations["message_id"] == "msg-000001-Again"
+    assert replayed.aws == {"operation": "StartReplay", "event_bus_name": "Bus", "replay_name": "Again"}
+    assert run.summary["messages"]["accepted"] == 2 == run.summary["messages"]["completed"]
+
+
+def test_events_older_than_the_retention_are_not_replayed() -> None:
+    source = {"target": "Bus", "rate": {"per_second": 1}, "count": 1, "payload": {"n": 1}}
+    replay = {"ReplayName": "Late", "at_s": 2 * DAY_S, "EventStartTime": 0, "EventEndTime": 5}
+    run = simulate(archived_bus({"RetentionDays": 1}, [replay]), {"Orders": None}, source=source,
+                   drain_s=3 * DAY_S)
+    assert run.metric("EventsReplayed") == 0 and len(run.receivers["Orders"].received) == 1
+
+
+def test_archiving_costs_ten_cents_per_gb() -> None:
+    source = {"target": "Bus", "rate": {"per_second": 10}, "count": 10, "payload": {"blob": "x" * 1000}}
+    plain = simulate(bus_topology([("Orders", {})]), {"Orders": None}, source=source)
+    archived = simulate(archived_bus({}), {"Orders": None}, source=source)
+    size = 10 * len('{"blob":"' + "x" * 1000 + '"}')
+    extra = archived.summary["cost_usd"]["by_component"]["Bus"] - plain.summary["cost_usd"]["by_component"]["Bus"]
+    assert extra == pytest.approx(size / 1024 ** 3 * 0.10, rel=0.01)
+
+
+@pytest.mark.parametrize(("archive", "replays", "pointer"), [
+    ({"RetentionDays": -1}, [], "/components/0/properties/Archive/RetentionDays"),
+    ({"EventPattern": {"source": []}}, [], "/components/0/properties/Archive/EventPattern"),
+    ({"Rules": 1}, [], "/components/0/properties/Archive/Rules"),
+    ({}, [{"ReplayName": "r", "at_s": 5, "EventStartTime": 10, "EventEndTime": 20}],
+     "/components/0/behavior/replays/0"),
+    ({}, [{"ReplayName": "bad name", "at_s": 30, "EventStartTime": 0, "EventEndTime": 20}],
+     "/components/0/behavior/replays/0/ReplayName"),
+    (None, [{"ReplayName": "r", "at_s": 30, "EventStartTime": 0, "EventEndTime": 20}],
+     "/components/0/behavior/replays/0"),
+])
+def test_a_malformed_archive_or_replay_is_a_problem_at_its_field(archive: Any, replays: list[dict[str, Any]],
+                                                                 pointer: str) -> None:
+    document = bus_topology([("Orders", {})], bus={"replays": replays})
+    if archive is not None:
+        document["components"][0]["properties"] = {"Archive": archive}
+    (problem,) = problems_of(document)
+    assert problem.pointer == pointer
