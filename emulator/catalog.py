@@ -11,11 +11,28 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.definitions import Field, Kind, Role, fields_schema
-from emulator.services import apigateway, awslambda, client, dynamodb, firehose, kinesis, rds, s3, sns, sqs, stepfunctions
+from emulator.services import (
+    apigateway,
+    awslambda,
+    circuitbreaker,
+    client,
+    dynamodb,
+    elasticache,
+    eventbridge,
+    firehose,
+    http,
+    kinesis,
+    rds,
+    s3,
+    sns,
+    sqs,
+    stepfunctions,
+)
 
 KINDS: dict[str, Kind] = {
     module.KIND.name: module.KIND
-    for module in (client, apigateway, awslambda, sqs, sns, dynamodb, rds, kinesis, firehose, s3, stepfunctions)
+    for module in (client, apigateway, awslambda, sqs, sns, eventbridge, dynamodb, elasticache, rds, http,
+                   circuitbreaker, kinesis, firehose, s3, stepfunctions)
 }
 
 
@@ -41,6 +58,13 @@ def _check_filter_policy(value: Any) -> str | None:
     return None
 
 
+def _check_identity_source(value: Any) -> str | None:
+    for prefix in ("method.request.header.", "method.request.querystring."):
+        if isinstance(value, str) and value.startswith(prefix) and len(value) > len(prefix):
+            return None
+    return "must be method.request.header.<name> or method.request.querystring.<name>"
+
+
 def _pairs(sources: str, targets: str) -> set[tuple[str, str]]:
     return {(s, t) for s in sources.split() for t in targets.split()}
 
@@ -63,12 +87,15 @@ _ALL_ROLES = (
         "Synchronous call: the caller waits for the answer.",
         frozenset(
             _pairs("client", "apigateway lambda sqs sns eventbridge kinesis s3 stepfunctions dynamodb")
-            | _pairs("apigateway", "lambda sqs sns kinesis eventbridge stepfunctions dynamodb")
+            | _pairs("apigateway", "lambda sqs sns kinesis eventbridge stepfunctions dynamodb http")
             | _pairs(
                 "lambda",
                 "dynamodb rds elasticache http sqs sns kinesis eventbridge firehose s3 stepfunctions lambda",
             )
             | _pairs("stepfunctions", "lambda sqs sns dynamodb stepfunctions")
+            | _pairs("elasticache", "rds")
+            | _pairs("lambda", "circuitbreaker")
+            | _pairs("circuitbreaker", "http lambda rds dynamodb elasticache sqs sns eventbridge")
         ),
         (
             WHEN,
@@ -109,15 +136,37 @@ _ALL_ROLES = (
     ),
     Role(
         "rule",
-        "An EventBridge rule sending matching events to one target.",
+        "An EventBridge rule sending matching events to this target. Connections with the same RuleName are "
+        "the targets of one rule (at most 5) and share its EventPattern.",
         frozenset(_pairs("eventbridge", "lambda sqs sns stepfunctions kinesis firehose")),
         (
+            Field("RuleName", "string", None,
+                  "The rule this target belongs to; connections with the same RuleName are one rule with several "
+                  "targets. Without it the connection is a rule of its own, named after its target."),
             Field("EventPattern", "object", None, "The event pattern events must match.", check=_check_pattern),
             Field("RetryPolicy", "object", None,
                   "MaximumRetryAttempts (0-185, default 185) and MaximumEventAgeInSeconds (60-86400, default 86400)."),
             Field("DeadLetterConfig", "string", None, "The queue that receives events that could not be delivered.",
                   references_component=True),
             Field("InputTransformer", "object", None, "InputPathsMap and InputTemplate that reshape the event."),
+        ),
+    ),
+    Role(
+        "authorizer",
+        "API Gateway's Lambda authorizer (TOKEN): called with the identity before the integration, its policy "
+        "cached per identity; a denied request is answered 403 and never reaches the backend.",
+        frozenset({("apigateway", "lambda")}),
+        (
+            Field("AuthorizerResultTtlInSeconds", "integer", 300,
+                  "How long API Gateway caches the authorizer's policy for an identity; 0 disables caching.",
+                  minimum=0, maximum=3600, unit="seconds"),
+            Field("IdentitySource", "string", "method.request.header.Authorization",
+                  "Where the identity is: method.request.header.<name> (a message attribute) or "
+                  "method.request.querystring.<name> (a payload field). A request without it gets 401.",
+                  check=_check_identity_source),
+            Field("deny_when", "object", None,
+                  'An EventBridge event pattern matched against {"identity": <the identity>}: the authorizer '
+                  "returns a Deny policy for a matching caller, Allow for any other.", check=_check_pattern),
         ),
     ),
     Role(

@@ -315,6 +315,59 @@ def _subscription_without_dead_letter_queue(graph: TopologyGraph) -> Iterator[Pr
         )
 
 
+@rule("eventbridge_target_without_dead_letter_queue",
+      "An EventBridge rule target has no DeadLetterConfig.")
+def _eventbridge_target_without_dead_letter_queue(graph: TopologyGraph) -> Iterator[Problem]:
+    for connection in graph.connections("rule", frozenset({"eventbridge"})):
+        if connection.properties.get("DeadLetterConfig") is not None:
+            continue
+        yield _warning(
+            "eventbridge_target_without_dead_letter_queue",
+            f"{connection.pointer}/properties/DeadLetterConfig", connection.label,
+            f"the rule target {connection.target} of {connection.source} has no DeadLetterConfig",
+            "an event EventBridge cannot deliver (the target failing, throttled or unavailable until the "
+            "RetryPolicy runs out, 24 hours by default) is dropped without a trace",
+            "Set DeadLetterConfig to an SQS queue id to keep the events that could not be delivered.",
+        )
+
+
+# The http kind's default client timeout (emulator/services/http/definition.py).
+DEFAULT_HTTP_TIMEOUT_MS = 10_000
+
+
+@rule("http_timeout_outlives_function",
+      "A function calls an HTTP API whose client timeout is no shorter than the function's own Timeout.")
+def _http_timeout_outlives_function(graph: TopologyGraph) -> Iterator[Problem]:
+    for function in graph.components("lambda"):
+        function_timeout_s = _function_timeout(graph, function.id)
+        for api_id, route in _http_apis_called(graph, function.id):
+            timeout_ms = _number(graph.component(api_id).behavior, "timeout_ms", DEFAULT_HTTP_TIMEOUT_MS)
+            if 0 < timeout_ms < function_timeout_s * 1000:
+                continue
+            waits = "waits as long as the API takes" if timeout_ms == 0 else f"waits {_seconds(timeout_ms / 1000)}"
+            yield _warning(
+                "http_timeout_outlives_function",
+                f"{graph.component(api_id).pointer}/behavior/timeout_ms", route,
+                f"{function.id} (Timeout {_seconds(function_timeout_s)}) calls {api_id}, whose client {waits}",
+                "when the API hangs, the function times out first (Sandbox.Timedout): the code never sees the "
+                "call fail, so it cannot fall back, count the failure for a circuit breaker or answer in time",
+                f"Set {api_id}'s timeout_ms below {_seconds(function_timeout_s)} (well below, to leave time to "
+                "handle the failure), or raise the function's Timeout.",
+            )
+
+
+def _http_apis_called(graph: TopologyGraph, function_id: str) -> Iterator[tuple[str, str]]:
+    """The HTTP APIs a function calls, directly or through a circuit breaker, with the route."""
+    for connection in graph.outgoing(function_id, "request"):
+        target_kind = graph.kind(connection.target)
+        if target_kind == "http":
+            yield connection.target, f"{function_id} -> {connection.target}"
+        elif target_kind == "circuitbreaker":
+            for onward in graph.outgoing(connection.target, "request"):
+                if graph.kind(onward.target) == "http":
+                    yield onward.target, f"{function_id} -> {connection.target} -> {onward.target}"
+
+
 @rule("synchronous_chain_exceeds_api_timeout",
       "The function Timeouts on an API's synchronous request path add up to more than its integration timeout.")
 def _synchronous_chain(graph: TopologyGraph) -> Iterator[Problem]:
@@ -385,7 +438,8 @@ def _recursive_async_loop(graph: TopologyGraph) -> Iterator[Problem]:
             graph.component(function).pointer, route,
             f"messages can loop: {route}",
             "each message goes round again and again, multiplying invocations and cost; Lambda's recursive "
-            "loop detection stops such a loop after about 16 rounds and drops the event",
+            "loop detection (RecursiveLoop Terminate, the default) stops the event after 16 invocations of a "
+            "function and sends it to a dead-letter queue or on-failure destination if there is one, else drops it",
             "Break the cycle (send the result to a different queue or topic), or add a `when` pattern so "
             "that only new messages go round.",
         )

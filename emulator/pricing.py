@@ -52,3 +52,13 @@ FIREHOSE_RECORD_ROUNDING_BYTES = 5 * 1024
 # (aws.amazon.com/s3/pricing, us-east-1, first 50 TB, checked November 2026).
 S3_PER_PUT_REQUEST = 0.005 / 1000
 S3_PER_GB_MONTH = 0.023
+# EventBridge: custom events published to a bus, each 64 KB chunk one event; deliveries to AWS
+# targets are free (aws.amazon.com/eventbridge/pricing, us-east-1, checked November 2026).
+EVENTBRIDGE_PER_EVENT = 1.00 / 1_000_000
+EVENTBRIDGE_CHUNK_BYTES = 64 * 1024
+# Archiving: $0.10 per GB of events archived (storage, $0.023 per GB-month, is not counted: runs are short).
+EVENTBRIDGE_ARCHIVE_PER_GB = 0.10
+
+# ElastiCache: on-demand nodes per hour; cache.t4g.small, Redis OSS (aws.amazon.com/elasticache/pricing,
+# us-east-1, checked November 2026).
+ELASTICACHE_NODE_PER_HOUR = 0.032

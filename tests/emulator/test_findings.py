@@ -326,7 +326,7 @@ def test_a_lambda_task_retrying_only_its_own_error_is_flagged() -> None:
 
 def test_every_rule_has_a_unique_name_and_a_summary() -> None:
     names = [registered.name for registered in RULES]
-    assert len(names) == len(set(names)) == 10
+    assert len(names) == len(set(names)) == 12
     assert all(registered.summary.endswith(".") for registered in RULES)
 
 
@@ -427,3 +427,55 @@ def test_errors_across_fields_come_with_the_warnings_too() -> None:
 def test_a_document_that_is_not_a_topology_gets_its_errors_alone() -> None:
     assert [p.severity for p in validate({"format": "wiretap.topology/1", "components": {}})] == ["error"]
     assert [p.severity for p in validate([])] == ["error"]
+
+
+# eventbridge_target_without_dead_letter_queue ------------------------------------------------
+
+def bus_rule(dead_letter: str | None) -> Topology:
+    properties = {"DeadLetterConfig": dead_letter} if dead_letter else {}
+    return build(
+        [("Bus", "eventbridge", {}), ("Worker", "lambda", {}), ("RuleDLQ", "sqs", {})],
+        [("Bus", "Worker", "rule", properties)],
+    )
+
+
+def test_an_eventbridge_rule_target_without_dead_letter_config_is_flagged() -> None:
+    [warning] = warnings_of("eventbridge_target_without_dead_letter_queue", bus_rule(None))
+    assert warning.pointer == "/connections/0/properties/DeadLetterConfig"
+    assert warning.subject == "Bus -> Worker (rule)"
+
+
+def test_an_eventbridge_rule_target_with_dead_letter_config_passes() -> None:
+    assert warnings_of("eventbridge_target_without_dead_letter_queue", bus_rule("RuleDLQ")) == []
+
+
+# http_timeout_outlives_function --------------------------------------------------------------
+
+def http_caller(function_timeout: int, http_timeout_ms: float | None, *, breaker: bool = False) -> Topology:
+    behavior = {} if http_timeout_ms is None else {"timeout_ms": http_timeout_ms}
+    components = [("Caller", "lambda", {"Timeout": function_timeout}), ("Partner", "http", {})]
+    connections = [("Caller", "Partner", "request", {})]
+    if breaker:
+        components.append(("Breaker", "circuitbreaker", {}))
+        connections = [("Caller", "Breaker", "request", {}), ("Breaker", "Partner", "request", {})]
+    topology = build(components, connections)
+    partner = topology.components["Partner"]
+    topology.components["Partner"] = ComponentSpec(partner.id, partner.kind, partner.properties, behavior,
+                                                   partner.index)
+    return topology
+
+
+def test_an_http_timeout_as_long_as_the_function_timeout_is_flagged() -> None:
+    [warning] = warnings_of("http_timeout_outlives_function", http_caller(3, None))  # default 10 s
+    assert warning.pointer == "/components/1/behavior/timeout_ms"
+    assert "Caller (Timeout 3 s) calls Partner, whose client waits 10 s" in warning.message
+
+
+def test_an_http_call_without_timeout_through_a_breaker_is_flagged() -> None:
+    [warning] = warnings_of("http_timeout_outlives_function", http_caller(30, 0, breaker=True))
+    assert warning.subject == "Caller -> Breaker -> Partner"
+    assert "waits as long as the API takes" in warning.message
+
+
+def test_an_http_timeout_shorter_than_the_function_timeout_passes() -> None:
+    assert warnings_of("http_timeout_outlives_function", http_caller(10, 2000)) == []

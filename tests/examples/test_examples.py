@@ -364,3 +364,102 @@ def test_dynamo_streamer_has_no_lambda_on_the_write_path() -> None:
         # Started by the stream within about a quarter of a second of the write.
         assert seconds(segment.start_time) - seconds(first) < 1.5
     assert result.component("Fulfil")["IteratorAge"]["max"] < 500
+# EventBridge fan-out with an input transformer ------------------------------------------------
+def test_eventbridge_fans_each_placed_order_out_to_billing_whole_and_to_shipping_transformed() -> None:
+    result = run_example("eventbridge-fan-out")
+    events = {s.annotations["message_id"]: s.metadata["eventbridge"]["event"]  # type: ignore[index]
+              for s in result.named("Orders") if s.annotations["attempt"] == 1}
+    placed = {m for m, e in events.items() if e["detail-type"] == "OrderPlaced"}
+    assert 0 < len(placed) < len(events) == result.summary["messages"]["accepted"]
+    billing = {s.annotations["message_id"]: s.metadata["message"]["payload"]  # type: ignore[index]
+               for s in result.named("Billing")}
+    shipping = {s.annotations["message_id"]: s.metadata["message"]["payload"]  # type: ignore[index]
+                for s in result.named("Shipping") if s.metadata}
+    audit = {s.annotations["message_id"] for s in result.named("Audit")}
+    assert set(billing) == set(shipping) == placed
+    assert audit == set(events)
+    for message_id in placed:
+        event = events[message_id]
+        assert billing[message_id] == event  # the whole envelope, the order under detail
+        assert shipping[message_id] == {"order": event["detail"]["order"],
+                                        "country": event["detail"]["address"]["country"],
+                                        "items": event["detail"]["items"], "rule": "OrderPlaced",
+                                        "placedAt": event["time"]}
+    bus = result.component("Orders")
+    assert bus["MatchedEvents"] == len(events)
+    assert bus["TriggeredRules"] == len(events) + len(placed)
+    assert bus["Invocations"] == len(events) + 2 * len(placed)
+    assert result.summary["messages"]["completed"] == len(events)
+    for segments in by_trace(result.segments).values():
+        if any(s.annotations["message_id"] in placed for s in segments):
+            assert {"Checkout", "Orders", "Billing", "Shipping", "Shipper", "Audit"} <= {s.name for s in segments}
+
+
+# Gatekeeper ----------------------------------------------------------------------------------
+def test_gatekeeper_runs_the_authorizer_once_per_token_per_ttl_and_denied_calls_never_reach_the_backend() -> None:
+    result = run_example("gatekeeper")
+    api = result.component("Api")
+    tokens = {s.metadata["message"]["attributes"]["Authorization"]  # type: ignore[index]
+              for s in result.named("Callers")}
+    assert len(tokens) == 5
+    # 600 s of traffic with a 300 s TTL: each token's policy is asked for at most 3 times (at its first
+    # request, then after each expiry), whatever the number of requests.
+    assert len(tokens) <= api["AuthorizerInvocations"] <= 3 * len(tokens)
+    assert result.component("TokenCheck")["Invocations"] == api["AuthorizerInvocations"]
+    assert api["AuthorizerCacheHits"] > 100 * api["AuthorizerInvocations"]
+    by_message = {s.annotations["message_id"]: s for s in result.named("Api")}
+    revoked_ids = {s.annotations["message_id"] for s in result.named("Callers")
+                   if s.metadata["message"]["attributes"]["Authorization"].startswith("revoked-")}  # type: ignore[index]
+    assert revoked_ids
+    assert {by_message[m].http["response"]["status"] for m in revoked_ids} == {403}  # type: ignore[index]
+    reached = {s.annotations["message_id"] for s in result.named("Orders")}
+    assert not reached & revoked_ids
+    allowed = {m for m, s in by_message.items() if s.http["response"]["status"] == 200}  # type: ignore[index]
+    assert reached == allowed and len(allowed) + len(revoked_ids) == len(by_message)
+
+
+# Read-Heavy Reporting Engine -------------------------------------------------------------------
+def test_the_cache_hit_ratio_keeps_the_database_under_its_connection_limit() -> None:
+    cached = run_example("read-heavy-reporting")
+    cache, database = cached.component("ReportCache"), cached.component("Warehouse")
+    assert cache["CacheHitRate"] == pytest.approx(90, abs=2)
+    assert database["Queries"] == cache["CacheMisses"]
+    assert database["ConnectionsRefused"] == 0 and database["DatabaseConnections"] <= 40 * 0.6
+    assert cached.summary["messages"]["completed"] == cached.summary["messages"]["accepted"]
+
+    def no_cache(document: dict[str, Any]) -> None:
+        component(document, "ReportCache")["behavior"]["hit_ratio"] = 0.0
+
+    uncached = run_example("read-heavy-reporting", no_cache)
+    database = uncached.component("Warehouse")
+    assert database["DatabaseConnections"] == 40
+    assert database["ConnectionsRefused"] > 0
+    assert uncached.component("Reports")["ConcurrentExecutions"] > 40
+    assert uncached.component("Reports")["Errors"] == database["ConnectionsRefused"]
+    assert uncached.summary["messages"]["rejected"] == database["ConnectionsRefused"]
+
+
+# Circuit Breaker -----------------------------------------------------------------------------
+def test_the_circuit_breaker_fails_fast_during_the_outage_probes_and_closes_after_recovery() -> None:
+    result = run_example("circuit-breaker")
+    breaker = result.component("Breaker")
+    transitions = breaker["Transitions"]
+    states = [t["state"] for t in transitions]
+    # Open, a probe that fails while the API is down (open again)..., then a probe that succeeds.
+    assert states == ["open", "half_open"] * (len(states) // 2) + ["closed"] and len(states) >= 5
+    opened_at, closed_at = transitions[0]["at_s"], transitions[-1]["at_s"]
+    assert 30 <= opened_at < 32  # five failures in a row (at 10 calls a second), early in the outage
+    assert 60 <= closed_at <= 60 + 10 + 1  # the first probe after the outage
+    for earlier, later in itertools.pairwise(transitions):
+        if earlier["state"] == "open":
+            assert later["at_s"] >= earlier["at_s"] + 10  # open for open_s before a probe
+    during = [s for s in result.named("Breaker") if opened_at < seconds(s.start_time) < closed_at]
+    rejected = [s for s in during if s.annotations["outcome"] == "rejected"]
+    probes = [s for s in during if s.annotations.get("probe")]
+    # Open or half-open: only the probes reach the API; every other call fails fast.
+    assert len(rejected) == len(during) - len(probes) > 200
+    assert all(not any(sub.name == "ShippingPartner" for sub in s.subsegments or []) for s in rejected)
+    assert max((seconds(s.end_time) - seconds(s.start_time)) * 1000 for s in rejected) < 20
+    assert breaker["CallsRejected"] == len(rejected)
+    after = [s for s in result.named("Breaker") if seconds(s.start_time) > closed_at + 1]
+    assert after and sum(s.annotations["outcome"] == "ok" for s in after) >= 0.95 * len(after)

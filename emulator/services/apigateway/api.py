@@ -9,6 +9,7 @@ from emulator.distributions import Duration
 from emulator.histogram import Latencies
 from emulator.kernel import Deadline, Deadlines
 from emulator.pricing import APIGATEWAY_PER_REQUEST
+from emulator.services.apigateway.authorizer import Authorizer
 from emulator.services.base import Call, Component, Link, Reply, call, mark, service_unavailable
 from emulator.tracing import EPOCH, Segment
 
@@ -46,6 +47,8 @@ class ApiGateway(Component):
                               "url": f"https://{self.id.lower()}.execute-api.us-east-1.amazonaws.com/prod/"}
         self._http: dict[int, dict[str, Any]] = {}  # by response status
         self._aws = {"api_id": self.id.lower(), "stage": "prod"}
+        authorizers = self.links("authorizer")
+        self.authorizer = Authorizer(self, authorizers[0]) if authorizers else None
 
     def operation(self, link: Any) -> str:
         return "POST"
@@ -87,6 +90,21 @@ class ApiGateway(Component):
                          Reply(403, "MissingAuthenticationTokenException", "Missing Authentication Token"))
             return
         api_request = ApiRequest(call_, segment, now, route)
+        if self.authorizer is not None:
+            self.authorizer.authorize(message, segment, partial(self._authorized, api_request))
+            return
+        self._admit(api_request)
+
+    def _authorized(self, api_request: ApiRequest, denial: Reply | None) -> None:
+        if denial is None:
+            self._admit(api_request)
+        else:
+            self._answer(api_request, denial)
+
+    def _admit(self, api_request: ApiRequest) -> None:
+        """The request goes on to its integration, after the first half of API Gateway's own overhead."""
+        now = self.kernel.now
+        faults = self.faults
         overhead = self.overhead.sample(self.rng) / 1000.0
         if faults:
             overhead += faults.extra_ms(now) / 1000.0
@@ -166,14 +184,16 @@ class ApiGateway(Component):
         api_request.call.reply(reply)
 
     def metrics(self) -> dict[str, Any]:
-
-        return {
+        metrics: dict[str, Any] = {
             "Count": self.count,
             "4XXError": self.errors_4xx,
             "5XXError": self.errors_5xx,
             "Latency": self.latencies.percentiles(),
             "IntegrationLatency": self.integration_latencies.percentiles(),
         }
+        if self.authorizer is not None:
+            metrics.update(self.authorizer.metrics())
+        return metrics
 
     def gauges(self) -> dict[str, float]:
         return {"in_flight": self.count - self.answered}

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from emulator.definitions import Field, Kind
+from emulator.problems import Problem
 from emulator.services.apigateway.api import ApiGateway
+
+if TYPE_CHECKING:
+    from emulator.topology import ComponentSpec, Topology
+
+
+def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
+    """One Lambda authorizer per API (a REST API method has at most one authorizer)."""
+    authorizers = topology.outgoing(spec.id, "authorizer")
+    return [Problem(f"{extra.pointer}/role", f"{spec.id} already has the authorizer {authorizers[0].target}; a "
+                    "method takes one authorizer: remove this connection or make it a request", extra.label,
+                    rule="apigateway-one-authorizer") for extra in authorizers[1:]]
 
 KIND = Kind(
     name="apigateway",
@@ -13,6 +27,7 @@ KIND = Kind(
     runtime=ApiGateway,
     entry_point=True,
     origin="AWS::ApiGateway::Stage",
+    check=check,
     properties=(
         Field("ThrottlingRateLimit", "number", 10000, "Steady-state requests per second (the token bucket's "
               "refill rate). The account default is 10,000.", minimum=0, maximum=10000, unit="requests/s"),

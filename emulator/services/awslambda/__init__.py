@@ -21,6 +21,9 @@ page for billing):
   throttles and system errors are retried with backoff from 1 s to 5 min without counting as
   attempts; an event older than MaximumEventAgeInSeconds is dropped. Then the on_failure
   destination gets a record of it, or else the dead-letter queue gets the event, or else it is lost.
+- Recursive loop detection ("Use Lambda recursive loop detection to prevent infinite loops"): an
+  event that has invoked a function 16 times through SQS, SNS or asynchronous invocations is
+  stopped before the 17th (``RecursiveLoop`` Terminate, the default); see ``recursion.py``.
 - Billing: $0.20 per million requests and GB-seconds at 1 ms granularity, INIT included.
 """
 

@@ -65,6 +65,9 @@ KIND = Kind(
               "(EventInvokeConfig).", minimum=0, maximum=2),
         Field("MaximumEventAgeInSeconds", "integer", 21600, "How long an asynchronous event may wait in "
               "Lambda's queue, retries included (EventInvokeConfig).", minimum=60, maximum=21600, unit="seconds"),
+        Field("RecursiveLoop", "string", "Terminate", "Terminate: Lambda stops an event that has invoked the "
+              "function 16 times in a loop through SQS, SNS or Lambda. Allow: never stopped.",
+              enum=("Terminate", "Allow")),
         Field("Architectures", "array", ["x86_64"], 'The instruction set: ["x86_64"] or ["arm64"] (arm64 costs '
               "20% less per GB-s).",
               check=lambda v: None if v in (["x86_64"], ["arm64"]) else 'must be ["x86_64"] or ["arm64"]'),

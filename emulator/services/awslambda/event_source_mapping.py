@@ -113,6 +113,12 @@ class SqsPoller:
             deliveries = queue.receive(self.batch_size)
             if not deliveries:
                 break
+            guard = self.function.loop_guard
+            if guard is not None:
+                # Messages of a recursive loop stay in the queue unprocessed (its redrive applies).
+                deliveries = guard.admit(deliveries)
+                if not deliveries:
+                    continue
             self.active += 1
             self.batches += 1
             self.max_active = max(self.max_active, self.active)

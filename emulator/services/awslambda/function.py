@@ -22,6 +22,7 @@ from emulator.services.awslambda.invocation import (
     Record,
     Result,
 )
+from emulator.services.awslambda.recursion import LoopGuard, on_a_cycle
 from emulator.services.base import (
     ACCEPTED,
     OK,
@@ -77,6 +78,8 @@ class Function(Component):
         self.on_success = self.links("on_success")
         self.on_failure = self.links("on_failure")
         self.dead_letter = self.links("dead_letter")
+        self.loop_guard = (LoopGuard(self) if properties["RecursiveLoop"] == "Terminate" and on_a_cycle(self)
+                           else None)
         self.idle: list[Environment] = [Environment(0.0, True, self.idle_timeout_s)
                                         for _ in range(self.provisioned)]
         self.created: deque[float] = deque()
@@ -329,6 +332,11 @@ class Function(Component):
         if age_s > self.maximum_event_age_s:
             self._async_failed(event, "EventAgeExceeded", None)
             return
+        guard = self.loop_guard
+        if guard is not None and event.attempts == 0 and event.throttle_retries == 0 and guard.stops(event.message):
+            guard.report(event.message, event.parent_id)
+            self._async_failed(event, "RecursiveInvocationException", None)
+            return
         record = Record(event.message, event.parent_id, {"attempt": event.attempts + 1}, show_payload=True,
                         asynchronous=True)
         self.invoke([record], lambda result: self._attempted(event, result))
@@ -456,6 +464,8 @@ class Function(Component):
             from emulator.services.awslambda.stream_mapping import stream_metrics
 
             metrics.update(stream_metrics(self))
+        if self.loop_guard is not None:
+            metrics["RecursiveInvocationsDropped"] = self.loop_guard.dropped
         return metrics
 
     def gauges(self) -> dict[str, float]:
