@@ -327,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     interpreter = best_of(state_machine_interpreter, 3, executions)
     print(f"   interpreter alone    {interpreter:>12,.0f} executions/s")
     in_run, flow = state_machine_run(executions)
-    print(f"   in a run (traced)    {in_run:>12,.0f} executions/s   ({flow['StateTransitions']:,} state transitions, "
+    print(f"   in a run, no writer  {in_run:>12,.0f} executions/s   ({flow['StateTransitions']:,} state transitions, "
           f"{flow['ExecutionsSucceeded']:,} succeeded, {flow['ExecutionsFailed']:,} failed after the Retry)")
 
     records = 10_000 if arguments.quick else 100_000

@@ -338,3 +338,21 @@ def test_a_distributed_map_is_reported_as_not_emulated() -> None:
                           "StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}}}
     pointers = [pointer for pointer, _ in validate(definition)]
     assert pointers == ["/States/Each/ItemProcessor/ProcessorConfig/Mode", "/States/Each/ItemReader"]
+
+
+def test_a_throttle_fault_refuses_start_execution_with_throttling_exception() -> None:
+    faults = [{"component": "Flow", "kind": "throttle", "from_s": 0, "to_s": 10, "value": 0}]
+    result = one_message(machine(ONE_TASK), faults=faults)
+    (caller,) = result.named("Caller")
+    call = caller.subsegments[0]
+    assert call.throttle
+    assert call.cause["exceptions"][0]["type"] == "ThrottlingException"  # type: ignore[index]
+    assert result.component("Flow")["ExecutionThrottled"] >= 1
+    assert result.component("Flow")["ExecutionsStarted"] == 0
+
+
+def test_a_slow_fault_delays_the_start_execution_answer() -> None:
+    faults = [{"component": "Flow", "kind": "slow", "from_s": 0, "to_s": 10, "value": 500}]
+    result = one_message(machine(ONE_TASK), faults=faults)
+    (caller,) = result.named("Caller")
+    assert seconds(caller.end_time) == pytest.approx(0.520)
