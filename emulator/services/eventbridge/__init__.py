@@ -14,7 +14,8 @@ Rules, from the Amazon EventBridge User Guide:
   one without EventPattern matches every event on the bus.
 - "Amazon EventBridge targets" (eb-targets.html): Lambda and SNS targets are invoked
   asynchronously; delivery is at least once (modelled as ``duplicate_delivery_rate``) and
-  unordered (each target draws its own ``delivery_ms``).
+  unordered (each target draws its own ``delivery_ms``). A FIFO queue target needs
+  SqsParameters.MessageGroupId; the event id is its deduplication id.
 - "Amazon EventBridge input transformation" (eb-transform-target-input.html): InputPathsMap
   defines up to 100 variables from JSON paths (dot notation and array indices), and the
   InputTemplate receives them as ``<name>``: between quotes a string's characters, elsewhere the

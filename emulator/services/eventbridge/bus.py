@@ -54,7 +54,7 @@ class Target:
     """A rule's target: the connection, its input transformer, retry policy and dead-letter queue."""
 
     __slots__ = ("rule", "link", "transformer", "maximum_retry_attempts", "maximum_event_age_s",
-                 "dead_letter_id", "arn")
+                 "dead_letter_id", "arn", "message_group_id")
 
     def __init__(self, rule: Rule, link: Link) -> None:
         properties = link.properties
@@ -68,6 +68,9 @@ class Target:
         dead_letter = properties.get("DeadLetterConfig")
         self.dead_letter_id: str | None = dead_letter if isinstance(dead_letter, str) else None
         self.arn = f"arn:aws:{link.target.kind.name}:{REGION}:{ACCOUNT}:{link.target.id}"
+        sqs_parameters = properties.get("SqsParameters")
+        group = sqs_parameters.get("MessageGroupId") if isinstance(sqs_parameters, dict) else None
+        self.message_group_id: str | None = group if isinstance(group, str) else None
 
     def input(self, event: dict[str, Any]) -> Any:
         if self.transformer is None:
@@ -230,11 +233,16 @@ class EventBus(Component):
             for target in rule.targets:
                 copy = message.copy(payload=target.input(event))
                 copy.attributes = {}  # what the caller said of the event is in the envelope now, not beside it
+                if target.message_group_id is not None:
+                    # A FIFO queue target: the rule's group, and the event id as the deduplication id.
+                    copy.group_id = target.message_group_id
+                    copy.deduplication_id = event["id"]
                 self._send(Delivery(target, copy, now, hop), accepted_after)
                 if self.duplicate_delivery_rate and self.rng.random() < self.duplicate_delivery_rate:
                     self.sim.ledger.duplicate_deliveries += 1
                     twin = message.copy(payload=copy.payload)
                     twin.attributes = {}
+                    twin.group_id, twin.deduplication_id = copy.group_id, copy.deduplication_id
                     self._send(Delivery(target, twin, now, hop), accepted_after)
         if matched:
             self.matched_events += 1
