@@ -5,7 +5,9 @@ Rules, from the Amazon EventBridge User Guide:
 - "Amazon EventBridge events" (eb-events.html): an event is the envelope version, id,
   detail-type, source, account, time, region, resources and detail. What a caller or a workload
   sends becomes the ``detail``; the message attributes ``source``, ``detail-type`` and
-  ``resources`` fill the envelope (defaults ``wiretap.workload`` and ``Message``, formats.md).
+  ``resources`` fill the envelope (defaults ``wiretap.workload`` and ``Message``, formats.md). A
+  Lambda destination record ("Capturing records of asynchronous invocations") arrives with source
+  ``lambda`` and detail-type ``Lambda Function Invocation Result - Success`` (or ``- Failure``).
 - "Creating Amazon EventBridge event patterns" and "Amazon EventBridge rules" (eb-rules.html): a
   rule matches events with its EventPattern (``emulator.matching``) and sends each match to every
   one of its targets, at most 5 (Service Quotas, "Targets per rule"). In a topology each ``rule``

@@ -31,6 +31,9 @@ DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 185
 DEFAULT_MAXIMUM_EVENT_AGE_S = 86_400
 DEFAULT_SOURCE = "wiretap.workload"
 DEFAULT_DETAIL_TYPE = "Message"
+# What Lambda puts in the envelope of a destination record sent to a bus.
+DESTINATION_DETAIL_TYPES = {"on_success": "Lambda Function Invocation Result - Success",
+                            "on_failure": "Lambda Function Invocation Result - Failure"}
 # The backoff between retries: exponential from 1 s, capped at 10 minutes, with half of it drawn at
 # random. AWS documents only "exponential back off and jitter" over 185 attempts in 24 hours; this
 # cap makes 185 attempts take about 22 hours, so both limits matter as they do on AWS.
@@ -184,7 +187,7 @@ class EventBus(Component):
             self.failed_entries += 1
             self.kernel.schedule(latency, self._answer, call_, hop, refusal)
             return
-        event = self.envelope(message, now)
+        event = self.envelope(message, now, call_.link)
         self.put_events += 1
         self.event_chunks += max(1, math.ceil(message.size_bytes / EVENTBRIDGE_CHUNK_BYTES))
         if self.archiving and (self.archive_matcher is None or self.archive_matcher(event)):
@@ -207,15 +210,21 @@ class EventBus(Component):
             return Reply(500, "InternalException", "Internal error (injected fault)")
         return None
 
-    def envelope(self, message: Message, now: float) -> dict[str, Any]:
+    def envelope(self, message: Message, now: float, link: Link | None = None) -> dict[str, Any]:
         """The event as the bus stores and delivers it: the message's payload is its detail."""
         attributes = message.attributes
         resources = attributes.get("resources")
+        source = str(attributes.get("source", DEFAULT_SOURCE))
+        detail_type = str(attributes.get("detail-type", DEFAULT_DETAIL_TYPE))
+        if link is not None and link.role in DESTINATION_DETAIL_TYPES and link.source.kind.name == "lambda":
+            # A Lambda destination record arrives as Lambda's own event.
+            source, detail_type = "lambda", DESTINATION_DETAIL_TYPES[link.role]
+            resources = [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{link.source.id}:$LATEST"]
         return {
             "version": "0",
             "id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
-            "detail-type": str(attributes.get("detail-type", DEFAULT_DETAIL_TYPE)),
-            "source": str(attributes.get("source", DEFAULT_SOURCE)),
+            "detail-type": detail_type,
+            "source": source,
             "account": ACCOUNT,
             "time": event_time(now),
             "region": REGION,

@@ -567,3 +567,29 @@ def test_a_real_fifo_queue_accepts_the_rules_events() -> None:
                                          "payload": {"n": "$seq"}})
     assert run.summary["components"]["Orders"]["NumberOfMessagesSent"] == 5
     assert run.metric("Invocations") == 5 and run.metric("FailedInvocations") == 0
+
+
+def test_a_lambda_failure_destination_record_arrives_as_lambdas_own_event() -> None:
+    document = {
+        "format": "wiretap.topology/1",
+        "components": [
+            {"id": "Uploader", "kind": "client"},
+            {"id": "Worker", "kind": "lambda", "properties": {"MaximumRetryAttempts": 0},
+             "behavior": {"duration_ms": 10, "cold_start_ms": 0, "error_rate": 1.0}},
+            {"id": "Bus", "kind": "eventbridge", "behavior": {"duplicate_delivery_rate": 0}},
+            {"id": "Failures", "kind": "sqs"},
+        ],
+        "connections": [
+            {"source": "Uploader", "target": "Worker", "role": "event"},
+            {"source": "Worker", "target": "Bus", "role": "on_failure"},
+            {"source": "Bus", "target": "Failures", "role": "rule",
+             "properties": {"EventPattern": {"source": ["lambda"],
+                                             "detail-type": ["Lambda Function Invocation Result - Failure"]}}},
+        ],
+    }
+    run = simulate(document, {"Failures": None},
+                   source={"target": "Uploader", "rate": {"per_second": 1}, "count": 1, "payload": {"n": 1}})
+    (event,) = run.receivers["Failures"].payloads
+    assert event["resources"] == ["arn:aws:lambda:us-east-1:123456789012:function:Worker:$LATEST"]
+    assert event["detail"]["requestContext"]["condition"] == "RetriesExhausted"
+    assert event["detail"]["requestPayload"] == {"n": 1}
