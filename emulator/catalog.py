@@ -149,7 +149,10 @@ _ALL_ROLES = (
             Field("DeadLetterConfig", "string", None, "The queue that receives events that could not be delivered.",
                   references_component=True),
             Field("InputTransformer", "object", None, "InputPathsMap and InputTemplate that reshape the event."),
+            Field("SqsParameters", "object", None,
+                  'A FIFO queue target: {"MessageGroupId": "..."}, the group its events are sent in.'),
         ),
+        property_pairs={"SqsParameters": frozenset({("eventbridge", "sqs")})},
     ),
     Role(
         "authorizer",

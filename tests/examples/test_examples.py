@@ -463,3 +463,32 @@ def test_the_circuit_breaker_fails_fast_during_the_outage_probes_and_closes_afte
     assert breaker["CallsRejected"] == len(rejected)
     after = [s for s in result.named("Breaker") if seconds(s.start_time) > closed_at + 1]
     assert after and sum(s.annotations["outcome"] == "ok" for s in after) >= 0.95 * len(after)
+
+
+# Strangler ------------------------------------------------------------------------------------
+def test_strangler_splits_traffic_by_route_and_keeps_legacy_failures_on_the_legacy_route() -> None:
+    result = run_example("strangler")
+    paths = {s.annotations["message_id"]: s.metadata["message"]["payload"]["path"]  # type: ignore[index]
+             for s in result.named("Clients")}
+    api = {s.annotations["message_id"]: s for s in result.named("Api")}
+    routed = {m: {sub.name for sub in s.subsegments or []} for m, s in api.items()}
+    catalog = {m for m, p in paths.items() if p.startswith("/catalog")}
+    orders = set(paths) - catalog
+    assert catalog and orders
+    assert all(routed[m] == {"Catalog"} for m in catalog)
+    assert all(routed[m] == {"LegacyOrders"} for m in orders)
+    status = {m: s.http["response"]["status"] for m, s in api.items()}  # type: ignore[index]
+    assert all(status[m] == 200 for m in catalog)
+    failed_orders = {m for m in orders if status[m] != 200}
+    during_outage = {m for m in orders if 40 <= seconds(api[m].start_time) < 70}
+    assert during_outage <= failed_orders
+    assert {status[m] for m in during_outage} == {503}
+    assert result.summary["messages"]["rejected"] == len(failed_orders) == result.component("Api")["5XXError"]
+
+    def median_ms(segments: list[Segment]) -> float:
+        durations = sorted((seconds(s.end_time) - seconds(s.start_time)) * 1000 for s in segments)
+        return durations[len(durations) // 2]
+
+    inside = [api[m] for m in catalog if 40 <= seconds(api[m].start_time) < 70]
+    outside = [api[m] for m in catalog if not 40 <= seconds(api[m].start_time) < 70]
+    assert median_ms(inside) == pytest.approx(median_ms(outside), rel=0.2)

@@ -5,7 +5,9 @@ Rules, from the Amazon EventBridge User Guide:
 - "Amazon EventBridge events" (eb-events.html): an event is the envelope version, id,
   detail-type, source, account, time, region, resources and detail. What a caller or a workload
   sends becomes the ``detail``; the message attributes ``source``, ``detail-type`` and
-  ``resources`` fill the envelope (defaults ``wiretap.workload`` and ``Message``, formats.md).
+  ``resources`` fill the envelope (defaults ``wiretap.workload`` and ``Message``, formats.md). A
+  Lambda destination record ("Capturing records of asynchronous invocations") arrives with source
+  ``lambda`` and detail-type ``Lambda Function Invocation Result - Success`` (or ``- Failure``).
 - "Creating Amazon EventBridge event patterns" and "Amazon EventBridge rules" (eb-rules.html): a
   rule matches events with its EventPattern (``emulator.matching``) and sends each match to every
   one of its targets, at most 5 (Service Quotas, "Targets per rule"). In a topology each ``rule``
@@ -14,7 +16,8 @@ Rules, from the Amazon EventBridge User Guide:
   one without EventPattern matches every event on the bus.
 - "Amazon EventBridge targets" (eb-targets.html): Lambda and SNS targets are invoked
   asynchronously; delivery is at least once (modelled as ``duplicate_delivery_rate``) and
-  unordered (each target draws its own ``delivery_ms``).
+  unordered (each target draws its own ``delivery_ms``). A FIFO queue target needs
+  SqsParameters.MessageGroupId; the event id is its deduplication id.
 - "Amazon EventBridge input transformation" (eb-transform-target-input.html): InputPathsMap
   defines up to 100 variables from JSON paths (dot notation and array indices), and the
   InputTemplate receives them as ``<name>``: between quotes a string's characters, elsewhere the

@@ -31,6 +31,9 @@ DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 185
 DEFAULT_MAXIMUM_EVENT_AGE_S = 86_400
 DEFAULT_SOURCE = "wiretap.workload"
 DEFAULT_DETAIL_TYPE = "Message"
+# What Lambda puts in the envelope of a destination record sent to a bus.
+DESTINATION_DETAIL_TYPES = {"on_success": "Lambda Function Invocation Result - Success",
+                            "on_failure": "Lambda Function Invocation Result - Failure"}
 # The backoff between retries: exponential from 1 s, capped at 10 minutes, with half of it drawn at
 # random. AWS documents only "exponential back off and jitter" over 185 attempts in 24 hours; this
 # cap makes 185 attempts take about 22 hours, so both limits matter as they do on AWS.
@@ -54,7 +57,7 @@ class Target:
     """A rule's target: the connection, its input transformer, retry policy and dead-letter queue."""
 
     __slots__ = ("rule", "link", "transformer", "maximum_retry_attempts", "maximum_event_age_s",
-                 "dead_letter_id", "arn")
+                 "dead_letter_id", "arn", "message_group_id")
 
     def __init__(self, rule: Rule, link: Link) -> None:
         properties = link.properties
@@ -68,6 +71,9 @@ class Target:
         dead_letter = properties.get("DeadLetterConfig")
         self.dead_letter_id: str | None = dead_letter if isinstance(dead_letter, str) else None
         self.arn = f"arn:aws:{link.target.kind.name}:{REGION}:{ACCOUNT}:{link.target.id}"
+        sqs_parameters = properties.get("SqsParameters")
+        group = sqs_parameters.get("MessageGroupId") if isinstance(sqs_parameters, dict) else None
+        self.message_group_id: str | None = group if isinstance(group, str) else None
 
     def input(self, event: dict[str, Any]) -> Any:
         if self.transformer is None:
@@ -181,7 +187,7 @@ class EventBus(Component):
             self.failed_entries += 1
             self.kernel.schedule(latency, self._answer, call_, hop, refusal)
             return
-        event = self.envelope(message, now)
+        event = self.envelope(message, now, call_.link)
         self.put_events += 1
         self.event_chunks += max(1, math.ceil(message.size_bytes / EVENTBRIDGE_CHUNK_BYTES))
         if self.archiving and (self.archive_matcher is None or self.archive_matcher(event)):
@@ -204,15 +210,21 @@ class EventBus(Component):
             return Reply(500, "InternalException", "Internal error (injected fault)")
         return None
 
-    def envelope(self, message: Message, now: float) -> dict[str, Any]:
+    def envelope(self, message: Message, now: float, link: Link | None = None) -> dict[str, Any]:
         """The event as the bus stores and delivers it: the message's payload is its detail."""
         attributes = message.attributes
         resources = attributes.get("resources")
+        source = str(attributes.get("source", DEFAULT_SOURCE))
+        detail_type = str(attributes.get("detail-type", DEFAULT_DETAIL_TYPE))
+        if link is not None and link.role in DESTINATION_DETAIL_TYPES and link.source.kind.name == "lambda":
+            # A Lambda destination record arrives as Lambda's own event.
+            source, detail_type = "lambda", DESTINATION_DETAIL_TYPES[link.role]
+            resources = [f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{link.source.id}:$LATEST"]
         return {
             "version": "0",
             "id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
-            "detail-type": str(attributes.get("detail-type", DEFAULT_DETAIL_TYPE)),
-            "source": str(attributes.get("source", DEFAULT_SOURCE)),
+            "detail-type": detail_type,
+            "source": source,
             "account": ACCOUNT,
             "time": event_time(now),
             "region": REGION,
@@ -230,11 +242,16 @@ class EventBus(Component):
             for target in rule.targets:
                 copy = message.copy(payload=target.input(event))
                 copy.attributes = {}  # what the caller said of the event is in the envelope now, not beside it
+                if target.message_group_id is not None:
+                    # A FIFO queue target: the rule's group, and the event id as the deduplication id.
+                    copy.group_id = target.message_group_id
+                    copy.deduplication_id = event["id"]
                 self._send(Delivery(target, copy, now, hop), accepted_after)
                 if self.duplicate_delivery_rate and self.rng.random() < self.duplicate_delivery_rate:
                     self.sim.ledger.duplicate_deliveries += 1
                     twin = message.copy(payload=copy.payload)
                     twin.attributes = {}
+                    twin.group_id, twin.deduplication_id = copy.group_id, copy.deduplication_id
                     self._send(Delivery(target, twin, now, hop), accepted_after)
         if matched:
             self.matched_events += 1

@@ -46,6 +46,7 @@ def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
         targets.append(connection)
         problems.extend(_check_retry_policy(connection))
         problems.extend(_check_dead_letter(connection, topology))
+        problems.extend(_check_fifo_target(connection, topology))
         problems.extend(_check_transformer(connection))
     problems.extend(_check_archive(spec))
     return problems
@@ -139,6 +140,19 @@ def _check_dead_letter(connection: ConnectionSpec, topology: Topology) -> list[P
     return [Problem(f"{connection.pointer}/properties/DeadLetterConfig", f"a rule target's dead-letter queue must "
                     f"be an SQS queue; {queue.id} is a {queue.kind}", connection.label,
                     rule="eventbridge-dead-letter-queue")]
+
+
+def _check_fifo_target(connection: ConnectionSpec, topology: Topology) -> list[Problem]:
+    target = topology.components[connection.target]
+    if target.kind != "sqs" or not target.properties.get("FifoQueue"):
+        return []
+    parameters = connection.properties.get("SqsParameters")
+    group = parameters.get("MessageGroupId") if isinstance(parameters, dict) else None
+    if isinstance(group, str) and group:
+        return []
+    return [Problem(f"{connection.pointer}/properties/SqsParameters", f"{target.id} is a FIFO queue: a rule "
+                    'target needs SqsParameters {"MessageGroupId": "<group>"} (EventBridge sends every event of '
+                    "the rule in that group)", connection.label, rule="eventbridge-fifo-target")]
 
 
 def _check_transformer(connection: ConnectionSpec) -> list[Problem]:

@@ -539,3 +539,57 @@ def test_a_malformed_archive_or_replay_is_a_problem_at_its_field(archive: Any, r
         document["components"][0]["properties"] = {"Archive": archive}
     (problem,) = problems_of(document)
     assert problem.pointer == pointer
+
+
+# FIFO queue targets -----------------------------------------------------------------------------------------------
+def fifo_target(parameters: dict[str, Any] | None) -> dict[str, Any]:
+    document = bus_topology([("Orders", {"SqsParameters": parameters} if parameters else {})])
+    document["components"][1] = {"id": "Orders", "kind": "sqs", "properties": {"FifoQueue": True}}
+    return document
+
+
+def test_a_fifo_queue_target_without_a_message_group_is_a_problem() -> None:
+    (problem,) = problems_of(fifo_target(None))
+    assert problem.pointer == "/connections/0/properties/SqsParameters" and "MessageGroupId" in problem.message
+
+
+def test_a_fifo_queue_target_gets_the_rules_group_and_the_event_id_as_deduplication_id() -> None:
+    source = {"target": "Bus", "rate": {"per_second": 1}, "count": 1, "payload": {"n": 1}}
+    run = simulate(fifo_target({"MessageGroupId": "orders"}), {"Orders": None}, source=source)
+    (received,) = run.receivers["Orders"].received
+    assert received.message.group_id == "orders"
+    assert received.message.deduplication_id == received.message.payload["id"]
+
+
+def test_a_real_fifo_queue_accepts_the_rules_events() -> None:
+    document = fifo_target({"MessageGroupId": "orders"})
+    run = simulate(document, {}, source={"target": "Bus", "rate": {"per_second": 5}, "count": 5,
+                                         "payload": {"n": "$seq"}})
+    assert run.summary["components"]["Orders"]["NumberOfMessagesSent"] == 5
+    assert run.metric("Invocations") == 5 and run.metric("FailedInvocations") == 0
+
+
+def test_a_lambda_failure_destination_record_arrives_as_lambdas_own_event() -> None:
+    document = {
+        "format": "wiretap.topology/1",
+        "components": [
+            {"id": "Uploader", "kind": "client"},
+            {"id": "Worker", "kind": "lambda", "properties": {"MaximumRetryAttempts": 0},
+             "behavior": {"duration_ms": 10, "cold_start_ms": 0, "error_rate": 1.0}},
+            {"id": "Bus", "kind": "eventbridge", "behavior": {"duplicate_delivery_rate": 0}},
+            {"id": "Failures", "kind": "sqs"},
+        ],
+        "connections": [
+            {"source": "Uploader", "target": "Worker", "role": "event"},
+            {"source": "Worker", "target": "Bus", "role": "on_failure"},
+            {"source": "Bus", "target": "Failures", "role": "rule",
+             "properties": {"EventPattern": {"source": ["lambda"],
+                                             "detail-type": ["Lambda Function Invocation Result - Failure"]}}},
+        ],
+    }
+    run = simulate(document, {"Failures": None},
+                   source={"target": "Uploader", "rate": {"per_second": 1}, "count": 1, "payload": {"n": 1}})
+    (event,) = run.receivers["Failures"].payloads
+    assert event["resources"] == ["arn:aws:lambda:us-east-1:123456789012:function:Worker:$LATEST"]
+    assert event["detail"]["requestContext"]["condition"] == "RetriesExhausted"
+    assert event["detail"]["requestPayload"] == {"n": 1}
