@@ -303,3 +303,28 @@ def test_dynamo_streamer_has_no_lambda_on_the_write_path() -> None:
         # Started by the stream within about a quarter of a second of the write.
         assert seconds(segment.start_time) - seconds(first) < 1.5
     assert result.component("Fulfil")["IteratorAge"]["max"] < 500
+
+
+def test_eventually_consistent_lag_grows_only_in_the_shard_a_failing_record_blocks() -> None:
+    result = run_example("eventually-consistent")
+    messages = result.summary["messages"]
+    # The bad order and the good one in its batch are skipped; every other order is projected.
+    assert (messages["dead_lettered"], messages["completed"]) == (2, messages["accepted"] - 2)
+    assert result.component("Unprojected")["NumberOfMessagesSent"] == 1
+    assert result.component("Reporting")["Queries"] == messages["accepted"] - 2
+    projector = [s for s in result.named("Projector", "AWS::Lambda::Function") if s.annotations["outcome"] == "ok"]
+    traces = by_trace(result.segments)
+
+    def lag(segment: Segment) -> float:
+        return seconds(segment.start_time) - min(seconds(s.start_time) for s in traces[segment.trace_id])
+
+    failing = next(s for s in result.named("Projector", "AWS::Lambda::Function") if s.annotations["outcome"] == "error")
+    blocked_shard = failing.annotations["shard_id"]
+    during = [s for s in projector if 20.0 <= seconds(s.start_time) <= 24.0]
+    blocked = [lag(s) for s in during if s.annotations["shard_id"] == blocked_shard]
+    others = [lag(s) for s in during if s.annotations["shard_id"] != blocked_shard]
+    assert blocked and others
+    assert max(blocked) > 2.0
+    assert max(others) < 0.5
+    # Outside the incident the copy lags by less than half a second.
+    assert all(lag(s) < 0.5 for s in projector if seconds(s.start_time) < 19.0)
