@@ -453,6 +453,7 @@ class Function(Component):
         if self.on_success or self.on_failure:
             metrics["DestinationDeliveryFailures"] = self.destination_failures
         if self.sim.shared:
+            # Stream mappings keep the function's IteratorAge (imported here: that module needs this one).
             from emulator.services.awslambda.stream_mapping import stream_metrics
 
             metrics.update(stream_metrics(self))
