@@ -22,6 +22,7 @@ from emulator.services.awslambda.invocation import (
     Record,
     Result,
 )
+from emulator.services.awslambda.stream_mapping import stream_metrics
 from emulator.services.base import (
     ACCEPTED,
     OK,
@@ -452,11 +453,7 @@ class Function(Component):
             metrics["DeadLetterErrors"] = self.dead_letter_errors
         if self.on_success or self.on_failure:
             metrics["DestinationDeliveryFailures"] = self.destination_failures
-        if self.sim.shared:
-            # Stream mappings keep the function's IteratorAge (imported here: that module needs this one).
-            from emulator.services.awslambda.stream_mapping import stream_metrics
-
-            metrics.update(stream_metrics(self))
+        metrics.update(stream_metrics(self))  # IteratorAge, kept by the function's stream mappings
         return metrics
 
     def gauges(self) -> dict[str, float]:
