@@ -249,8 +249,10 @@ _ALL_ROLES = (
         "S3 event notification.",
         frozenset(_pairs("s3", "lambda sqs sns")),
         (
-            Field("Events", "array", ["s3:ObjectCreated:*"], "The S3 event types that notify."),
-            Field("Filter", "object", None, "Prefix and suffix rules on the object key."),
+            Field("Events", "array", ["s3:ObjectCreated:*"], "The S3 event types that notify: s3:ObjectCreated:* "
+                  "or :Put, s3:ObjectRemoved:* or :Delete."),
+            Field("Filter", "object", None, 'Prefix and suffix rules on the object key: {"S3Key": {"Rules": '
+                  '[{"Name": "prefix", "Value": "images/"}, {"Name": "suffix", "Value": ".jpg"}]}}.'),
         ),
     ),
     Role("delivery", "Firehose delivers buffered records.", frozenset({("firehose", "s3")})),

@@ -15,6 +15,8 @@ import hashlib
 from collections import deque
 from typing import TYPE_CHECKING
 
+from mypy_extensions import mypyc_attr
+
 from emulator.messages import LOST, Message
 
 if TYPE_CHECKING:
@@ -85,6 +87,8 @@ class StreamRecord:
         self.processed = False
 
 
+# Tests read shards with plain-Python readers, also when this module is compiled.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Reader:
     """What a shard asks of whoever reads it."""
 

@@ -492,3 +492,28 @@ def test_strangler_splits_traffic_by_route_and_keeps_legacy_failures_on_the_lega
     inside = [api[m] for m in catalog if 40 <= seconds(api[m].start_time) < 70]
     outside = [api[m] for m in catalog if not 40 <= seconds(api[m].start_time) < 70]
     assert median_ms(inside) == pytest.approx(median_ms(outside), rel=0.2)
+
+
+def test_eventually_consistent_lag_grows_only_in_the_shard_a_failing_record_blocks() -> None:
+    result = run_example("eventually-consistent")
+    messages = result.summary["messages"]
+    # The bad order and the good one in its batch are skipped; every other order is projected.
+    assert (messages["dead_lettered"], messages["completed"]) == (2, messages["accepted"] - 2)
+    assert result.component("Unprojected")["NumberOfMessagesSent"] == 1
+    assert result.component("Reporting")["Queries"] == messages["accepted"] - 2
+    projector = [s for s in result.named("Projector", "AWS::Lambda::Function") if s.annotations["outcome"] == "ok"]
+    traces = by_trace(result.segments)
+
+    def lag(segment: Segment) -> float:
+        return seconds(segment.start_time) - min(seconds(s.start_time) for s in traces[segment.trace_id])
+
+    failing = next(s for s in result.named("Projector", "AWS::Lambda::Function") if s.annotations["outcome"] == "error")
+    blocked_shard = failing.annotations["shard_id"]
+    during = [s for s in projector if 20.0 <= seconds(s.start_time) <= 24.0]
+    blocked = [lag(s) for s in during if s.annotations["shard_id"] == blocked_shard]
+    others = [lag(s) for s in during if s.annotations["shard_id"] != blocked_shard]
+    assert blocked and others
+    assert max(blocked) > 2.0
+    assert max(others) < 0.5
+    # Outside the incident the copy lags by less than half a second.
+    assert all(lag(s) < 0.5 for s in projector if seconds(s.start_time) < 19.0)

@@ -23,6 +23,7 @@ from emulator.services.awslambda.invocation import (
     Result,
 )
 from emulator.services.awslambda.recursion import LoopGuard, on_a_cycle
+from emulator.services.awslambda.stream_mapping import stream_metrics
 from emulator.services.base import (
     ACCEPTED,
     OK,
@@ -460,10 +461,7 @@ class Function(Component):
             metrics["DeadLetterErrors"] = self.dead_letter_errors
         if self.on_success or self.on_failure:
             metrics["DestinationDeliveryFailures"] = self.destination_failures
-        if self.sim.shared:
-            from emulator.services.awslambda.stream_mapping import stream_metrics
-
-            metrics.update(stream_metrics(self))
+        metrics.update(stream_metrics(self))  # IteratorAge, kept by the function's stream mappings
         if self.loop_guard is not None:
             metrics["RecursiveInvocationsDropped"] = self.loop_guard.dropped
         return metrics
