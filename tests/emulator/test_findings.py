@@ -292,11 +292,31 @@ def test_queue_consumer_is_not_a_stream_consumer() -> None:
     assert warnings_of("kinesis_consumer_without_retry_limit", queue_and_worker(60, 10)) == []
 
 
+# stream_consumer_without_failure_destination --------------------------------------------------
+
+def test_stream_consumer_that_skips_batches_without_a_destination_is_flagged() -> None:
+    [warning] = warnings_of("stream_consumer_without_failure_destination",
+                            stream_consumer({"MaximumRetryAttempts": 3}))
+    assert warning.pointer == "/connections/0/properties/DestinationConfig"
+    assert "OnFailure" in warning.message
+
+
+def test_stream_consumer_with_an_on_failure_destination_passes() -> None:
+    topology = build([("Clicks", "kinesis", {}), ("Counter", "lambda", {}), ("Skipped", "sqs", {})],
+                     [("Clicks", "Counter", "event_source",
+                       {"MaximumRetryAttempts": 3, "DestinationConfig": {"OnFailure": {"Destination": "Skipped"}}})])
+    assert warnings_of("stream_consumer_without_failure_destination", topology) == []
+
+
+def test_stream_consumer_that_never_gives_up_skips_nothing() -> None:
+    assert warnings_of("stream_consumer_without_failure_destination", stream_consumer({})) == []
+
+
 # The registry and validate -----------------------------------------------------------------
 
 def test_every_rule_has_a_unique_name_and_a_summary() -> None:
     names = [registered.name for registered in RULES]
-    assert len(names) == len(set(names)) == 9
+    assert len(names) == len(set(names)) == 10
     assert all(registered.summary.endswith(".") for registered in RULES)
 
 
