@@ -575,3 +575,25 @@ def _stream_consumer_without_retry_limit(graph: TopologyGraph) -> Iterator[Probl
             "Set MaximumRetryAttempts (or MaximumRecordAgeInSeconds), BisectBatchOnFunctionError true, and a "
             "DestinationConfig OnFailure destination for the records skipped.",
         )
+
+
+@rule("stream_consumer_without_failure_destination",
+      "A function reading a stream gives up on failing batches, and nothing keeps a record of them.")
+def _stream_consumer_without_failure_destination(graph: TopologyGraph) -> Iterator[Problem]:
+    for connection in graph.connections("event_source", STREAM_KINDS, frozenset({"lambda"})):
+        properties = connection.properties
+        retries = _number(properties, "MaximumRetryAttempts", -1)
+        record_age = _number(properties, "MaximumRecordAgeInSeconds", -1)
+        destination = properties.get("DestinationConfig")
+        if (retries == -1 and record_age == -1) or (isinstance(destination, dict) and destination.get("OnFailure")):
+            continue
+        yield _warning(
+            "stream_consumer_without_failure_destination",
+            f"{connection.pointer}/properties/DestinationConfig", connection.label,
+            f"{connection.target} skips the batches from {connection.source} it gives up on, and no OnFailure "
+            "destination records them",
+            "once MaximumRetryAttempts or MaximumRecordAgeInSeconds is reached the batch is skipped: its records "
+            "are lost without a trace of which ones they were",
+            "Add DestinationConfig {\"OnFailure\": {\"Destination\": \"<queue or topic id>\"}}: it receives the "
+            "shard and sequence numbers of each skipped batch, to replay them.",
+        )

@@ -130,6 +130,7 @@ class Shard:
         self.read_calls = Allowance(read_calls)
         self.read_bytes = Allowance(read_bytes)
         self.read_throttles = 0
+        self.iterator_age_ms = 0.0
 
     def append(self, message: Message, partition_key: str, parent_id: str | None, size: int) -> StreamRecord:
         """Store a copy of ``message``; every reader holds a token on it until it is done with it."""
@@ -200,6 +201,11 @@ class Shard:
             self.read_throttles += 1
             calls.give_back(1.0)
             return None
+        if records:
+            # Kinesis's GetRecords.IteratorAgeMilliseconds: how old the last record a read returns is.
+            age_ms = (now - records[-1].arrival) * 1000.0
+            if age_ms > self.iterator_age_ms:
+                self.iterator_age_ms = age_ms
         return records
 
     def available(self, position: int) -> int:

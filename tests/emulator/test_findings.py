@@ -320,13 +320,31 @@ def test_a_lambda_task_retrying_states_all_or_the_transient_errors_passes() -> N
 def test_a_lambda_task_retrying_only_its_own_error_is_flagged() -> None:
     retry = [{"ErrorEquals": ["PaymentDeclined"]}]
     assert len(warnings_of("state_machine_lambda_task_without_retry", lambda_task(retry))) == 1
+# stream_consumer_without_failure_destination --------------------------------------------------
+
+def test_stream_consumer_that_skips_batches_without_a_destination_is_flagged() -> None:
+    [warning] = warnings_of("stream_consumer_without_failure_destination",
+                            stream_consumer({"MaximumRetryAttempts": 3}))
+    assert warning.pointer == "/connections/0/properties/DestinationConfig"
+    assert "OnFailure" in warning.message
+
+
+def test_stream_consumer_with_an_on_failure_destination_passes() -> None:
+    topology = build([("Clicks", "kinesis", {}), ("Counter", "lambda", {}), ("Skipped", "sqs", {})],
+                     [("Clicks", "Counter", "event_source",
+                       {"MaximumRetryAttempts": 3, "DestinationConfig": {"OnFailure": {"Destination": "Skipped"}}})])
+    assert warnings_of("stream_consumer_without_failure_destination", topology) == []
+
+
+def test_stream_consumer_that_never_gives_up_skips_nothing() -> None:
+    assert warnings_of("stream_consumer_without_failure_destination", stream_consumer({})) == []
 
 
 # The registry and validate -----------------------------------------------------------------
 
 def test_every_rule_has_a_unique_name_and_a_summary() -> None:
     names = [registered.name for registered in RULES]
-    assert len(names) == len(set(names)) == 12
+    assert len(names) == len(set(names)) == 13
     assert all(registered.summary.endswith(".") for registered in RULES)
 
 

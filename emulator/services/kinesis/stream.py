@@ -131,6 +131,7 @@ class Stream(Component):
             "WriteProvisionedThroughputExceeded": self.write_exceeded,
             "ReadProvisionedThroughputExceeded": sum(shard.read_throttles for shard in self.shards),
             "ExpiredRecords": sum(shard.expired for shard in self.shards),
+            "GetRecords.IteratorAgeMilliseconds": round(max(shard.iterator_age_ms for shard in self.shards), 1),
         }
         return metrics
 

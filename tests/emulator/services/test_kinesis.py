@@ -152,3 +152,11 @@ def test_a_stream_costs_shard_hours_and_put_payload_units() -> None:
     cost = result.summary["cost_usd"]["by_component"]["Stream"]
     hours = result.summary["virtual_seconds"] / 3600.0
     assert abs(cost - (2 * hours * 0.015 + 10 * 0.014 / 1_000_000)) < 1e-6
+
+
+def test_get_records_iterator_age_is_the_age_of_the_last_record_read() -> None:
+    document = topology([stream(1), worker()], [{"source": "Stream", "target": "Worker", "role": "event_source"}])
+    result = run(document, [{"target": "Stream", "rate": {"per_second": 1}, "start_s": 0.1, "count": 5}],
+                 duration_s=6, drain_s=60)
+    # Written at 0.1 s past each second, read at the next whole second: 0.9 s old.
+    assert result.component("Stream")["GetRecords.IteratorAgeMilliseconds"] == 900.0
