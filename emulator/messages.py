@@ -31,7 +31,8 @@ class MessageRecord:
     """
 
     def __init__(self, message_id: str, trace_id: str, accepted_at: float, tokens: int = 0,
-                 outcome: int = COMPLETED, finished_at: float | None = None, rejected: bool = False) -> None:
+                 outcome: int = COMPLETED, finished_at: float | None = None, rejected: bool = False,
+                 failed: bool = False) -> None:
         self.message_id = message_id
         self.trace_id = trace_id
         self.accepted_at = accepted_at
@@ -39,6 +40,9 @@ class MessageRecord:
         self.outcome = outcome
         self.finished_at = finished_at
         self.rejected = rejected
+        # Completed, but its processing ended in a failure that was recorded rather than dropped
+        # (a state machine execution that failed): the trace list shows it as failed.
+        self.failed = failed
 
 
 _encode = msgspec.json.Encoder(order="sorted").encode

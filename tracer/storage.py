@@ -49,8 +49,9 @@ def _flags(segments: list[Segment]) -> tuple[bool, bool, bool]:
 
 def outcome_of(record: MessageRecord | None, error: bool, fault: bool, throttle: bool) -> str:
     """A message's outcome. Rejected at the entry point: throttled (429), failed (5xx) or rejected
-    (another 4xx); otherwise the ledger's completed, dead-lettered or lost; in_flight when the run
-    ended first."""
+    (another 4xx); otherwise the ledger's completed, dead-lettered or lost, where a completed message
+    whose processing ended in a recorded failure (a failed state machine execution) is failed;
+    in_flight when the run ended first."""
     if record is None:
         return Trace.Outcome.IN_FLIGHT
     if record.rejected:
@@ -59,7 +60,7 @@ def outcome_of(record: MessageRecord | None, error: bool, fault: bool, throttle:
         return Trace.Outcome.DEAD_LETTERED
     if record.outcome == LOST:
         return Trace.Outcome.LOST
-    return Trace.Outcome.COMPLETED
+    return Trace.Outcome.FAILED if record.failed else Trace.Outcome.COMPLETED
 
 
 def build_row(run_id: int, trace_id: str, segments: list[Segment], record: MessageRecord | None) -> Trace:

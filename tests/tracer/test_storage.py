@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.messages import DEAD_LETTERED, MessageRecord
+from emulator.messages import COMPLETED, DEAD_LETTERED, MessageRecord
 from emulator.tracing import EPOCH, Segment
 from tracer.models import Run, Trace
-from tracer.storage import TraceStore
+from tracer.storage import TraceStore, outcome_of
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +74,12 @@ def test_past_the_cap_only_clean_traces_are_sampled_and_the_choice_is_the_seeds(
     assert stored(seed=3) == kept and stored(seed=4) != kept
 
 
+
+
+def test_a_completed_message_whose_processing_failed_is_a_failed_trace() -> None:
+    # A failed state machine execution: nothing was dropped, but the message's processing failed.
+    record = MessageRecord("msg-1", "1-00000000-000000000000000000000001", 0.0, outcome=COMPLETED, finished_at=1.0,
+                           failed=True)
+    assert outcome_of(record, error=False, fault=True, throttle=False) == Trace.Outcome.FAILED
+    record.failed = False
+    assert outcome_of(record, error=False, fault=True, throttle=False) == Trace.Outcome.COMPLETED

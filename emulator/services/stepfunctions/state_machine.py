@@ -319,6 +319,9 @@ class StateMachine(Component):
             error = execution.error or "States.Failed"
             reply = Reply(200, error, execution.cause or "")
             mark(segment, reply, self.segment_id())
+        # The execution that ends last (a parent after the children it waited for) says whether
+        # the message's processing failed: a caught failure of a nested execution does not count.
+        run.message.record.failed = status != "SUCCEEDED"
         segment.end_time = EPOCH + now
         del self.open_segments[segment.id]
         del self.runs[str(execution.context_execution["Name"])]

@@ -6,9 +6,13 @@ from typing import Any
 
 import pytest
 
+from emulator.messages import COMPLETED, MessageRecord
 from emulator.problems import InvalidDocument
 from emulator.services.stepfunctions import check
+from emulator.simulation import Simulation
 from emulator.topology import load_topology
+from emulator.tracing import NullTracer
+from emulator.workload import load_workload
 from tests.emulator.scenario import Run, balanced, run, seconds, topology
 
 ONE_TASK = {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "Worker", "End": True}}}
@@ -97,7 +101,8 @@ def test_retry_reinvokes_the_failing_function_with_backoff_then_the_execution_fa
     assert flow.fault
     assert flow.cause["exceptions"][0]["type"] == "Error"
     assert result.component("Flow")["ExecutionsFailed"] == 1
-    # The execution ended (failed): the message completed, its failure counted by ExecutionsFailed.
+    # The execution ended (failed): the message completed, its failure counted by ExecutionsFailed
+    # and kept on its record, so the trace list can show it as failed.
     assert result.summary["messages"]["completed"] == 1
     assert balanced(result.summary)
 
@@ -356,3 +361,27 @@ def test_a_slow_fault_delays_the_start_execution_answer() -> None:
     result = one_message(machine(ONE_TASK), faults=faults)
     (caller,) = result.named("Caller")
     assert seconds(caller.end_time) == pytest.approx(0.520)
+
+
+def finished_records(document: dict[str, Any], count: int) -> list[MessageRecord]:
+    """The ledger records of ``count`` messages sent to the state machine, as each finished."""
+    loaded = load_topology(document)
+    workload = load_workload({"format": "wiretap.workload/1", "seed": 7, "duration_s": count, "drain_s": 600,
+                              "sources": [{"target": "Caller", "rate": {"per_second": 1}, "count": count,
+                                           "payload": {"n": "$seq"}}]}, loaded)
+    sim = Simulation(loaded, workload, tracer=NullTracer())
+    records: list[MessageRecord] = []
+    sim.ledger.on_finished = records.append
+    sim.run()
+    return records
+
+
+def test_a_failed_execution_marks_its_message_failed_and_a_succeeded_one_does_not() -> None:
+    definition = {"StartAt": "Check", "States": {
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$.n", "NumericEquals": 2, "Next": "Refuse"}],
+                  "Default": "Work"},
+        "Refuse": {"Type": "Fail", "Error": "Refused", "Cause": "n is 2"},
+        "Work": {"Type": "Task", "Resource": "Worker", "End": True}}}
+    records = finished_records(machine(definition), 3)
+    assert [(record.outcome, record.failed) for record in records] == [(COMPLETED, False), (COMPLETED, True),
+                                                                        (COMPLETED, False)]
