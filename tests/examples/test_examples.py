@@ -517,3 +517,117 @@ def test_eventually_consistent_lag_grows_only_in_the_shard_a_failing_record_bloc
     assert max(others) < 0.5
     # Outside the incident the copy lags by less than half a second.
     assert all(lag(s) < 0.5 for s in projector if seconds(s.start_time) < 19.0)
+
+
+# Internal API --------------------------------------------------------------------------------
+def test_internal_api_caller_waits_and_pays_for_the_callees_duration() -> None:
+    result = run_example("internal-api")
+    checkouts = {s.annotations["message_id"]: s for s in result.named("Checkout")}
+    pricing = {s.annotations["message_id"]: s for s in result.named("Pricing")}
+    assert checkouts.keys() == pricing.keys() and len(checkouts) == result.summary["messages"]["accepted"]
+    for message_id, caller in checkouts.items():
+        callee = pricing[message_id]
+        assert caller.start_time < callee.start_time and callee.end_time <= caller.end_time  # type: ignore[operator]
+    checkout, priced = result.component("Checkout"), result.component("Pricing")
+    # Its own work is ~40 ms, yet the caller is billed for longer than the 600 ms callee.
+    assert checkout["Duration"]["p50"] > priced["Duration"]["p50"] > 500
+    cost = result.summary["cost_usd"]["by_component"]
+    assert cost["Checkout"] >= cost["Pricing"] > 0
+
+    def fast_pricing(document: dict[str, Any]) -> None:
+        component(document, "Pricing")["behavior"]["duration_ms"] = {"median": 50, "p99": 150}
+
+    faster = run_example("internal-api", fast_pricing)
+    assert faster.component("Checkout")["Duration"]["p50"] < 150
+    assert faster.summary["cost_usd"]["by_component"]["Checkout"] < cost["Checkout"] / 2
+
+
+# Internal Handoff ----------------------------------------------------------------------------
+def test_internal_handoff_retries_twice_a_minute_then_two_apart_dead_letters_and_duplicates_work() -> None:
+    result = run_example("internal-handoff")
+    # The caller answers without waiting for fulfilment.
+    assert result.component("Checkout")["Duration"]["p99"] < 150
+    retried = dead = 0
+    for trace in by_trace(result.segments).values():
+        attempts = sorted((s for s in trace if s.name == "Fulfil" and s.annotations["outcome"] != "dead_letter"),
+                          key=lambda s: s.start_time)
+        assert [s.annotations["attempt"] for s in attempts] == list(range(1, len(attempts) + 1)) and len(attempts) <= 3
+        gaps = [seconds(b.start_time) - seconds(a.end_time) for a, b in itertools.pairwise(attempts)]
+        assert gaps == [pytest.approx(60.0 * 2**k, abs=0.5) for k in range(len(gaps))]
+        assert all(a.annotations["outcome"] == "error" for a in attempts[:-1])
+        if any(s.name == "FulfilDLQ" for s in trace):
+            assert len(attempts) == 3 and attempts[-1].annotations["outcome"] == "error"
+            dead += 1
+        retried += len(attempts) > 1
+    assert retried > 50
+    assert dead == result.summary["messages"]["dead_lettered"] > 0
+    assert result.component("FulfilDLQ")["NumberOfMessagesSent"] == dead
+    # Each attempt writes the shipment again before the courier call fails: duplicates.
+    writes = Counter(s.annotations["message_id"] for s in result.named("Fulfil")
+                     for sub in s.subsegments or [] if sub.name == "Shipments")
+    assert sum(writes.values()) == result.component("Shipments")["ConsumedWriteCapacityUnits"]
+    assert sum(1 for count in writes.values() if count > 1) == retried
+
+
+# Aggregator ----------------------------------------------------------------------------------
+def test_aggregator_is_as_slow_as_its_slowest_call_and_one_failing_call_fails_the_whole() -> None:
+    result = run_example("aggregator")
+    calls = ("Stock", "ShippingRates", "TaxService")
+    slowest: Counter[str] = Counter()
+    for quote in result.named("Quote"):
+        subs = {sub.name: seconds(sub.end_time) - seconds(sub.start_time) for sub in quote.subsegments or []
+                if sub.name in calls}
+        assert max(subs.values()) < seconds(quote.end_time) - seconds(quote.start_time)
+        slowest[max(subs, key=lambda name: subs[name])] += 1
+    assert slowest["ShippingRates"] > 0.9 * sum(slowest.values())
+    api = {s.annotations["message_id"]: s for s in result.named("Api")}
+    failed = {m for m, s in api.items() if s.http["response"]["status"] != 200}  # type: ignore[index]
+    asked_tax_during_outage = {s.annotations["message_id"] for s in result.named("Quote")
+                               for sub in s.subsegments or []
+                               if sub.name == "TaxService" and 20 <= seconds(sub.start_time) < 30}
+    # Exactly the quotes that asked the tax service while it was down failed, though stock and shipping answered.
+    assert failed == asked_tax_during_outage and len(failed) > 50
+    assert len(failed) == result.summary["messages"]["rejected"] == result.component("Api")["5XXError"]
+    assert result.component("ShippingRates")["5XXError"] == 0
+
+
+# Notifier ------------------------------------------------------------------------------------
+def test_notifier_publishes_once_and_each_subscriber_gets_its_own_independent_delivery() -> None:
+    result = run_example("notifier")
+    shipments = result.summary["messages"]["accepted"]
+    topic = result.component("ShipmentEvents")
+    assert topic["NumberOfMessagesPublished"] == shipments
+    assert topic["NumberOfNotificationsDelivered"] == 3 * shipments
+    assert result.component("EmailQueue")["NumberOfMessagesSent"] == shipments
+    assert result.component("SendSms")["Invocations"] == shipments
+    webhook = [(s.trace_id, sub) for s in result.named("ShipmentEvents") for sub in s.subsegments or []
+               if sub.name == "PartnerWebhook"]
+    assert len({trace_id for trace_id, sub in webhook if not sub.fault}) == shipments
+    # The webhook's outage is retried by SNS; the other subscribers are served at once meanwhile.
+    assert topic["NumberOfNotificationsFailed"] == result.component("PartnerWebhook")["5XXError"] > 0
+    assert all(20 <= seconds(sub.start_time) < 40 for _, sub in webhook if sub.fault)
+    traces = by_trace(result.segments)
+    during = [s for s in result.named("Shipped") if 20 <= seconds(s.start_time) < 39]
+    assert during
+    for shipped in during:
+        trace = traces[shipped.trace_id]
+        sms = next(s for s in trace if s.name == "SendSms")
+        assert seconds(sms.start_time) - seconds(shipped.start_time) < 2
+        late = min(seconds(sub.start_time) for s in trace if s.name == "ShipmentEvents" for sub in s.subsegments or []
+                   if sub.name == "PartnerWebhook" and not sub.fault)
+        assert late >= 40
+    assert result.component("Shipped")["Duration"]["p99"] < 200
+    assert result.summary["messages"]["completed"] == shipments
+
+
+# Router --------------------------------------------------------------------------------------
+def test_router_sends_each_message_to_exactly_one_task_type() -> None:
+    result = run_example("router")
+    handler_of = {"refund": "Refunds", "exchange": "Exchanges", "question": "Questions", "complaint": "Questions"}
+    handlers = set(handler_of.values())
+    for route in result.named("Route"):
+        called = [sub.name for sub in route.subsegments or [] if sub.name in handlers]
+        assert called == [handler_of[route.metadata["message"]["payload"]["type"]]]  # type: ignore[index]
+    invocations = [result.component(name)["Invocations"] for name in sorted(handlers)]
+    assert sum(invocations) == result.summary["messages"]["accepted"] == result.summary["messages"]["completed"]
+    assert min(invocations) > 100
