@@ -631,3 +631,121 @@ def test_router_sends_each_message_to_exactly_one_task_type() -> None:
     invocations = [result.component(name)["Invocations"] for name in sorted(handlers)]
     assert sum(invocations) == result.summary["messages"]["accepted"] == result.summary["messages"]["completed"]
     assert min(invocations) > 100
+
+
+# Frugal Consumer -----------------------------------------------------------------------------
+def test_frugal_consumer_queue_absorbs_the_burst_while_concurrency_and_cost_stay_flat() -> None:
+    frugal = run_example("frugal-consumer")
+    welcome = frugal.component("Welcome")
+    assert welcome["ConcurrentExecutions"] == 2 and welcome["ColdStarts"] == 2
+    messages = frugal.summary["messages"]
+    assert messages["completed"] == messages["accepted"] > 2000 and messages["dead_lettered"] == 0
+    # The backlog waited in the queue instead of scaling the function out.
+    assert frugal.component("Signups")["ApproximateAgeOfOldestMessage"] > 120
+
+    def unbounded(document: dict[str, Any]) -> None:
+        del connection(document, "event_source")["properties"]["ScalingConfig"]
+
+    scaled = run_example("frugal-consumer", unbounded)
+    assert scaled.component("Welcome")["ConcurrentExecutions"] > 20
+    assert scaled.component("Signups")["ApproximateAgeOfOldestMessage"] < 10
+    cost, scaled_cost = (r.summary["cost_usd"]["by_component"]["Welcome"] for r in (frugal, scaled))
+    assert cost == pytest.approx(scaled_cost, rel=0.15)
+
+
+# Fan-Out/Fan-In ------------------------------------------------------------------------------
+def test_fan_out_fan_in_takes_as_long_as_the_slowest_worker_and_failed_chunks_reach_the_dlq() -> None:
+    result = run_example("fan-out-fan-in")
+    workers = ("ChunkA", "ChunkB", "ChunkC")
+    complete = 0
+    for trace in by_trace(result.segments).values():
+        (split,) = [s for s in trace if s.name == "Split"]
+        runs = {s.name: s for s in trace if s.name in workers and s.annotations["outcome"] in ("ok", "error")}
+        assert set(runs) == set(workers)
+        ends = [seconds(s.end_time) for s in runs.values()]
+        durations = [seconds(s.end_time) - seconds(s.start_time) for s in runs.values()]
+        # Side by side: the job ends with its slowest worker, well before the durations' sum.
+        assert max(ends) - seconds(split.start_time) < max(durations) + 0.5
+        assert max(ends) - seconds(split.start_time) < sum(durations)
+        parts = {s.name for s in runs.values() for sub in s.subsegments or [] if sub.name == "ReportParts"}
+        failed = {s.name for s in runs.values() if s.annotations["outcome"] == "error"}
+        assert parts == set(workers) - failed
+        assert any(s.name == "FailedChunks" for s in trace) == bool(failed)
+        complete += not failed
+    chunk_b = result.component("ChunkB")
+    assert result.summary["messages"]["dead_lettered"] == chunk_b["Errors"] > 0
+    assert result.component("FailedChunks")["NumberOfMessagesSent"] == chunk_b["Errors"]
+    assert complete == result.summary["messages"]["completed"] > 0
+
+
+# Distributed Trigger -------------------------------------------------------------------------
+def test_distributed_trigger_gives_each_consumer_its_own_buffer_and_failure_domain() -> None:
+    result = run_example("distributed-trigger")
+    customers = result.summary["messages"]["accepted"]
+    crm, billing = result.component("Crm"), result.component("Billing")
+    assert crm["Errors"] > 100 and billing["Errors"] == 0
+    # The CRM's failures come back through its own queue and are all handled after recovery.
+    crm_queue = result.component("CrmQueue")
+    assert crm_queue["NumberOfMessagesReceived"] > crm_queue["NumberOfMessagesSent"] == customers
+    assert crm_queue["NumberOfMessagesDeleted"] == customers
+    assert result.summary["messages"]["dead_lettered"] == result.summary["messages"]["lost"] == 0
+    traces = by_trace(result.segments)
+    during = [s for s in result.named("Register") if 30 <= seconds(s.start_time) < 55]
+    assert during
+    for register in during:
+        trace = traces[register.trace_id]
+        billed = [s for s in trace if s.name == "Billing" and s.annotations["outcome"] == "ok"]
+        assert billed and seconds(billed[0].start_time) - seconds(register.start_time) < 1.5
+        handled = [s for s in trace if s.name == "Crm" and s.annotations["outcome"] == "ok"]
+        assert handled and seconds(handled[0].start_time) >= 60
+    assert result.component("BillingQueue")["ApproximateAgeOfOldestMessage"] <= 1
+    assert result.component("Register")["Errors"] == 0
+
+
+# Big Fan -------------------------------------------------------------------------------------
+def test_big_fan_routes_by_attribute_and_counts_what_the_filters_dropped() -> None:
+    result = run_example("big-fan")
+    types = {s.annotations["message_id"]: s.metadata["message"]["attributes"]["type"]  # type: ignore[index]
+             for s in result.named("Shop")}
+    wants = {"CreatedQueue": {"created"}, "CancelledQueue": {"cancelled"}, "MoneyQueue": {"created", "refunded"}}
+    delivered = 0
+    for queue, accepted_types in wants.items():
+        received = {s.annotations["message_id"] for s in result.named(queue)}
+        assert received == {m for m, t in types.items() if t in accepted_types}
+        assert result.component(queue)["NumberOfMessagesSent"] == len(received)
+        delivered += len(received)
+    shipped = sum(1 for t in types.values() if t == "shipped")
+    assert shipped > 0
+    topic = result.component("OrderEvents")
+    assert topic["NumberOfMessagesPublished"] == len(types)
+    assert topic["NumberOfNotificationsDelivered"] == delivered
+    assert topic["NumberOfNotificationsFilteredOut"] == 3 * len(types) - delivered
+    assert result.summary["messages"]["completed"] == len(types)
+
+
+def segment_tree(segments: list[Segment]) -> list[Segment]:
+    """The segments and all their subsegments, at any depth."""
+    found: list[Segment] = []
+    pending = list(segments)
+    while pending:
+        segment = pending.pop()
+        found.append(segment)
+        pending.extend(segment.subsegments or [])
+    return found
+
+
+# X-Ray Tracer --------------------------------------------------------------------------------
+def test_xray_tracer_keeps_one_message_in_one_trace_across_every_async_hop() -> None:
+    result = run_example("xray-tracer")
+    traces = by_trace(result.segments)
+    assert len(traces) == result.summary["messages"]["accepted"]
+    hops = {"Shop", "Api", "PlaceOrder", "OrderPlaced", "ShippingQueue", "Ship"}
+    for trace in traces.values():
+        assert {s.annotations["message_id"] for s in trace} == {trace[0].annotations["message_id"]}
+        assert hops <= {s.name for s in trace}
+        ids = {s.id for s in segment_tree(trace)}
+        roots = [s for s in trace if s.parent_id is None]
+        assert [s.name for s in roots] == ["Shop"]
+        assert all(s.parent_id in ids for s in trace if s.parent_id is not None)
+        (ship,) = [s for s in trace if s.name == "Ship"]
+        assert {sub.name for sub in ship.subsegments or []} >= {"Shipments", "Courier"}
