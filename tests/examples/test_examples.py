@@ -749,3 +749,31 @@ def test_xray_tracer_keeps_one_message_in_one_trace_across_every_async_hop() -> 
         assert all(s.parent_id in ids for s in trace if s.parent_id is not None)
         (ship,) = [s for s in trace if s.name == "Ship"]
         assert {sub.name for sub in ship.subsegments or []} >= {"Shipments", "Courier"}
+
+
+# Robust API ----------------------------------------------------------------------------------
+def test_robust_api_routes_fail_independently_except_through_a_shared_store() -> None:
+    result = run_example("robust-api")
+    routes = {s.annotations["message_id"]: s.metadata["message"]["payload"]["route"]  # type: ignore[index]
+              for s in result.named("Clients")}
+    api = {s.annotations["message_id"]: s for s in result.named("Api")}
+    failed: dict[str, list[float]] = defaultdict(list)
+    served: Counter[str] = Counter()
+    for message_id, segment in api.items():
+        if segment.http["response"]["status"] == 200:  # type: ignore[index]
+            served[routes[message_id]] += 1
+        else:
+            failed[routes[message_id]].append(seconds(segment.start_time))
+
+    def within(times: list[float], start: float, end: float) -> list[float]:
+        return [t for t in times if start - 3 <= t < end]
+
+    assert "GET /profile" not in failed and served["GET /profile"] > 300
+    # The payment outage fails only the route that pays; the table outage both routes that share it.
+    assert within(failed["GET /orders"], 60, 70) == failed["GET /orders"] != []
+    post = failed["POST /orders"]
+    assert within(post, 20, 40) and within(post, 60, 70)
+    assert len(within(post, 20, 40)) + len(within(post, 60, 70)) == len(post)
+    assert sum(len(times) for times in failed.values()) == result.summary["messages"]["rejected"]
+    profile = result.component("GetProfile")
+    assert profile["Errors"] == 0 and profile["Duration"]["p99"] < 100
