@@ -777,3 +777,45 @@ def test_robust_api_routes_fail_independently_except_through_a_shared_store() ->
     assert sum(len(times) for times in failed.values()) == result.summary["messages"]["rejected"]
     profile = result.component("GetProfile")
     assert profile["Errors"] == 0 and profile["Duration"]["p99"] < 100
+
+
+# Step Functions patterns ---------------------------------------------------------------------
+def test_step_functions_patterns_show_each_constructs_control_flow_in_the_trace() -> None:
+    result = run_example("step-functions-patterns")
+    seen: Counter[str] = Counter()
+    for trace in by_trace(result.segments).values():
+        (execution,) = [s for s in trace if s.name == "OrderWorkflow" and "execution_status" in s.annotations]
+        visits = state_visits(execution)
+        states = {sub.name: sub for sub in execution.subsegments or [] if sub.annotations}
+        amount = next(s for s in trace if s.name == "Shop").metadata["message"]["payload"]["amount"]  # type: ignore[index]
+        # Sequence and choice: only orders of 200 or more wait for approval.
+        assert visits[:2] == ["Validate", "NeedsApproval"]
+        assert ("Approve" in visits) == (amount >= 200)
+        if amount >= 200:
+            seen["approved"] += 1
+            approver = next(s for s in trace if s.name == "Approver")
+            approve = states["Approve"]
+            # Callback: the Task waits until the approver has done its work and sent the token back.
+            assert seconds(approve.end_time) >= seconds(approver.end_time) > seconds(approve.start_time) + 1
+        # Parallel: both branches start together and the state ends with the later one.
+        reserve, invoice = states["ReserveStock"], states["WriteInvoice"]
+        assert max(seconds(reserve.start_time), seconds(invoice.start_time)) < min(
+            seconds(reserve.end_time), seconds(invoice.end_time))
+        assert seconds(states["Fulfil"].end_time) >= max(seconds(reserve.end_time), seconds(invoice.end_time))
+        # Try/catch/finally: the cart is released exactly once on both paths.
+        charge = next(sub for sub in execution.subsegments or [] if sub.name == "ChargeFn")
+        after = visits[visits.index("Charge") + 1:]
+        assert visits.count("ReleaseCart") == 1
+        if charge.fault:
+            seen["declined"] += 1
+            assert after == ["RecordFailure", "ReleaseCart", "Paid", "PaymentFailed"]
+            assert execution.annotations["execution_status"] == "FAILED"
+        else:
+            seen["shipped"] += 1
+            # Loop: three labels, then out.
+            assert after == ["ReleaseCart", "Paid", "StartLabels"] + ["PrintLabel", "CountLabel", "MoreLabels"] * 3 + [
+                "Shipped"]
+            assert execution.annotations["execution_status"] == "SUCCEEDED"
+    assert seen["approved"] > 0 and seen["declined"] > 0 and seen["shipped"] > 0
+    metrics = result.component("OrderWorkflow")
+    assert (metrics["ExecutionsFailed"], metrics["ExecutionsSucceeded"]) == (seen["declined"], seen["shipped"])
