@@ -819,3 +819,37 @@ def test_step_functions_patterns_show_each_constructs_control_flow_in_the_trace(
     assert seen["approved"] > 0 and seen["declined"] > 0 and seen["shipped"] > 0
     metrics = result.component("OrderWorkflow")
     assert (metrics["ExecutionsFailed"], metrics["ExecutionsSucceeded"]) == (seen["declined"], seen["shipped"])
+
+
+# EventBridge Circuit Breaker -----------------------------------------------------------------
+def test_eventbridge_circuit_breaker_is_driven_by_the_failure_events_of_the_calls() -> None:
+    result = run_example("eventbridge-circuit-breaker")
+    breaker = result.component("Breaker")
+    transitions = breaker["Transitions"]
+    states = [t["state"] for t in transitions]
+    assert states == ["open", "half_open"] * (len(states) // 2) + ["closed"] and len(states) >= 5
+    reports = [s for s in result.named("Breaker") if "reported" in s.annotations]
+    # Every move to open or closed happens when an outcome event arrives through the rule.
+    report_times = {round(seconds(s.end_time), 3) for s in reports}
+    assert all(t["at_s"] in report_times for t in transitions if t["state"] in ("open", "closed"))
+    failures_before_open = [s for s in reports if seconds(s.start_time) <= transitions[0]["at_s"]
+                            and s.annotations["reported"] == "failure"]
+    assert len(failures_before_open) == 5 and 30 <= transitions[0]["at_s"] < 32
+    assert 60 <= transitions[-1]["at_s"] <= 60 + 10 + 1
+    # Open: the quotes fail fast without calling the partner.
+    opened_at, closed_at = transitions[0]["at_s"], transitions[-1]["at_s"]
+    quotes = [s for s in result.named("Quote", "AWS::Lambda::Function")
+              if opened_at < seconds(s.start_time) < closed_at]
+    fast = [q for q in quotes if not any(sub.name == "ShippingPartner" for sub in q.subsegments or [])]
+    assert len(fast) == breaker["CallsRejected"] > 200
+    assert len(quotes) - len(fast) == sum(1 for t in transitions[:-1] if t["state"] == "half_open")
+    # Status tracking records every outcome, fast fails included.
+    assert result.component("PartnerStatus")["ConsumedWriteCapacityUnits"] == result.summary["messages"]["accepted"]
+
+    def no_reports(document: dict[str, Any]) -> None:
+        document["connections"] = [c for c in document["connections"]
+                                   if not (c["role"] == "rule" and c["target"] == "Breaker")]
+
+    unguarded = run_example("eventbridge-circuit-breaker", no_reports)
+    assert unguarded.component("Breaker")["Transitions"] == []
+    assert unguarded.component("ShippingPartner")["5XXError"] > 250
