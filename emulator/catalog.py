@@ -138,7 +138,7 @@ _ALL_ROLES = (
         "rule",
         "An EventBridge rule sending matching events to this target. Connections with the same RuleName are "
         "the targets of one rule (at most 5) and share its EventPattern.",
-        frozenset(_pairs("eventbridge", "lambda sqs sns stepfunctions kinesis firehose")),
+        frozenset(_pairs("eventbridge", "lambda sqs sns stepfunctions kinesis firehose circuitbreaker")),
         (
             Field("RuleName", "string", None,
                   "The rule this target belongs to; connections with the same RuleName are one rule with several "

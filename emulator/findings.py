@@ -453,12 +453,26 @@ def _starting_at_first(cycle: list[str], order: dict[str, int]) -> list[str]:
 def _is_async_loop(graph: TopologyGraph, cycle: list[str]) -> bool:
     if not any(graph.kind(component) == "lambda" for component in cycle):
         return False
-    for source, target in zip(cycle, cycle[1:] + cycle[:1], strict=True):
+    following = cycle[1:] + cycle[:1]
+    for machine, after in zip(cycle, following, strict=True):
+        # A state machine that hands a task token round the cycle and waits for it: the request
+        # that comes back is SendTaskSuccess, which ends the wait instead of starting an execution.
+        if graph.kind(machine) == "stepfunctions" and after in _callback_targets(graph, machine):
+            return False
+    for source, target in zip(cycle, following, strict=True):
         for connection in graph.graph.get_edge_data(source, target).values():
             role = connection["connection"].role
             if role != "request" or graph.kind(source) != "lambda" or graph.kind(target) != "lambda":
                 return True
     return False
+
+
+def _callback_targets(graph: TopologyGraph, machine: str) -> set[str]:
+    """The components a state machine's .waitForTaskToken Tasks send their token to."""
+    definition = graph.component(machine).properties.get("Definition")
+    return {name for _, state in tasks(definition)
+            if isinstance(resource := state.get("Resource"), str) and resource.endswith(".waitForTaskToken")
+            and (name := target_name(resource, state.get("Parameters"))) is not None}
 
 
 @rule("unreachable_component",

@@ -233,6 +233,26 @@ def test_synchronous_function_recursion_is_not_an_async_loop() -> None:
     assert warnings_of("recursive_async_loop", topology) == []
 
 
+def callback_machine(resource: str) -> Topology:
+    definition = {"StartAt": "Approve", "States": {"Approve": {
+        "Type": "Task", "Resource": resource, "End": True,
+        "Parameters": {"TaskToken.$": "$$.Task.Token", "order.$": "$.order"}}}}
+    return build(
+        [("Flow", "stepfunctions", {"Definition": definition}), ("Approvals", "sqs", {}), ("Approver", "lambda", {})],
+        [("Flow", "Approvals", "request", {}), ("Approvals", "Approver", "event_source", {}),
+         ("Approver", "Flow", "request", {})],
+    )
+
+
+def test_a_task_token_sent_back_to_the_waiting_state_machine_is_not_a_loop() -> None:
+    assert warnings_of("recursive_async_loop", callback_machine("Approvals.waitForTaskToken")) == []
+
+
+def test_a_function_starting_the_state_machine_that_fed_it_is_a_loop() -> None:
+    [warning] = warnings_of("recursive_async_loop", callback_machine("Approvals"))
+    assert warning.subject == "Flow -> Approvals -> Approver -> Flow"
+
+
 # unreachable_component ---------------------------------------------------------------------
 
 def test_component_nothing_sends_to_is_flagged() -> None:

@@ -517,3 +517,339 @@ def test_eventually_consistent_lag_grows_only_in_the_shard_a_failing_record_bloc
     assert max(others) < 0.5
     # Outside the incident the copy lags by less than half a second.
     assert all(lag(s) < 0.5 for s in projector if seconds(s.start_time) < 19.0)
+
+
+# Internal API --------------------------------------------------------------------------------
+def test_internal_api_caller_waits_and_pays_for_the_callees_duration() -> None:
+    result = run_example("internal-api")
+    checkouts = {s.annotations["message_id"]: s for s in result.named("Checkout")}
+    pricing = {s.annotations["message_id"]: s for s in result.named("Pricing")}
+    assert checkouts.keys() == pricing.keys() and len(checkouts) == result.summary["messages"]["accepted"]
+    for message_id, caller in checkouts.items():
+        callee = pricing[message_id]
+        assert caller.start_time < callee.start_time and callee.end_time <= caller.end_time  # type: ignore[operator]
+    checkout, priced = result.component("Checkout"), result.component("Pricing")
+    # Its own work is ~40 ms, yet the caller is billed for longer than the 600 ms callee.
+    assert checkout["Duration"]["p50"] > priced["Duration"]["p50"] > 500
+    cost = result.summary["cost_usd"]["by_component"]
+    assert cost["Checkout"] >= cost["Pricing"] > 0
+
+    def fast_pricing(document: dict[str, Any]) -> None:
+        component(document, "Pricing")["behavior"]["duration_ms"] = {"median": 50, "p99": 150}
+
+    faster = run_example("internal-api", fast_pricing)
+    assert faster.component("Checkout")["Duration"]["p50"] < 150
+    assert faster.summary["cost_usd"]["by_component"]["Checkout"] < cost["Checkout"] / 2
+
+
+# Internal Handoff ----------------------------------------------------------------------------
+def test_internal_handoff_retries_twice_a_minute_then_two_apart_dead_letters_and_duplicates_work() -> None:
+    result = run_example("internal-handoff")
+    # The caller answers without waiting for fulfilment.
+    assert result.component("Checkout")["Duration"]["p99"] < 150
+    retried = dead = 0
+    for trace in by_trace(result.segments).values():
+        attempts = sorted((s for s in trace if s.name == "Fulfil" and s.annotations["outcome"] != "dead_letter"),
+                          key=lambda s: s.start_time)
+        assert [s.annotations["attempt"] for s in attempts] == list(range(1, len(attempts) + 1)) and len(attempts) <= 3
+        gaps = [seconds(b.start_time) - seconds(a.end_time) for a, b in itertools.pairwise(attempts)]
+        assert gaps == [pytest.approx(60.0 * 2**k, abs=0.5) for k in range(len(gaps))]
+        assert all(a.annotations["outcome"] == "error" for a in attempts[:-1])
+        if any(s.name == "FulfilDLQ" for s in trace):
+            assert len(attempts) == 3 and attempts[-1].annotations["outcome"] == "error"
+            dead += 1
+        retried += len(attempts) > 1
+    assert retried > 50
+    assert dead == result.summary["messages"]["dead_lettered"] > 0
+    assert result.component("FulfilDLQ")["NumberOfMessagesSent"] == dead
+    # Each attempt writes the shipment again before the courier call fails: duplicates.
+    writes = Counter(s.annotations["message_id"] for s in result.named("Fulfil")
+                     for sub in s.subsegments or [] if sub.name == "Shipments")
+    assert sum(writes.values()) == result.component("Shipments")["ConsumedWriteCapacityUnits"]
+    assert sum(1 for count in writes.values() if count > 1) == retried
+
+
+# Aggregator ----------------------------------------------------------------------------------
+def test_aggregator_is_as_slow_as_its_slowest_call_and_one_failing_call_fails_the_whole() -> None:
+    result = run_example("aggregator")
+    calls = ("Stock", "ShippingRates", "TaxService")
+    slowest: Counter[str] = Counter()
+    for quote in result.named("Quote"):
+        subs = {sub.name: seconds(sub.end_time) - seconds(sub.start_time) for sub in quote.subsegments or []
+                if sub.name in calls}
+        assert max(subs.values()) < seconds(quote.end_time) - seconds(quote.start_time)
+        slowest[max(subs, key=lambda name: subs[name])] += 1
+    assert slowest["ShippingRates"] > 0.9 * sum(slowest.values())
+    api = {s.annotations["message_id"]: s for s in result.named("Api")}
+    failed = {m for m, s in api.items() if s.http["response"]["status"] != 200}  # type: ignore[index]
+    asked_tax_during_outage = {s.annotations["message_id"] for s in result.named("Quote")
+                               for sub in s.subsegments or []
+                               if sub.name == "TaxService" and 20 <= seconds(sub.start_time) < 30}
+    # Exactly the quotes that asked the tax service while it was down failed, though stock and shipping answered.
+    assert failed == asked_tax_during_outage and len(failed) > 50
+    assert len(failed) == result.summary["messages"]["rejected"] == result.component("Api")["5XXError"]
+    assert result.component("ShippingRates")["5XXError"] == 0
+
+
+# Notifier ------------------------------------------------------------------------------------
+def test_notifier_publishes_once_and_each_subscriber_gets_its_own_independent_delivery() -> None:
+    result = run_example("notifier")
+    shipments = result.summary["messages"]["accepted"]
+    topic = result.component("ShipmentEvents")
+    assert topic["NumberOfMessagesPublished"] == shipments
+    assert topic["NumberOfNotificationsDelivered"] == 3 * shipments
+    assert result.component("EmailQueue")["NumberOfMessagesSent"] == shipments
+    assert result.component("SendSms")["Invocations"] == shipments
+    webhook = [(s.trace_id, sub) for s in result.named("ShipmentEvents") for sub in s.subsegments or []
+               if sub.name == "PartnerWebhook"]
+    assert len({trace_id for trace_id, sub in webhook if not sub.fault}) == shipments
+    # The webhook's outage is retried by SNS; the other subscribers are served at once meanwhile.
+    assert topic["NumberOfNotificationsFailed"] == result.component("PartnerWebhook")["5XXError"] > 0
+    assert all(20 <= seconds(sub.start_time) < 40 for _, sub in webhook if sub.fault)
+    traces = by_trace(result.segments)
+    during = [s for s in result.named("Shipped") if 20 <= seconds(s.start_time) < 39]
+    assert during
+    for shipped in during:
+        trace = traces[shipped.trace_id]
+        sms = next(s for s in trace if s.name == "SendSms")
+        assert seconds(sms.start_time) - seconds(shipped.start_time) < 2
+        late = min(seconds(sub.start_time) for s in trace if s.name == "ShipmentEvents" for sub in s.subsegments or []
+                   if sub.name == "PartnerWebhook" and not sub.fault)
+        assert late >= 40
+    assert result.component("Shipped")["Duration"]["p99"] < 200
+    assert result.summary["messages"]["completed"] == shipments
+
+
+# Router --------------------------------------------------------------------------------------
+def test_router_sends_each_message_to_exactly_one_task_type() -> None:
+    result = run_example("router")
+    handler_of = {"refund": "Refunds", "exchange": "Exchanges", "question": "Questions", "complaint": "Questions"}
+    handlers = set(handler_of.values())
+    for route in result.named("Route"):
+        called = [sub.name for sub in route.subsegments or [] if sub.name in handlers]
+        assert called == [handler_of[route.metadata["message"]["payload"]["type"]]]  # type: ignore[index]
+    invocations = [result.component(name)["Invocations"] for name in sorted(handlers)]
+    assert sum(invocations) == result.summary["messages"]["accepted"] == result.summary["messages"]["completed"]
+    assert min(invocations) > 100
+
+
+# Frugal Consumer -----------------------------------------------------------------------------
+def test_frugal_consumer_queue_absorbs_the_burst_while_concurrency_and_cost_stay_flat() -> None:
+    frugal = run_example("frugal-consumer")
+    welcome = frugal.component("Welcome")
+    assert welcome["ConcurrentExecutions"] == 2 and welcome["ColdStarts"] == 2
+    messages = frugal.summary["messages"]
+    assert messages["completed"] == messages["accepted"] > 2000 and messages["dead_lettered"] == 0
+    # The backlog waited in the queue instead of scaling the function out.
+    assert frugal.component("Signups")["ApproximateAgeOfOldestMessage"] > 120
+
+    def unbounded(document: dict[str, Any]) -> None:
+        del connection(document, "event_source")["properties"]["ScalingConfig"]
+
+    scaled = run_example("frugal-consumer", unbounded)
+    assert scaled.component("Welcome")["ConcurrentExecutions"] > 20
+    assert scaled.component("Signups")["ApproximateAgeOfOldestMessage"] < 10
+    cost, scaled_cost = (r.summary["cost_usd"]["by_component"]["Welcome"] for r in (frugal, scaled))
+    assert cost == pytest.approx(scaled_cost, rel=0.15)
+
+
+# Fan-Out/Fan-In ------------------------------------------------------------------------------
+def test_fan_out_fan_in_takes_as_long_as_the_slowest_worker_and_failed_chunks_reach_the_dlq() -> None:
+    result = run_example("fan-out-fan-in")
+    workers = ("ChunkA", "ChunkB", "ChunkC")
+    complete = 0
+    for trace in by_trace(result.segments).values():
+        (split,) = [s for s in trace if s.name == "Split"]
+        runs = {s.name: s for s in trace if s.name in workers and s.annotations["outcome"] in ("ok", "error")}
+        assert set(runs) == set(workers)
+        ends = [seconds(s.end_time) for s in runs.values()]
+        durations = [seconds(s.end_time) - seconds(s.start_time) for s in runs.values()]
+        # Side by side: the job ends with its slowest worker, well before the durations' sum.
+        assert max(ends) - seconds(split.start_time) < max(durations) + 0.5
+        assert max(ends) - seconds(split.start_time) < sum(durations)
+        parts = {s.name for s in runs.values() for sub in s.subsegments or [] if sub.name == "ReportParts"}
+        failed = {s.name for s in runs.values() if s.annotations["outcome"] == "error"}
+        assert parts == set(workers) - failed
+        assert any(s.name == "FailedChunks" for s in trace) == bool(failed)
+        complete += not failed
+    chunk_b = result.component("ChunkB")
+    assert result.summary["messages"]["dead_lettered"] == chunk_b["Errors"] > 0
+    assert result.component("FailedChunks")["NumberOfMessagesSent"] == chunk_b["Errors"]
+    assert complete == result.summary["messages"]["completed"] > 0
+
+
+# Distributed Trigger -------------------------------------------------------------------------
+def test_distributed_trigger_gives_each_consumer_its_own_buffer_and_failure_domain() -> None:
+    result = run_example("distributed-trigger")
+    customers = result.summary["messages"]["accepted"]
+    crm, billing = result.component("Crm"), result.component("Billing")
+    assert crm["Errors"] > 100 and billing["Errors"] == 0
+    # The CRM's failures come back through its own queue and are all handled after recovery.
+    crm_queue = result.component("CrmQueue")
+    assert crm_queue["NumberOfMessagesReceived"] > crm_queue["NumberOfMessagesSent"] == customers
+    assert crm_queue["NumberOfMessagesDeleted"] == customers
+    assert result.summary["messages"]["dead_lettered"] == result.summary["messages"]["lost"] == 0
+    traces = by_trace(result.segments)
+    during = [s for s in result.named("Register") if 30 <= seconds(s.start_time) < 55]
+    assert during
+    for register in during:
+        trace = traces[register.trace_id]
+        billed = [s for s in trace if s.name == "Billing" and s.annotations["outcome"] == "ok"]
+        assert billed and seconds(billed[0].start_time) - seconds(register.start_time) < 1.5
+        handled = [s for s in trace if s.name == "Crm" and s.annotations["outcome"] == "ok"]
+        assert handled and seconds(handled[0].start_time) >= 60
+    assert result.component("BillingQueue")["ApproximateAgeOfOldestMessage"] <= 1
+    assert result.component("Register")["Errors"] == 0
+
+
+# Big Fan -------------------------------------------------------------------------------------
+def test_big_fan_routes_by_attribute_and_counts_what_the_filters_dropped() -> None:
+    result = run_example("big-fan")
+    types = {s.annotations["message_id"]: s.metadata["message"]["attributes"]["type"]  # type: ignore[index]
+             for s in result.named("Shop")}
+    wants = {"CreatedQueue": {"created"}, "CancelledQueue": {"cancelled"}, "MoneyQueue": {"created", "refunded"}}
+    delivered = 0
+    for queue, accepted_types in wants.items():
+        received = {s.annotations["message_id"] for s in result.named(queue)}
+        assert received == {m for m, t in types.items() if t in accepted_types}
+        assert result.component(queue)["NumberOfMessagesSent"] == len(received)
+        delivered += len(received)
+    shipped = sum(1 for t in types.values() if t == "shipped")
+    assert shipped > 0
+    topic = result.component("OrderEvents")
+    assert topic["NumberOfMessagesPublished"] == len(types)
+    assert topic["NumberOfNotificationsDelivered"] == delivered
+    assert topic["NumberOfNotificationsFilteredOut"] == 3 * len(types) - delivered
+    assert result.summary["messages"]["completed"] == len(types)
+
+
+def segment_tree(segments: list[Segment]) -> list[Segment]:
+    """The segments and all their subsegments, at any depth."""
+    found: list[Segment] = []
+    pending = list(segments)
+    while pending:
+        segment = pending.pop()
+        found.append(segment)
+        pending.extend(segment.subsegments or [])
+    return found
+
+
+# X-Ray Tracer --------------------------------------------------------------------------------
+def test_xray_tracer_keeps_one_message_in_one_trace_across_every_async_hop() -> None:
+    result = run_example("xray-tracer")
+    traces = by_trace(result.segments)
+    assert len(traces) == result.summary["messages"]["accepted"]
+    hops = {"Shop", "Api", "PlaceOrder", "OrderPlaced", "ShippingQueue", "Ship"}
+    for trace in traces.values():
+        assert {s.annotations["message_id"] for s in trace} == {trace[0].annotations["message_id"]}
+        assert hops <= {s.name for s in trace}
+        ids = {s.id for s in segment_tree(trace)}
+        roots = [s for s in trace if s.parent_id is None]
+        assert [s.name for s in roots] == ["Shop"]
+        assert all(s.parent_id in ids for s in trace if s.parent_id is not None)
+        (ship,) = [s for s in trace if s.name == "Ship"]
+        assert {sub.name for sub in ship.subsegments or []} >= {"Shipments", "Courier"}
+
+
+# Robust API ----------------------------------------------------------------------------------
+def test_robust_api_routes_fail_independently_except_through_a_shared_store() -> None:
+    result = run_example("robust-api")
+    routes = {s.annotations["message_id"]: s.metadata["message"]["payload"]["route"]  # type: ignore[index]
+              for s in result.named("Clients")}
+    api = {s.annotations["message_id"]: s for s in result.named("Api")}
+    failed: dict[str, list[float]] = defaultdict(list)
+    served: Counter[str] = Counter()
+    for message_id, segment in api.items():
+        if segment.http["response"]["status"] == 200:  # type: ignore[index]
+            served[routes[message_id]] += 1
+        else:
+            failed[routes[message_id]].append(seconds(segment.start_time))
+
+    def within(times: list[float], start: float, end: float) -> list[float]:
+        return [t for t in times if start - 3 <= t < end]
+
+    assert "GET /profile" not in failed and served["GET /profile"] > 300
+    # The payment outage fails only the route that pays; the table outage both routes that share it.
+    assert within(failed["GET /orders"], 60, 70) == failed["GET /orders"] != []
+    post = failed["POST /orders"]
+    assert within(post, 20, 40) and within(post, 60, 70)
+    assert len(within(post, 20, 40)) + len(within(post, 60, 70)) == len(post)
+    assert sum(len(times) for times in failed.values()) == result.summary["messages"]["rejected"]
+    profile = result.component("GetProfile")
+    assert profile["Errors"] == 0 and profile["Duration"]["p99"] < 100
+
+
+# Step Functions patterns ---------------------------------------------------------------------
+def test_step_functions_patterns_show_each_constructs_control_flow_in_the_trace() -> None:
+    result = run_example("step-functions-patterns")
+    seen: Counter[str] = Counter()
+    for trace in by_trace(result.segments).values():
+        (execution,) = [s for s in trace if s.name == "OrderWorkflow" and "execution_status" in s.annotations]
+        visits = state_visits(execution)
+        states = {sub.name: sub for sub in execution.subsegments or [] if sub.annotations}
+        amount = next(s for s in trace if s.name == "Shop").metadata["message"]["payload"]["amount"]  # type: ignore[index]
+        # Sequence and choice: only orders of 200 or more wait for approval.
+        assert visits[:2] == ["Validate", "NeedsApproval"]
+        assert ("Approve" in visits) == (amount >= 200)
+        if amount >= 200:
+            seen["approved"] += 1
+            approver = next(s for s in trace if s.name == "Approver")
+            approve = states["Approve"]
+            # Callback: the Task waits until the approver has done its work and sent the token back.
+            assert seconds(approve.end_time) >= seconds(approver.end_time) > seconds(approve.start_time) + 1
+        # Parallel: both branches start together and the state ends with the later one.
+        reserve, invoice = states["ReserveStock"], states["WriteInvoice"]
+        assert max(seconds(reserve.start_time), seconds(invoice.start_time)) < min(
+            seconds(reserve.end_time), seconds(invoice.end_time))
+        assert seconds(states["Fulfil"].end_time) >= max(seconds(reserve.end_time), seconds(invoice.end_time))
+        # Try/catch/finally: the cart is released exactly once on both paths.
+        charge = next(sub for sub in execution.subsegments or [] if sub.name == "ChargeFn")
+        after = visits[visits.index("Charge") + 1:]
+        assert visits.count("ReleaseCart") == 1
+        if charge.fault:
+            seen["declined"] += 1
+            assert after == ["RecordFailure", "ReleaseCart", "Paid", "PaymentFailed"]
+            assert execution.annotations["execution_status"] == "FAILED"
+        else:
+            seen["shipped"] += 1
+            # Loop: three labels, then out.
+            assert after == ["ReleaseCart", "Paid", "StartLabels"] + ["PrintLabel", "CountLabel", "MoreLabels"] * 3 + [
+                "Shipped"]
+            assert execution.annotations["execution_status"] == "SUCCEEDED"
+    assert seen["approved"] > 0 and seen["declined"] > 0 and seen["shipped"] > 0
+    metrics = result.component("OrderWorkflow")
+    assert (metrics["ExecutionsFailed"], metrics["ExecutionsSucceeded"]) == (seen["declined"], seen["shipped"])
+
+
+# EventBridge Circuit Breaker -----------------------------------------------------------------
+def test_eventbridge_circuit_breaker_is_driven_by_the_failure_events_of_the_calls() -> None:
+    result = run_example("eventbridge-circuit-breaker")
+    breaker = result.component("Breaker")
+    transitions = breaker["Transitions"]
+    states = [t["state"] for t in transitions]
+    assert states == ["open", "half_open"] * (len(states) // 2) + ["closed"] and len(states) >= 5
+    reports = [s for s in result.named("Breaker") if "reported" in s.annotations]
+    # Every move to open or closed happens when an outcome event arrives through the rule.
+    report_times = {round(seconds(s.end_time), 3) for s in reports}
+    assert all(t["at_s"] in report_times for t in transitions if t["state"] in ("open", "closed"))
+    failures_before_open = [s for s in reports if seconds(s.start_time) <= transitions[0]["at_s"]
+                            and s.annotations["reported"] == "failure"]
+    assert len(failures_before_open) == 5 and 30 <= transitions[0]["at_s"] < 32
+    assert 60 <= transitions[-1]["at_s"] <= 60 + 10 + 1
+    # Open: the quotes fail fast without calling the partner.
+    opened_at, closed_at = transitions[0]["at_s"], transitions[-1]["at_s"]
+    quotes = [s for s in result.named("Quote", "AWS::Lambda::Function")
+              if opened_at < seconds(s.start_time) < closed_at]
+    fast = [q for q in quotes if not any(sub.name == "ShippingPartner" for sub in q.subsegments or [])]
+    assert len(fast) == breaker["CallsRejected"] > 200
+    assert len(quotes) - len(fast) == sum(1 for t in transitions[:-1] if t["state"] == "half_open")
+    # Status tracking records every outcome, fast fails included.
+    assert result.component("PartnerStatus")["ConsumedWriteCapacityUnits"] == result.summary["messages"]["accepted"]
+
+    def no_reports(document: dict[str, Any]) -> None:
+        document["connections"] = [c for c in document["connections"]
+                                   if not (c["role"] == "rule" and c["target"] == "Breaker")]
+
+    unguarded = run_example("eventbridge-circuit-breaker", no_reports)
+    assert unguarded.component("Breaker")["Transitions"] == []
+    assert unguarded.component("ShippingPartner")["5XXError"] > 250

@@ -15,6 +15,14 @@ breaker -request-> dependency`` (the first of its request connections whose ``wh
 Each call is a segment of the breaker annotated with the state it found (``breaker``) and, for a
 probe, ``probe``; its metrics count permitted and rejected calls, the times it opened and every
 transition.
+
+Driven by events (the "EventBridge circuit breaker" of the serverless pattern collections): a breaker
+with no request connection of its own is a state check only: open, it fails the check fast; closed
+or probing, it answers 200 and the caller calls the dependency itself. The outcomes then arrive as
+events through EventBridge ``rule`` connections to the breaker: an event whose ``detail-type`` is
+"Lambda Function Invocation Result - Success" (a Lambda destination's success record) counts as a
+success, any other as a failure, with the same threshold and probes. Such report segments are
+annotated ``reported``.
 """
 
 from emulator.services.circuitbreaker.breaker import CLOSED, HALF_OPEN, OPEN, CircuitBreaker

@@ -11,6 +11,9 @@ from emulator.tracing import EPOCH, Segment
 CLOSED = "closed"
 OPEN = "open"
 HALF_OPEN = "half_open"
+# The event a Lambda destination sends to EventBridge for a successful invocation; any other event
+# a rule delivers to the breaker reports a failure.
+SUCCESS_DETAIL_TYPE = "Lambda Function Invocation Result - Success"
 
 
 class CircuitBreaker(Component):
@@ -40,7 +43,23 @@ class CircuitBreaker(Component):
         segment = self.new_segment(call_.message, call_.parent_id, now)
         segment.annotations["attempt"] = 1
         self.open_segments[segment.id] = segment
-        self.kernel.schedule(self.state_latency.sample(self.rng) / 1000.0, self._decide, call_, segment)
+        reported = call_.link is not None and call_.link.role == "rule"
+        self.kernel.schedule(self.state_latency.sample(self.rng) / 1000.0,
+                             self._record if reported else self._decide, call_, segment)
+
+    def _record(self, call_: Call, segment: Segment) -> None:
+        """An EventBridge rule reports the outcome of a call made outside the breaker."""
+        now = self.kernel.now
+        if self.state == OPEN and now >= self.opened_at + self.open_s:
+            self._move(HALF_OPEN, now)
+        event = call_.message.payload
+        ok = isinstance(event, dict) and event.get("detail-type") == SUCCESS_DETAIL_TYPE
+        segment.annotations["breaker"] = self.state
+        segment.annotations["reported"] = "success" if ok else "failure"
+        # While half-open, a report settles the check that was let through as a probe.
+        probe = self.state == HALF_OPEN and self.probes_out > 0
+        self._observed(Reply(200) if ok else Reply(500, "ReportedFailure"), probe)
+        self._answer(call_, segment, Reply(200))
 
     def _decide(self, call_: Call, segment: Segment) -> None:
         now = self.kernel.now
@@ -48,14 +67,17 @@ class CircuitBreaker(Component):
             self._move(HALF_OPEN, now)
         segment.annotations["breaker"] = self.state
         target = next((link for link in self.protected if link.wants(call_.message.payload)), None)
-        if target is None:
+        # Without protected connections the breaker is a state check only: the caller makes the
+        # call itself and EventBridge rules report how it went.
+        if target is None and self.protected:
             self._answer(call_, segment, Reply(200))
             return
         if self.state == OPEN or (self.state == HALF_OPEN and self.probes_out + self.probes_ok
                                   >= self.half_open_probes):
             self.rejected += 1
             retry_at = self.opened_at + self.open_s
-            self._answer(call_, segment, Reply(503, "CircuitOpen", f"the circuit to {target.target.id} is open "
+            what = f"the circuit to {target.target.id}" if target is not None else f"the circuit {self.id}"
+            self._answer(call_, segment, Reply(503, "CircuitOpen", f"{what} is open "
                                                f"until {retry_at:.3f} s: the call failed fast"))
             return
         self.permitted += 1
@@ -63,6 +85,9 @@ class CircuitBreaker(Component):
         if probe:
             self.probes_out += 1
             segment.annotations["probe"] = True
+        if target is None:
+            self._answer(call_, segment, Reply(200))
+            return
 
         def answered(reply: Reply) -> None:
             self._observed(reply, probe)

@@ -111,3 +111,62 @@ def test_timeouts_count_as_failures() -> None:
     document["components"][2]["behavior"]["timeout_ms"] = 50
     result = run(document, calls(5))
     assert result.component("Breaker")["TimesOpened"] == 1 and result.component("Partner")["Requests"] == 3
+
+
+# Driven by events: the caller calls the partner itself and EventBridge reports the outcomes -----
+def event_driven(**breaker: Any) -> dict[str, Any]:
+    outcomes = {"source": ["lambda"], "$or": [
+        {"detail-type": ["Lambda Function Invocation Result - Success"]},
+        {"detail": {"responsePayload": {"errorType": [{"anything-but": "CircuitOpen"}]}}}]}
+    return topology(
+        [{"id": "Caller", "kind": "lambda", "properties": {"Timeout": 30, "MaximumRetryAttempts": 0},
+          "behavior": {"duration_ms": 10, "cold_start_ms": 0}},
+         {"id": "Breaker", "kind": "circuitbreaker",
+          "behavior": {"failure_threshold": 3, "open_s": 5, "state_ms": 0, **breaker}},
+         {"id": "Partner", "kind": "http", "behavior": {"latency_ms": 100}},
+         {"id": "Outcomes", "kind": "eventbridge"}],
+        [{"source": "Caller", "target": "Breaker", "role": "request"},
+         {"source": "Caller", "target": "Partner", "role": "request"},
+         {"source": "Caller", "target": "Outcomes", "role": "on_success"},
+         {"source": "Caller", "target": "Outcomes", "role": "on_failure"},
+         {"source": "Outcomes", "target": "Breaker", "role": "rule", "properties": {"EventPattern": outcomes}}],
+    )
+
+
+def async_calls(count: int) -> list[dict[str, Any]]:
+    return [{"target": "Client", "rate": {"per_second": 2}, "count": count, "payload": {"n": "$seq"}}]
+
+
+def with_client(document: dict[str, Any]) -> dict[str, Any]:
+    document["components"].insert(0, {"id": "Client", "kind": "client"})
+    document["connections"].insert(0, {"source": "Client", "target": "Caller", "role": "event"})
+    return document
+
+
+def test_failure_events_delivered_by_a_rule_open_a_breaker_that_only_checks_the_state() -> None:
+    result = run(with_client(event_driven()), async_calls(40), faults=outage(0, 3), duration_s=20)
+    breaker = result.component("Breaker")
+    states = [t["state"] for t in breaker["Transitions"]]
+    # Three failures reported by events open it; after open_s a check goes through as the probe,
+    # its reported success closes it.
+    assert states == ["open", "half_open", "closed"]
+    reports = [s for s in result.named("Breaker") if "reported" in s.annotations]
+    checks = [s for s in result.named("Breaker") if "reported" not in s.annotations]
+    assert {s.annotations["reported"] for s in reports} == {"failure", "success"}
+    # The fast fails are not reported back (the rule filters CircuitOpen out), so they never reopen it.
+    rejected = [s for s in checks if s.annotations["outcome"] == "rejected"]
+    assert rejected and breaker["CallsRejected"] == len(rejected)
+    # The three calls made before the reports opened it; the ones after it opened failed fast.
+    assert breaker["Failures"] == sum(s.annotations["reported"] == "failure" for s in reports) == 3
+    assert len(checks) == 40
+    assert balanced(result.summary)
+
+
+def test_a_breaker_with_no_protected_call_still_fails_fast_while_open() -> None:
+    result = run(with_client(event_driven()), async_calls(20), faults=outage(0, 3), duration_s=10)
+    opened_at = result.component("Breaker")["Transitions"][0]["at_s"]
+    later = [s for s in result.named("Breaker") if "reported" not in s.annotations
+             and opened_at < seconds(s.start_time) < opened_at + 5]
+    assert later and all(s.annotations["outcome"] == "rejected" for s in later)
+    assert all(not any(sub.name == "Partner" for sub in s.subsegments or []) for s in result.named("Caller")
+               if opened_at < seconds(s.start_time) < opened_at + 5 and s.annotations["outcome"] != "ok")
