@@ -31,7 +31,6 @@ PAUSED_POLL_S = 0.5
 
 class _Times(msgspec.Struct):
     type: str
-    t: float | None = None
     virtual_seconds: float | None = None
 
 
@@ -44,8 +43,12 @@ class _Segments(msgspec.Struct):
     segments: list[_Span]
 
 
+class _Sample(msgspec.Struct):
+    t: float
+
+
 class _Metrics(msgspec.Struct):
-    sample: _Times
+    sample: _Sample
 
 
 _decode_head = msgspec.json.Decoder(_Times).decode

@@ -60,6 +60,7 @@ class RunPage {
     if (this.replay !== undefined) {
       this.speed = this.replay;
       this.paused = false;
+      this.virtualSeconds = 0; // the replay's clock starts again
     }
     this.replaySpeed = this.replay ?? 10; // what the Replay button replays at
     this.history = []; // every message applied, in seq order: what scrubbing rebuilds from
@@ -136,54 +137,56 @@ class RunPage {
   /** One stream message into the page's state; ``live`` false: rebuilding for the scrubber (no
    * tokens, no status changes). */
   apply(message, live) {
-      switch (message.type) {
-        case "run.segments": {
-          this.index.add(message.segments);
-          const moves = this.map.add(message.segments);
-          if (live) this.sampler.offer(moves);
-          this.dirty.list = this.dirty.panels = true;
-          if (this.selected && message.segments.some((s) => s.trace_id === this.selected)) this.dirty.timeline = true;
-          break;
-        }
-        case "run.traces":
-          this.index.settle(message.traces);
-          this.dirty.list = true;
-          break;
-        case "run.metrics":
-          this.series.add(message.sample);
-          this.virtualSeconds = message.sample.t;
-          if (live) this.canvas.showBadges(this.series.badges());
-          this.dirty.charts = true;
-          break;
-        case "run.status":
-          if (!live) break;
-          this.status = message.status;
-          this.virtualSeconds = message.virtual_seconds ?? this.virtualSeconds;
+    switch (message.type) {
+      case "run.segments": {
+        this.index.add(message.segments);
+        const moves = this.map.add(message.segments);
+        if (live) this.sampler.offer(moves);
+        this.dirty.list = this.dirty.panels = true;
+        if (this.selected && message.segments.some((s) => s.trace_id === this.selected)) this.dirty.timeline = true;
+        break;
+      }
+      case "run.traces":
+        this.index.settle(message.traces);
+        this.dirty.list = true;
+        break;
+      case "run.metrics":
+        this.series.add(message.sample);
+        this.virtualSeconds = message.sample.t;
+        if (live) this.canvas.showBadges(this.series.badges());
+        this.dirty.charts = true;
+        break;
+      case "run.status":
+        if (!live) break;
+        this.status = message.status;
+        this.virtualSeconds = message.virtual_seconds ?? this.virtualSeconds;
+        if (this.replay === undefined) { // a replay's pace is the toolbar's, not the run's
           this.speed = message.speed;
           this.paused = message.paused;
-          this.showStatus();
-          break;
-        case "run.finished":
-          if (!live) {
-            this.index.finishRun();
-            break;
-          }
-          this.ended = true;
-          this.endSeconds = Math.max(this.virtualSeconds, message.summary?.virtual_seconds ?? 0);
-          this.status = message.status;
-          this.summary = message.summary;
-          if (message.error) this.showError(message.error);
-          if (message.summary?.virtual_seconds) this.virtualSeconds = message.summary.virtual_seconds;
+        }
+        this.showStatus();
+        break;
+      case "run.finished":
+        if (!live) {
           this.index.finishRun();
-          this.dirty.list = this.dirty.panels = true;
-          this.showStatus();
-          this.streamState(this.stream.state);
-          renderSummary($("summary"), this.summary, this.config.topology);
-          this.showScrubber();
           break;
-        default:
-          break;
-      }
+        }
+        this.ended = true;
+        this.endSeconds = Math.max(this.virtualSeconds, message.summary?.virtual_seconds ?? 0);
+        this.status = message.status;
+        this.summary = message.summary;
+        if (message.error) this.showError(message.error);
+        if (message.summary?.virtual_seconds) this.virtualSeconds = message.summary.virtual_seconds;
+        this.index.finishRun();
+        this.dirty.list = this.dirty.panels = true;
+        this.showStatus();
+        this.streamState(this.stream.state);
+        renderSummary($("summary"), this.summary, this.config.topology);
+        this.showScrubber();
+        break;
+      default:
+        break;
+    }
   }
 
   refreshPanels() {
@@ -270,8 +273,8 @@ class RunPage {
     pause.setAttribute("aria-pressed", String(this.paused));
     pause.disabled = !(live || replaying);
     pause.hidden = picking;
-    $("cancel-button").disabled = !live;
-    $("cancel-button").hidden = !live;
+    $("cancel-button").disabled = !live || replaying;
+    $("cancel-button").hidden = !live || replaying;
     $("replay-button").hidden = !picking;
   }
 
@@ -284,8 +287,11 @@ class RunPage {
   /** The slider follows the run; once the whole run is here, it moves the page to any second. */
   showScrubber() {
     const slider = $("scrubber");
-    const end = this.ended ? this.endSeconds : Math.max(this.virtualSeconds, Number(slider.max) || 0);
-    slider.max = String(Math.max(end, 0.1));
+    // A replay knows where the run ends; a live run's end moves with it.
+    const known = this.replay !== undefined ? this.run.virtual_seconds || 0 : 0;
+    const end = this.ended ? this.endSeconds : Math.max(this.virtualSeconds, known, Number(slider.max) || 0);
+    // A whole number of steps (0.1 s), so that the slider's end reaches the run's end.
+    slider.max = String(Math.max(Math.ceil(end * 10) / 10, 0.1));
     slider.disabled = !this.ended;
     if (this.scrubbedTo === null) slider.value = String(this.virtualSeconds);
     $("scrub-time").textContent = `${(this.scrubbedTo ?? this.virtualSeconds).toFixed(1)} s`;
@@ -294,7 +300,7 @@ class RunPage {
   /** The canvas, badges, trace list, service map and charts as they were at virtual time ``t``. */
   scrubTo(t) {
     if (!this.ended) return;
-    const upto = countUpTo(this.history, t);
+    const upto = t >= this.endSeconds ? this.history.length : countUpTo(this.history, t);
     this.index = new TraceIndex();
     this.map = new ServiceMap({ components: this.components });
     this.series = new MetricSeries(this.config.topology);

@@ -104,3 +104,76 @@ def test_reloading_mid_run_continues_the_run_with_every_event_once(console_page:
     assert page.evaluate("window.wiretapRun.lastSeq") == run.last_seq
     assert stream["applied"] == run.last_seq  # 1..last_seq, each applied once
     assert page.evaluate("window.wiretapRun.traces") == 200
+
+
+def test_a_finished_run_scrubs_to_any_second_and_back_to_the_end(console_page: Page, live_console: Daphne,
+                                                                   topology: Topology) -> None:
+    page = console_page
+    start_from_the_run_page(page, live_console, topology, poison_workload(), speed="max")
+    page.wait_for_function("window.wiretapRun.ended", timeout=RUN_TIMEOUT_MS)
+    scrubber = page.get_by_label("Virtual time")
+    expect(scrubber).to_be_enabled()
+    at_the_end = page.evaluate("window.wiretapRun.counts")
+
+    scrubber.fill("3")  # 20 calls a second: the first 3 s of 5, long before any poison order is dead-lettered
+    expect(page.locator("#scrub-time")).to_have_text("3.0 s")
+    expect(page.locator("#run-clock")).to_have_text("3.0 s")
+    early = page.evaluate("window.wiretapRun.counts")
+    assert 0 < page.evaluate("window.wiretapRun.traces") <= 60
+    assert early["dead_lettered"] == 0 and early["in_flight"] > 0
+    assert any(badge["id"] == "Inbox" for badge in page.evaluate("window.wiretapRun.badges"))
+
+    end = page.evaluate("Number(document.getElementById('scrubber').max)")
+    scrubber.fill(str(end))
+    page.wait_for_function("window.wiretapRun.traces === 100")
+    assert page.evaluate("window.wiretapRun.counts") == at_the_end
+    assert at_the_end["dead_lettered"] > 0
+
+
+def test_a_finished_run_replays_from_the_start_at_the_chosen_speed(console_page: Page, live_console: Daphne,
+                                                                   topology: Topology) -> None:
+    page = console_page
+    run_id = start_from_the_run_page(page, live_console, topology, poison_workload(), speed="max")
+    page.wait_for_function("window.wiretapRun.ended", timeout=RUN_TIMEOUT_MS)
+
+    page.get_by_role("button", name="×100").click()  # noqa: RUF001 (the button's label)
+    page.get_by_role("button", name="Replay").click()
+    page.wait_for_url(re.compile(r"\?replay=100$"))
+    # About 305 virtual seconds at x100: three wall seconds to watch the calls come in again, and
+    # the poison orders reach the DLQ only at the end (~300 s). (tests/tracer/test_replay.py checks
+    # the pace itself, on a fake clock.)
+    page.wait_for_function("window.wiretapRun.replay === 'playing' && window.wiretapRun.traces > 0 "
+                           "&& window.wiretapRun.counts.dead_lettered === 0")
+    expect(page.locator("#run-status")).to_have_text("replaying ×100")  # noqa: RUF001
+
+    page.wait_for_function("window.wiretapRun.ended", timeout=RUN_TIMEOUT_MS)
+    expect(page.locator("#run-status")).to_have_text("finished")
+    run = Run.objects.get(pk=run_id)
+    assert page.evaluate("window.wiretapRun.stream")["applied"] == run.last_seq
+    assert page.evaluate("window.wiretapRun.traces") == 100
+
+
+def test_the_toolbar_stays_on_one_line_at_1280_px_while_a_run_of_a_long_name_is_queued(
+        console_page: Page, live_console: Daphne, topology: Topology, user: User) -> None:
+    from tracer import services
+
+    designer.rename_topology(topology, "Scalable Webhook for the partners of the north-eastern region", user)
+    # Started here, the run is enqueued on this test process's own memory broker: no worker takes it.
+    queued = services.start_run(user, Topology.objects.get(pk=topology.pk), poison_workload(), speed=10)
+    page = console_page
+    page.goto(f"{live_console.url}/runs/{queued.pk}/")
+    expect(page.locator("#run-status")).to_have_text("queued")
+    page.wait_for_function("document.getElementById('run-view').dataset.stream === 'open'")
+    # The longest text the stream's state takes (a lost connection, the next try in 8 s).
+    page.evaluate("document.getElementById('stream-state').textContent = 'reconnecting in 8 s…'")
+
+    middles = page.evaluate("""[...document.querySelector('.run-toolbar').children]
+        .filter((element) => element.offsetParent !== null && element.getBoundingClientRect().width > 0)
+        .map((element) => {
+          const box = element.getBoundingClientRect();
+          return Math.round(box.top + box.height / 2);
+        })""")
+    assert len(set(middles)) == 1, middles
+    title = page.locator(".run-title").bounding_box()
+    assert title is not None and title["width"] <= 22 * 16  # the name gave way (ellipsis), the buttons did not
+    expect(page.get_by_role("button", name="Cancel")).to_be_visible()
