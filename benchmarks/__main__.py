@@ -5,6 +5,9 @@
    written to a JSON Lines file, 100,000 messages.
 3. Peak memory (max RSS) of that run at 25,000 and 100,000 messages, each in a fresh process:
    traces go to the file as they finish, so memory must not grow with them.
+4. The designer canvas in headless chromium (300 components beside 12).
+5.-7. The run stream (benchmarks/stream.py): segments per second to one WebSocket client in each
+   mode, latency from emulation to the client at x1, database insert rates.
 
 Usage: python -m benchmarks [--messages N] [--quick]
 """
@@ -147,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--no-browser", action="store_true", help="leave out the designer benchmark (chromium)")
+    parser.add_argument("--no-stream", action="store_true",
+                        help="leave out the run stream's benchmarks (Daphne, Celery, PostgreSQL, Redis)")
     parser.add_argument("--pipeline-only", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--traces", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
@@ -189,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if not arguments.no_browser:
         designer_benchmark()
+    if not arguments.no_stream:
+        from benchmarks.stream import stream_benchmark
+
+        stream_benchmark(quick=arguments.quick)
     return 0
 
 
