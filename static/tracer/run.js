@@ -43,8 +43,7 @@ class RunPage {
     this.components = new Set(config.topology.components.map((c) => c.id));
     this.index = new TraceIndex();
     this.map = new ServiceMap({ components: this.components });
-    this.sampler = new TokenSampler({ budgetPerFrame: 30 });
-    this.field = new TokenField({ durationMs: 900, maxActive: 350 });
+    this.resetTokens();
     this.series = new MetricSeries(config.topology);
     this.inbox = [];
     this.filters = { outcomes: new Set(), component: "", minMs: null, maxMs: null, sort: "start" };
@@ -284,6 +283,12 @@ class RunPage {
     $("scrubber").addEventListener("input", (event) => this.scrubTo(Number(event.target.value)));
   }
 
+  /** No token waiting or moving (a scrub leaves the run's moment: its tokens go with it). */
+  resetTokens() {
+    this.sampler = new TokenSampler({ budgetPerFrame: 30 });
+    this.field = new TokenField({ durationMs: 900, maxActive: 350 });
+  }
+
   /** The slider follows the run; once the whole run is here, it moves the page to any second. */
   showScrubber() {
     const slider = $("scrubber");
@@ -304,7 +309,7 @@ class RunPage {
     this.index = new TraceIndex();
     this.map = new ServiceMap({ components: this.components });
     this.series = new MetricSeries(this.config.topology);
-    this.virtualSeconds = 0;
+    this.resetTokens();
     for (let i = 0; i < upto; i += 1) this.apply(this.history[i], false);
     const atEnd = upto === this.history.length;
     this.scrubbedTo = atEnd ? null : t;

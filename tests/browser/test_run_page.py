@@ -177,3 +177,18 @@ def test_the_toolbar_stays_on_one_line_at_1280_px_while_a_run_of_a_long_name_is_
     title = page.locator(".run-title").bounding_box()
     assert title is not None and title["width"] <= 22 * 16  # the name gave way (ellipsis), the buttons did not
     expect(page.get_by_role("button", name="Cancel")).to_be_visible()
+
+
+def test_the_trace_filters_fit_the_side_panel(console_page: Page, live_console: Daphne, topology: Topology,
+                                              user: User) -> None:
+    from tracer import services
+
+    queued = services.start_run(user, topology, poison_workload(), speed=10)
+    page = console_page
+    page.goto(f"{live_console.url}/runs/{queued.pk}/")
+    expect(page.locator("#run-status")).to_have_text("queued")
+    panel = page.locator(".traces-panel").bounding_box()
+    assert panel is not None
+    for control in ("#filter-component", "#filter-min", "#filter-max", "#filter-sort"):
+        box = page.locator(control).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= panel["x"] + panel["width"], control
