@@ -12,7 +12,8 @@
    figures are relative to the fastest batch, and understate the true latency by that batch's own
    (a few milliseconds: one database write and one hop through Redis).
 3. Database insert rate of trace rows (one per message, its segments as one JSON text) and stream
-   events, through the same bulk writes the task makes (tracer/stream.py), SQLite and PostgreSQL.
+   events, through the same writes the task makes (tracer/storage.py's insert_rows: COPY on
+   PostgreSQL, executemany on SQLite), SQLite and PostgreSQL.
 
 Every process is real and local (tests/live.py starts them); the PostgreSQL and Redis servers are
 the machine's (WIRETAP_E2E_POSTGRES_URL, WIRETAP_E2E_REDIS_URL as for the tests).
@@ -71,11 +72,14 @@ for first in range(0, rows, batch):
     log.flush(traces=traces)
 trace_seconds = time.perf_counter() - started
 body = json.dumps({{"type": "run.segments", "seq": 0, "segments": [segment] * 500}})
+from django.db import transaction
 from tracer.models import RunEvent
+from tracer.storage import insert_rows
 started = time.perf_counter()
 for first in range(0, rows // 10, 50):
-    RunEvent.objects.bulk_create([RunEvent(run_id=run.pk, seq=n + 1, type="run.segments", body=body)
-                                  for n in range(first, first + 50)])
+    with transaction.atomic():
+        insert_rows(RunEvent, [RunEvent(run_id=run.pk, seq=n + 1, type="run.segments", body=body)
+                               for n in range(first, first + 50)])
 event_seconds = time.perf_counter() - started
 print(json.dumps({{"trace_rows_per_s": rows / trace_seconds, "events_per_s": rows // 10 / event_seconds,
                   "event_bytes": len(body)}}))
