@@ -553,6 +553,7 @@ window.wiretapRun = {
   get tokensDrawn() { return page.tokensDrawn; },
   get badges() { return page.series.badges(); },
   get virtualSeconds() { return page.virtualSeconds; },
+  get paused() { return page.paused; },
   get replay() { return page.root.dataset.replay; },
   get ended() { return page.ended; },
   scrubTo: (t) => page.scrubTo(t),

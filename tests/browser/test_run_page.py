@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from designer import services as designer
 from designer.models import Topology
-from tests.live import Daphne
+from tests.live import Daphne, wait_until
 from tracer.models import Run
 
 # A run of the whole page lasts up to ~10 s on a loaded machine: wait for its end that long.
@@ -51,7 +51,8 @@ def start_from_the_run_page(page: Page, console: Daphne, topology: Topology, wor
 def test_pressing_run_moves_tokens_and_badges_and_fills_the_trace_list(console_page: Page, live_console: Daphne,
                                                                          topology: Topology) -> None:
     page = console_page
-    start_from_the_run_page(page, live_console, topology, poison_workload())
+    # At x10 the poison orders keep the run going ~30 s: time to watch it however slow the machine.
+    start_from_the_run_page(page, live_console, topology, poison_workload(), speed="10")
 
     page.wait_for_function("window.wiretapRun.status === 'running'")
     page.wait_for_function("window.wiretapRun.tokensDrawn > 0")
@@ -60,6 +61,7 @@ def test_pressing_run_moves_tokens_and_badges_and_fills_the_trace_list(console_p
     expect(page.locator(".trace-row").first).to_be_visible()
     expect(page.locator("#trace-count")).not_to_have_text("0")
 
+    page.get_by_role("button", name="×100").click()  # noqa: RUF001 (the button's label)
     page.wait_for_function("window.wiretapRun.status === 'finished'", timeout=RUN_TIMEOUT_MS)
     expect(page.locator("#run-status")).to_have_text("finished")
     assert page.evaluate("window.wiretapRun.traces") == 100  # 20 a second for 5 s, each one trace
@@ -90,13 +92,18 @@ def test_a_dead_lettered_message_opens_its_timeline_and_lights_its_path(console_
 def test_reloading_mid_run_continues_the_run_with_every_event_once(console_page: Page, live_console: Daphne,
                                                                      topology: Topology) -> None:
     page = console_page
-    run_id = start_from_the_run_page(page, live_console, topology, poison_workload(duration_s=10))
+    run_id = start_from_the_run_page(page, live_console, topology, poison_workload(duration_s=10), speed="10")
     page.wait_for_function("window.wiretapRun.traces >= 20")
-    assert page.evaluate("window.wiretapRun.status") == "running"
+    # Paused, so that however slow the machine, the reload lands mid-run.
+    page.get_by_role("button", name="Pause").click()
+    page.wait_for_function("window.wiretapRun.paused === true && window.wiretapRun.status === 'running'")
+    wait_until(lambda: Run.objects.filter(pk=run_id, paused=True).exists(), 10, "the run paused")
 
     page.reload()
-    page.wait_for_function("window.wiretapRun.lastSeq > 0")
-    assert page.evaluate("window.wiretapRun.status") == "running"  # the reload came back mid-run
+    page.wait_for_function("window.wiretapRun.lastSeq > 0 && window.wiretapRun.paused === true")
+    expect(page.locator("#run-status")).to_have_text("paused")  # the reload came back mid-run
+    page.get_by_role("button", name="×100").click()  # noqa: RUF001 (the button's label)
+    page.get_by_role("button", name="Resume").click()
     page.wait_for_function("window.wiretapRun.status === 'finished'", timeout=RUN_TIMEOUT_MS)
 
     run = Run.objects.get(pk=run_id)
