@@ -37,7 +37,9 @@ pytestmark = pytest.mark.xdist_group("production-like")
 
 POSTGRES_URL = os.environ.get("WIRETAP_E2E_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_SERVER = os.environ.get("WIRETAP_E2E_REDIS_URL", "redis://127.0.0.1:6379")
-HEARTBEAT_TIMEOUT_S = 4
+# Long enough that a worker starved of CPU by a parallel test session (heartbeats every second)
+# is not taken for dead; short enough for the killed worker's test.
+HEARTBEAT_TIMEOUT_S = 10
 # The repair runs every second; the stale heartbeat is noticed within HEARTBEAT_TIMEOUT_S + 1 s,
 # after the heartbeat written just before the kill (at most WIRETAP_HEARTBEAT_S = 1 s old).
 REPAIR_BOUND_S = HEARTBEAT_TIMEOUT_S + 1 + 1 + 4  # + 4 s for a loaded machine
@@ -118,7 +120,8 @@ class Stack:
 
     def wait_status(self, run_id: int, statuses: set[str], timeout_s: float) -> dict[str, Any]:
         found: dict[str, Any] = wait_until(lambda: (run := self.run(run_id))["status"] in statuses and run,
-                                           timeout_s, f"run {run_id} {' or '.join(sorted(statuses))}",
+                                           timeout_s, f"run {run_id} {' or '.join(sorted(statuses))} "
+                                           f"(the processes' logs: {self.log_dir})",
                                            interval_s=0.1)
         return found
 
