@@ -109,13 +109,19 @@ test: setup require-shared
 	WIRETAP_REQUIRE_COMPILED=1 $(PYTHON) -m pytest -n auto || status=$$?; \
 	printf '\n==> %s\n' "JavaScript tests: node --test tests/js/"; \
 	node --test --test-reporter=spec tests/js/ || status=$$?; \
+	printf '\n==> %s\n' "the console's, designer's and runs' tests again on PostgreSQL: $(POSTGRES_URL)"; \
+	DATABASE_URL=$(POSTGRES_URL) $(PYTHON) -m pytest -n auto $(POSTGRES_TESTS) || status=$$?; \
 	printf '\n==> %s\n' "conformance suites: $(TEST_SUITES)"; \
 	$(PYTHON) $(CONFORMANCE) $(TEST_SUITES) || status=$$?; \
 	exit $$status
 
+# The production-like tests are left out: they make a PostgreSQL database of their own whatever
+# DATABASE_URL says, and the first pass of `make test` runs them.
+POSTGRES_TESTS = tests/console tests/designer tests/tracer --ignore=tests/tracer/test_production_like.py
+
 test-postgres: setup
 	$(call step,"the console designer and tracer tests on PostgreSQL: $(POSTGRES_URL)")
-	DATABASE_URL=$(POSTGRES_URL) $(PYTHON) -m pytest -n auto tests/console tests/designer tests/tracer
+	DATABASE_URL=$(POSTGRES_URL) $(PYTHON) -m pytest -n auto $(POSTGRES_TESTS)
 
 lint: setup
 	$(call step,"ruff check")

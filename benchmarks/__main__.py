@@ -11,6 +11,8 @@
 5. Kinesis: records per second through a 4-shard stream to a Lambda consumer (the stream event
    source mapping, batches of 100), full tracing to a file.
 6. The designer in headless chromium: 300 components beside 12 (left out with --no-browser).
+7.-9. The run stream (benchmarks/stream.py): segments per second to one WebSocket client in each
+   mode, latency from emulation to the client at x1, database insert rates (left out with --no-stream).
 
 Usage: python -m benchmarks [--messages N] [--quick]
 """
@@ -282,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--no-browser", action="store_true", help="leave out the designer benchmark (chromium)")
+    parser.add_argument("--no-stream", action="store_true",
+                        help="leave out the run stream's benchmarks (Daphne, Celery, PostgreSQL, Redis)")
     parser.add_argument("--pipeline-only", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--traces", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
@@ -339,6 +343,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if not arguments.no_browser:
         designer_benchmark()
+    if not arguments.no_stream:
+        from benchmarks.stream import stream_benchmark
+
+        stream_benchmark(quick=arguments.quick)
     return 0
 
 

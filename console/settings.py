@@ -186,7 +186,8 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", "") or REDIS_URL or "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.05} if CELERY_BROKER_URL == "memory://" else {}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a worker takes one run at a time; others go to idle workers
+# With the task acknowledged late (tracer/tasks.py), a worker reserves one run at a time; others go to idle workers.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A channel's queue holds this many messages; past it channels_redis drops new ones silently. A
 # batch carries up to 500 segments, and a consumer that misses one reads it from the replay log,

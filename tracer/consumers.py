@@ -1,5 +1,9 @@
 """The run stream, /ws/runs/<id>/?after=<seq>: the replay log, then live events, no gap, no duplicate.
 
+``&replay=<speed>`` (1, 10, 100... or ``max``) on a run that is over replays its log instead,
+paced by virtual time (tracer/replay.py); the client's control messages then set the replay's
+speed and pause, and touch nothing stored. On a run still going, ``replay`` is ignored.
+
 On connect the consumer authorizes (the run's owner only: 4403 otherwise, 4404 for a run that
 does not exist), joins the run's group, then sends every logged event with seq > after. Live
 events then go out only if their seq is above the last one sent (a duplicate of the replay is
@@ -10,6 +14,8 @@ before they are published, so the log always has them.
 
 from __future__ import annotations
 
+import asyncio
+import math
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -18,6 +24,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from designer.services import InvalidInput
 from tracer import protocol, services
+from tracer.replay import Pacer, virtual_time
 from tracer.stream import group_name
 
 CLOSE_FORBIDDEN = 4403
@@ -29,6 +36,8 @@ class RunConsumer(AsyncWebsocketConsumer):
     run_id: int
     group: str | None = None
     last_sent: int = 0
+    pacer: Pacer | None = None
+    replaying: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
@@ -41,12 +50,19 @@ class RunConsumer(AsyncWebsocketConsumer):
         if not user.is_authenticated or owner != user.pk:
             await self.close(CLOSE_FORBIDDEN)
             return
-        self.last_sent = _after(self.scope.get("query_string", b""))
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        self.last_sent = _after(query)
+        if "replay" in query and await database_sync_to_async(services.run_is_over)(self.run_id):
+            self.pacer = Pacer(_replay_speed(query["replay"][-1]))
+            self.replaying = asyncio.ensure_future(self._replay_paced())
+            return
         self.group = group_name(self.run_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self._replay(upto=None)
 
     async def disconnect(self, code: int) -> None:
+        if self.replaying is not None:
+            self.replaying.cancel()
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -60,10 +76,14 @@ class RunConsumer(AsyncWebsocketConsumer):
         self.last_sent = seq
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.group is None:
+        if self.group is None and self.pacer is None:
             return
         try:
             message = protocol.decode_client(text_data or "")
+            if self.pacer is not None:
+                if isinstance(message, protocol.Control):
+                    self.pacer.control(message.speed, message.paused)
+                return  # a replay has nothing to cancel
             await database_sync_to_async(_apply)(self.scope["user"], self.run_id, message)
         except (protocol.BadMessage, InvalidInput) as bad:
             await self.send(text_data=protocol.encode_error(str(bad)))
@@ -78,12 +98,35 @@ class RunConsumer(AsyncWebsocketConsumer):
                 return
 
 
-def _after(query_string: bytes) -> int:
-    values = parse_qs(query_string.decode("latin-1")).get("after", ["0"])
+    async def _replay_paced(self) -> None:
+        assert self.pacer is not None
+        while True:
+            page = await database_sync_to_async(services.events_after)(self.run_id, self.last_sent, None, REPLAY_PAGE)
+            for seq, body in page:
+                await self.pacer.until(virtual_time(body))
+                await self.send(text_data=body)
+                self.last_sent = seq
+            if len(page) < REPLAY_PAGE:
+                return
+
+
+def _after(query: dict[str, list[str]]) -> int:
     try:
-        return max(0, int(values[-1]))
+        return max(0, int(query.get("after", ["0"])[-1]))
     except ValueError:
         return 0
+
+
+def _replay_speed(text: str) -> float | None:
+    """Virtual s per wall s; None: as fast as possible ("max"). An unusable value replays at x10,
+    the page's default."""
+    if text == "max":
+        return None
+    try:
+        speed = float(text)
+    except ValueError:
+        return 10.0
+    return speed if math.isfinite(speed) and speed > 0 else 10.0
 
 
 def _apply(user: Any, run_id: int, message: protocol.ClientMessage) -> None:

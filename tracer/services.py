@@ -166,6 +166,11 @@ def run_owner(run_id: int) -> int | None:
     return Run.objects.filter(pk=run_id).values_list("owner_id", flat=True).first()
 
 
+def run_is_over(run_id: int) -> bool:
+    return Run.objects.filter(pk=run_id, status__in=[Run.Status.FINISHED, Run.Status.FAILED,
+                                                     Run.Status.CANCELLED]).exists()
+
+
 def events_after(run_id: int, after: int, upto: int | None = None, limit: int = 1000) -> list[tuple[int, str]]:
     """(seq, body) of the run's events with after < seq <= upto, in order, at most ``limit``."""
     events = RunEvent.objects.filter(run_id=run_id, seq__gt=after)

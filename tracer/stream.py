@@ -18,7 +18,7 @@ from django.db import transaction
 
 from tracer import protocol
 from tracer.models import Run, RunEvent, Trace
-from tracer.storage import BULK_ROWS
+from tracer.storage import insert_rows
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +114,10 @@ class EventLog:
             return
         with transaction.atomic():
             if events:
-                RunEvent.objects.bulk_create(
-                    [RunEvent(run_id=self.run_id, seq=seq, type=kind, body=body) for seq, kind, body in events],
-                    batch_size=BULK_ROWS)
+                insert_rows(RunEvent, [RunEvent(run_id=self.run_id, seq=seq, type=kind, body=body)
+                                       for seq, kind, body in events])
             if traces:
-                Trace.objects.bulk_create(traces, batch_size=BULK_ROWS)
+                insert_rows(Trace, traces)
             Run.objects.filter(pk=self.run_id).update(last_seq=self.seq, **(run_changes or {}))
         if events:
             self._publish(self.run_id, events)

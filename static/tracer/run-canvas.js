@@ -263,6 +263,11 @@ class RunCanvas {
     });
   }
 
+  /** The ids of the components the highlighted trace went through. */
+  onPath() {
+    return this.cy.nodes(".on-path").map((node) => node.id());
+  }
+
   screenBox(id) {
     const node = this.cy.getElementById(id);
     if (node.empty()) return null;

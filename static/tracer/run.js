@@ -9,6 +9,7 @@ import { MetricSeries } from "./metrics.js";
 import { createRunCanvas } from "./run-canvas.js";
 import { renderCharts, renderServiceMap, renderSummary, renderTimeline } from "./run-panels.js";
 import { ServiceMap } from "./servicemap.js";
+import { countUpTo } from "./scrub.js";
 import { RunStream, streamUrl } from "./stream.js";
 import { hops } from "./timeline.js";
 import { OUTCOMES, OUTCOME_LABELS, TraceIndex, formatDuration, fromApiRow } from "./traces.js";
@@ -22,17 +23,27 @@ const STREAM_TEXT = {
 };
 
 const $ = (id) => document.getElementById(id);
+const OVER = new Set(["finished", "failed", "cancelled"]);
+const speedText = (speed) => (speed === null ? "max" : `×${speed}`);
+
+/** ?replay=10 (or 1, 100, max): this page replays the finished run at that speed. */
+function replayFrom(search) {
+  const text = new URLSearchParams(search).get("replay");
+  if (text === null) return undefined;
+  if (text === "max") return null;
+  const speed = Number(text);
+  return Number.isFinite(speed) && speed > 0 ? speed : 10;
+}
 
 class RunPage {
   constructor(config) {
     this.config = config;
     this.root = $("run-view");
     this.run = config.run;
-    const components = new Set(config.topology.components.map((c) => c.id));
+    this.components = new Set(config.topology.components.map((c) => c.id));
     this.index = new TraceIndex();
-    this.map = new ServiceMap({ components });
-    this.sampler = new TokenSampler({ budgetPerFrame: 30 });
-    this.field = new TokenField({ durationMs: 900, maxActive: 350 });
+    this.map = new ServiceMap({ components: this.components });
+    this.resetTokens();
     this.series = new MetricSeries(config.topology);
     this.inbox = [];
     this.filters = { outcomes: new Set(), component: "", minMs: null, maxMs: null, sort: "start" };
@@ -43,6 +54,17 @@ class RunPage {
     this.virtualSeconds = this.run.virtual_seconds || 0;
     this.speed = this.run.speed;
     this.paused = this.run.paused;
+    // Replaying (?replay=): the stream is the run's log again, paced; the toolbar sets its pace.
+    this.replay = OVER.has(this.run.status) ? replayFrom(window.location.search) : undefined;
+    if (this.replay !== undefined) {
+      this.speed = this.replay;
+      this.paused = false;
+      this.virtualSeconds = 0; // the replay's clock starts again
+    }
+    this.replaySpeed = this.replay ?? 10; // what the Replay button replays at
+    this.history = []; // every message applied, in seq order: what scrubbing rebuilds from
+    this.ended = false; // run.finished applied: the history is the whole run
+    this.scrubbedTo = null;
     this.summary = null;
     this.dirty = { list: true, panels: true, charts: true };
     this.lastPanelRefresh = 0;
@@ -65,9 +87,11 @@ class RunPage {
     this.setUpFilters();
     this.setUpList();
     $("timeline-close").addEventListener("click", () => this.closeTrace());
+    this.setUpScrubber();
     this.showStatus();
+    const replay = this.replay === undefined ? "" : `?replay=${this.replay === null ? "max" : this.replay}`;
     this.stream = new RunStream({
-      url: streamUrl(window.location, this.run.id),
+      url: streamUrl(window.location, this.run.id) + replay,
       WebSocket: window.WebSocket,
       onMessage: (message) => this.inbox.push(message),
       onState: (state, detail) => this.streamState(state, detail),
@@ -104,50 +128,69 @@ class RunPage {
     const messages = this.inbox;
     this.inbox = [];
     for (const message of messages) {
-      switch (message.type) {
-        case "run.segments": {
-          this.index.add(message.segments);
-          this.sampler.offer(this.map.add(message.segments));
-          this.dirty.list = this.dirty.panels = true;
-          if (this.selected && message.segments.some((s) => s.trace_id === this.selected)) this.dirty.timeline = true;
-          break;
-        }
-        case "run.traces":
-          this.index.settle(message.traces);
-          this.dirty.list = true;
-          break;
-        case "run.metrics":
-          this.series.add(message.sample);
-          this.virtualSeconds = message.sample.t;
-          this.canvas.showBadges(this.series.badges());
-          this.dirty.charts = true;
-          break;
-        case "run.status":
-          this.status = message.status;
-          this.virtualSeconds = message.virtual_seconds ?? this.virtualSeconds;
+      this.history.push(message);
+      this.apply(message, true);
+    }
+  }
+
+  /** One stream message into the page's state; ``live`` false: rebuilding for the scrubber (no
+   * tokens, no status changes). */
+  apply(message, live) {
+    switch (message.type) {
+      case "run.segments": {
+        this.index.add(message.segments);
+        const moves = this.map.add(message.segments);
+        if (live) this.sampler.offer(moves);
+        this.dirty.list = this.dirty.panels = true;
+        if (this.selected && message.segments.some((s) => s.trace_id === this.selected)) this.dirty.timeline = true;
+        break;
+      }
+      case "run.traces":
+        this.index.settle(message.traces);
+        this.dirty.list = true;
+        break;
+      case "run.metrics":
+        this.series.add(message.sample);
+        this.virtualSeconds = message.sample.t;
+        if (live) this.canvas.showBadges(this.series.badges());
+        this.dirty.charts = true;
+        break;
+      case "run.status":
+        if (!live) break;
+        this.status = message.status;
+        this.virtualSeconds = message.virtual_seconds ?? this.virtualSeconds;
+        if (this.replay === undefined) { // a replay's pace is the toolbar's, not the run's
           this.speed = message.speed;
           this.paused = message.paused;
-          this.showStatus();
-          break;
-        case "run.finished":
-          this.status = message.status;
-          this.summary = message.summary;
-          if (message.error) this.showError(message.error);
-          if (message.summary?.virtual_seconds) this.virtualSeconds = message.summary.virtual_seconds;
+        }
+        this.showStatus();
+        break;
+      case "run.finished":
+        if (!live) {
           this.index.finishRun();
-          this.dirty.list = this.dirty.panels = true;
-          this.showStatus();
-          this.streamState(this.stream.state);
-          renderSummary($("summary"), this.summary, this.config.topology);
           break;
-        default:
-          break;
-      }
+        }
+        this.ended = true;
+        this.endSeconds = Math.max(this.virtualSeconds, message.summary?.virtual_seconds ?? 0);
+        this.status = message.status;
+        this.summary = message.summary;
+        if (message.error) this.showError(message.error);
+        if (message.summary?.virtual_seconds) this.virtualSeconds = message.summary.virtual_seconds;
+        this.index.finishRun();
+        this.dirty.list = this.dirty.panels = true;
+        this.showStatus();
+        this.streamState(this.stream.state);
+        renderSummary($("summary"), this.summary, this.config.topology);
+        this.showScrubber();
+        break;
+      default:
+        break;
     }
   }
 
   refreshPanels() {
     $("run-clock").textContent = `${this.virtualSeconds.toFixed(1)} s`;
+    if (!this.ended) this.showScrubber();
     if (this.dirty.list) {
       this.dirty.list = false;
       this.refreshList();
@@ -171,11 +214,20 @@ class RunPage {
     for (const button of this.root.querySelectorAll("[data-speed]")) {
       button.addEventListener("click", () => {
         const speed = button.dataset.speed === "max" ? null : Number(button.dataset.speed);
-        this.speed = speed;
-        this.stream.control({ speed, paused: this.paused });
+        if (this.picksReplaySpeed()) {
+          this.replaySpeed = speed;
+        } else {
+          this.speed = speed;
+          this.stream.control({ speed, paused: this.paused });
+        }
         this.showStatus();
       });
     }
+    $("replay-button").addEventListener("click", () => {
+      const url = new URL(window.location.href);
+      url.searchParams.set("replay", this.replaySpeed === null ? "max" : String(this.replaySpeed));
+      window.location.assign(url.toString());
+    });
     $("pause-button").addEventListener("click", () => {
       this.paused = !this.paused;
       this.stream.control({ speed: this.speed, paused: this.paused });
@@ -193,21 +245,84 @@ class RunPage {
     $("run-again").href = urls.again;
   }
 
+  /** The run is over and no replay is going on: the speed buttons choose the replay's speed. */
+  picksReplaySpeed() {
+    return OVER.has(this.status) && (this.replay === undefined || this.ended);
+  }
+
   showStatus() {
     const live = this.status === "running" || this.status === "queued";
+    const replaying = this.replay !== undefined && !this.ended;
+    const picking = this.picksReplaySpeed();
+    let text = this.status;
+    if (replaying) text = this.paused ? "replay paused" : `replaying ${speedText(this.speed)}`;
+    else if (this.paused && live) text = "paused";
     this.root.dataset.status = this.status;
-    $("run-status").textContent = this.paused && live ? "paused" : this.status;
-    $("run-status").className = `run-status status-${this.paused && live ? "paused" : this.status}`;
+    this.root.dataset.replay = replaying ? "playing" : this.replay !== undefined ? "done" : "";
+    $("run-status").textContent = text;
+    $("run-status").className = `run-status status-${replaying ? "replaying" : this.paused && live ? "paused" : this.status}`;
+    const shown = picking ? this.replaySpeed : this.speed;
     for (const button of this.root.querySelectorAll("[data-speed]")) {
       const value = button.dataset.speed === "max" ? null : Number(button.dataset.speed);
-      button.setAttribute("aria-pressed", String(value === this.speed));
-      button.disabled = !live;
+      button.setAttribute("aria-pressed", String(value === shown));
+      button.disabled = !(live || replaying || picking);
     }
     const pause = $("pause-button");
     pause.textContent = this.paused ? "Resume" : "Pause";
     pause.setAttribute("aria-pressed", String(this.paused));
-    pause.disabled = !live;
-    $("cancel-button").disabled = !live;
+    pause.disabled = !(live || replaying);
+    pause.hidden = picking;
+    $("cancel-button").disabled = !live || replaying;
+    $("cancel-button").hidden = !live || replaying;
+    $("replay-button").hidden = !picking;
+  }
+
+  // --- Scrubber ----------------------------------------------------------------------------------
+
+  setUpScrubber() {
+    $("scrubber").addEventListener("input", (event) => this.scrubTo(Number(event.target.value)));
+  }
+
+  /** No token waiting or moving (a scrub leaves the run's moment: its tokens go with it). */
+  resetTokens() {
+    this.sampler = new TokenSampler({ budgetPerFrame: 30 });
+    this.field = new TokenField({ durationMs: 900, maxActive: 350 });
+  }
+
+  /** The slider follows the run; once the whole run is here, it moves the page to any second. */
+  showScrubber() {
+    const slider = $("scrubber");
+    // A replay knows where the run ends; a live run's end moves with it.
+    const known = this.replay !== undefined ? this.run.virtual_seconds || 0 : 0;
+    const end = this.ended ? this.endSeconds : Math.max(this.virtualSeconds, known, Number(slider.max) || 0);
+    // A whole number of steps (0.1 s), so that the slider's end reaches the run's end.
+    slider.max = String(Math.max(Math.ceil(end * 10) / 10, 0.1));
+    slider.disabled = !this.ended;
+    if (this.scrubbedTo === null) slider.value = String(this.virtualSeconds);
+    $("scrub-time").textContent = `${(this.scrubbedTo ?? this.virtualSeconds).toFixed(1)} s`;
+  }
+
+  /** The canvas, badges, trace list, service map and charts as they were at virtual time ``t``. */
+  scrubTo(t) {
+    if (!this.ended) return;
+    const upto = t >= this.endSeconds ? this.history.length : countUpTo(this.history, t);
+    this.index = new TraceIndex();
+    this.map = new ServiceMap({ components: this.components });
+    this.series = new MetricSeries(this.config.topology);
+    this.resetTokens();
+    for (let i = 0; i < upto; i += 1) this.apply(this.history[i], false);
+    const atEnd = upto === this.history.length;
+    this.scrubbedTo = atEnd ? null : t;
+    this.virtualSeconds = atEnd ? this.endSeconds : t;
+    this.root.dataset.scrubbed = atEnd ? "" : "yes";
+    this.canvas.showBadges(this.series.badges());
+    this.filteredVersion = -1;
+    this.dirty.list = this.dirty.panels = this.dirty.charts = true;
+    if (this.selected && !this.index.get(this.selected)) this.closeTrace();
+    this.refreshPanels();
+    if (this.visibleTab === "metrics") renderCharts($("charts"), this.series);
+    this.showScrubber();
+    $("scrubber").value = String(t);
   }
 
   streamState(state, detail) {
@@ -432,11 +547,20 @@ window.wiretapRun = {
   get traces() { return page.index.size; },
   get counts() { return { ...page.index.counts }; },
   get lastSeq() { return page.stream?.lastSeq ?? 0; },
+  // Messages applied, and those the stream dropped as duplicates or held for a gap: applied ==
+  // lastSeq means every seq from 1 was applied exactly once.
+  get stream() { return { ...(page.stream?.stats ?? {}) }; },
   get tokensDrawn() { return page.tokensDrawn; },
   get badges() { return page.series.badges(); },
+  get virtualSeconds() { return page.virtualSeconds; },
+  get paused() { return page.paused; },
+  get replay() { return page.root.dataset.replay; },
+  get ended() { return page.ended; },
+  scrubTo: (t) => page.scrubTo(t),
   get selected() { return page.selected; },
   firstTrace: (outcome) => page.index.filter({ outcomes: [outcome] })[0]?.id ?? null,
   screenBox: (id) => page.canvas?.screenBox(id) ?? null,
+  onPath: () => page.canvas?.onPath() ?? [],
   showTrace: (id) => page.showTrace(id),
 };
 page.start().catch((error) => {

@@ -2,7 +2,11 @@
 
 Fixtures (each xdist worker has its own live server, database and browser):
 
-- ``live_server`` (pytest-django): the console, static files included, at ``live_server.url``.
+- ``live_server`` (pytest-django): the console, static files included, at ``live_server.url``
+  (WSGI in a thread: pages and the JSON API, no WebSocket, no worker).
+- ``live_console``: the console as `make run` serves it, ``daphne console.asgi:application`` in a
+  subprocess with its embedded Celery worker, on this session's test database (tests/live.py):
+  runs really run and the page's WebSocket streams them. One per xdist worker.
 - ``browser``: one headless chromium per worker, launched from /usr/bin/chromium (never a
   downloaded build; CI installs Debian's package).
 - ``page``: a fresh browser context and page per test. When the test fails, a screenshot and the
@@ -10,6 +14,8 @@ Fixtures (each xdist worker has its own live server, database and browser):
 - ``console_messages``: what the page printed to its console ("error: ..." lines included).
 - ``user``: a new account (``user.username``, password ``PASSWORD``) in the live server's database.
 - ``signed_in_page``: ``page`` signed in as ``user`` (through the login form), on the list page.
+- ``console_page``: ``page`` with alice's session cookie for ``live_console`` (the subprocess
+  does not know the tests' fast password hasher, so the session is made here, not by a login).
 
 Helpers for the tests, in tests/browser/helpers.py: ``sign_up(page, base_url, username)``,
 ``log_in(page, base_url, username, password)``, ``PASSWORD``.
@@ -32,6 +38,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
 from tests.browser.helpers import PASSWORD, log_in
+from tests.live import Daphne, database_url
 
 CHROMIUM = Path(os.environ.get("WIRETAP_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -129,3 +136,38 @@ def user(transactional_db: None) -> User:
 def signed_in_page(page: Page, live_server: object, user: User) -> Page:
     log_in(page, str(live_server), user.username, PASSWORD)
     return page
+
+
+@pytest.fixture(scope="session")
+def live_console(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daphne]:
+    from django.conf import settings
+
+    env = {"DATABASE_URL": database_url(settings.DATABASES["default"]), "REDIS_URL": "",
+           "CELERY_WORKER_EMBEDDED": "true", "DEBUG": "true", "LOG_LEVEL": "WARNING"}
+    server = Daphne(env, tmp_path_factory.mktemp("live-console"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def console_page(page: Page, live_console: Daphne, user: User) -> Iterator[Page]:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                               "url": live_console.url}])
+    yield page
+    _stop_runs(live_console)
+
+
+def _stop_runs(server: Daphne) -> None:
+    """Cancel what a test left running and wait for its worker to stop, before the tables are
+    emptied under it (the worker would write into the next test's database)."""
+    from tests.live import wait_until
+    from tracer.models import Run
+
+    live = Run.objects.filter(status__in=[Run.Status.QUEUED, Run.Status.RUNNING])
+    live.update(cancel_requested=True)
+    live.filter(status=Run.Status.QUEUED).update(status=Run.Status.CANCELLED)
+    wait_until(lambda: not live.exists(), 30, f"the runs of the test stopped (log: {server.log_path})")

@@ -182,3 +182,68 @@ def test_session_key_is_what_identifies_the_user(alice: Any) -> None:
 
     key = cookie_of(alice).decode().split("=", 1)[1]
     assert SessionStore(session_key=key)[SESSION_KEY] == str(alice.pk)
+
+
+def test_a_finished_run_replays_its_whole_log_in_order_and_nothing_live(alice: Any, queued_run: Run) -> None:
+    services.execute_run(queued_run.pk)
+    stored = list(RunEvent.objects.filter(run=queued_run).order_by("seq").values_list("body", flat=True))
+    cookie = cookie_of(alice)
+
+    async def scenario() -> list[str]:
+        socket = communicator(f"/ws/runs/{queued_run.pk}/?replay=max", cookie)
+        connected, _ = await socket.connect()
+        assert connected
+        texts = await receive_all(socket, len(stored))
+        # A replay is not in the run's group: a live event sent now never reaches it.
+        await get_channel_layer().group_send(group_name(queued_run.pk), protocol.layer_event(10**6, "{}"))
+        assert await socket.receive_nothing(0.1)
+        await socket.disconnect()
+        return texts
+
+    assert run_async(scenario) == stored
+
+
+def test_a_replay_at_x100_is_paced_by_virtual_time_and_its_speed_set_by_control(
+        alice: Any, queued_run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.tracer.test_replay import FakeTime
+    from tracer import consumers
+    from tracer.replay import Pacer, virtual_time
+
+    services.execute_run(queued_run.pk)
+    stored = list(RunEvent.objects.filter(run=queued_run).order_by("seq").values_list("body", flat=True))
+    last_virtual = max(t for t in map(virtual_time, stored) if t is not None)
+    fake = FakeTime()
+    monkeypatch.setattr(consumers, "Pacer", lambda speed: Pacer(speed, clock=fake.clock, sleep=fake.sleep))
+    cookie = cookie_of(alice)
+
+    async def scenario() -> list[str]:
+        socket = communicator(f"/ws/runs/{queued_run.pk}/?replay=100", cookie)
+        await socket.connect()
+        texts = await receive_all(socket, len(stored))
+        await socket.send_to(text_data='{"type": "control", "speed": 1, "paused": true}')
+        assert await socket.receive_nothing(0.1)  # a control is answered by nothing, and touches no row
+        await socket.disconnect()
+        return texts
+
+    assert run_async(scenario) == stored
+    assert sum(fake.sleeps) == pytest.approx(last_virtual / 100, abs=1e-6)
+    run = Run.objects.get(pk=queued_run.pk)
+    assert (run.speed, run.paused) == (None, False)
+
+
+def test_replay_on_a_run_still_going_is_the_live_stream(alice: Any, queued_run: Run) -> None:
+    log_events(queued_run, 2)
+    cookie = cookie_of(alice)
+
+    async def scenario() -> list[str]:
+        socket = communicator(f"/ws/runs/{queued_run.pk}/?replay=10", cookie)
+        await socket.connect()
+        replayed = await receive_all(socket, 2)
+        await _log_more(queued_run, 1)
+        body = dict(await _events(queued_run.pk))
+        await get_channel_layer().group_send(group_name(queued_run.pk), protocol.layer_event(3, body[3]))
+        live = await receive_all(socket, 1)
+        await socket.disconnect()
+        return replayed + live
+
+    assert seqs(run_async(scenario)) == [1, 2, 3]

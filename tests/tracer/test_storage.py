@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from emulator.messages import COMPLETED, DEAD_LETTERED, MessageRecord
 from emulator.tracing import EPOCH, Segment
-from tracer.models import Run, Trace
-from tracer.storage import TraceStore, outcome_of
+from tracer.models import Run, RunEvent, Trace
+from tracer.storage import TraceStore, insert_rows, outcome_of
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def message(store: TraceStore, index: int, *, fault: bool = False, outcome: int 
 
 
 def write(store: TraceStore, rows: list[Trace]) -> None:
-    Trace.objects.bulk_create(rows)
+    insert_rows(Trace, rows)
 
 
 def test_rows_wait_one_batch_for_late_segments_then_hold_the_whole_trace(queued_run: Run) -> None:
@@ -83,3 +84,22 @@ def test_a_completed_message_whose_processing_failed_is_a_failed_trace() -> None
     assert outcome_of(record, error=False, fault=True, throttle=False) == Trace.Outcome.FAILED
     record.failed = False
     assert outcome_of(record, error=False, fault=True, throttle=False) == Trace.Outcome.COMPLETED
+
+
+def test_insert_rows_writes_every_field_as_the_orm_reads_it(queued_run: Run) -> None:
+    store = TraceStore(queued_run.pk, seed=1, cap=100)
+    message(store, 1, fault=True)
+    store.boundary()
+    rows = store.boundary()
+    insert_rows(Trace, rows)
+    stored = Trace.objects.get(run=queued_run)
+    fields = [field.attname for field in Trace._meta.concrete_fields if not field.primary_key]
+    assert [getattr(stored, name) for name in fields] == [getattr(rows[0], name) for name in fields]
+    assert stored.has_fault is True and stored.segment_count == 2
+
+
+def test_insert_rows_refuses_a_second_event_with_the_same_seq(queued_run: Run) -> None:
+    insert_rows(RunEvent, [RunEvent(run_id=queued_run.pk, seq=1, type="run.status", body="{}")])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(RunEvent, [RunEvent(run_id=queued_run.pk, seq=1, type="run.status", body="{}")])
+    assert RunEvent.objects.filter(run=queued_run).count() == 1

@@ -1,0 +1,273 @@
+"""The run stream's benchmarks: from the Celery task to one WebSocket client, and the database.
+
+1. Segments per second to one client "as fast as possible", in each mode: embedded (Daphne with
+   its worker thread, SQLite, the in-memory layer) and production-like (PostgreSQL, Redis broker
+   and channels_redis, one `celery -A console worker`). The run is the pipeline of benchmark 2
+   (API Gateway -> SQS -> Lambda -> DynamoDB, sized so nothing throttles). Two rates: the task's
+   (segments over its wall time, start to finish, from the Run row) and the client's (segments
+   received over the time from its first batch to run.finished).
+2. Latency from emulation to the client at x1, in the production-like mode: a segment that ends at
+   virtual second v is due at wall time t0 + v; its latency is when its batch arrives minus that.
+   t0 is not sent on the stream, so it is taken as the earliest (arrival - v) over the run: the
+   figures are relative to the fastest batch, and understate the true latency by that batch's own
+   (a few milliseconds: one database write and one hop through Redis).
+3. Database insert rate of trace rows (one per message, its segments as one JSON text) and stream
+   events, through the same writes the task makes (tracer/storage.py's insert_rows: COPY on
+   PostgreSQL, executemany on SQLite), SQLite and PostgreSQL.
+
+Every process is real and local (tests/live.py starts them); the PostgreSQL and Redis servers are
+the machine's (WIRETAP_E2E_POSTGRES_URL, WIRETAP_E2E_REDIS_URL as for the tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_URL = os.environ.get("WIRETAP_E2E_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_SERVER = os.environ.get("WIRETAP_E2E_REDIS_URL", "redis://127.0.0.1:6379")
+EPOCH = 1767225600.0  # emulator.tracing.EPOCH (not imported: this module loads no Django)
+
+SETUP_SCRIPT = """
+import json
+from django.contrib.auth.models import User
+from django.test import Client
+from designer.services import create_topology
+alice = User.objects.create_user('alice', password='correct-horse-battery-9')
+client = Client()
+client.force_login(alice)
+topology = create_topology(alice, document=json.loads({document!r})).topology
+print(json.dumps([client.cookies['sessionid'].value, topology.pk]))
+"""
+
+INSERT_SCRIPT = """
+import json, time
+from django.contrib.auth.models import User
+from designer.services import create_topology
+from tracer.models import Run, Trace
+from tracer.stream import EventLog
+alice = User.objects.create_user('bench', password='correct-horse-battery-9')
+topology = create_topology(alice, template_id='scalable-webhook').topology
+run = Run.objects.create(topology=topology, topology_version=1, document={{}}, workload={{}}, seed=1, owner=alice)
+segment = {{"name": "Inbox", "id": "0" * 16, "trace_id": "1-00000000-" + "0" * 24, "start_time": 1.0,
+           "end_time": 2.0, "annotations": {{"message_id": "msg-000001", "outcome": "ok"}}}}
+segments = json.dumps([segment] * 6)
+rows, batch = {rows}, 500
+log = EventLog(run.pk, 0, lambda run_id, events: None)
+started = time.perf_counter()
+for first in range(0, rows, batch):
+    traces = [Trace(run_id=run.pk, trace_id=f"1-{{n:08x}}-x", message_id=f"msg-{{n}}", outcome="completed",
+                    entry="Partner", start_s=0.0, end_s=1.0, duration_ms=1000.0, components=" A B C ",
+                    segment_count=6, segments=segments) for n in range(first, first + batch)]
+    log.flush(traces=traces)
+trace_seconds = time.perf_counter() - started
+body = json.dumps({{"type": "run.segments", "seq": 0, "segments": [segment] * 500}})
+from django.db import transaction
+from tracer.models import RunEvent
+from tracer.storage import insert_rows
+started = time.perf_counter()
+for first in range(0, rows // 10, 50):
+    with transaction.atomic():
+        insert_rows(RunEvent, [RunEvent(run_id=run.pk, seq=n + 1, type="run.segments", body=body)
+                               for n in range(first, first + 50)])
+event_seconds = time.perf_counter() - started
+print(json.dumps({{"trace_rows_per_s": rows / trace_seconds, "events_per_s": rows // 10 / event_seconds,
+                  "event_bytes": len(body)}}))
+"""
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode:
+        raise RuntimeError(f"manage.py {args[0]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def _postgres_database() -> tuple[str, str]:
+    import psycopg
+
+    name = f"wiretap_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return name, POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_postgres(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _free_redis() -> str:
+    import redis
+
+    empty = [n for n in range(1, 16) if not redis.Redis.from_url(f"{REDIS_SERVER}/{n}").dbsize()]
+    if not empty:
+        raise RuntimeError(f"Redis at {REDIS_SERVER} has no empty database among 1-15")
+    return f"{REDIS_SERVER}/{empty[-1]}"
+
+
+class Console:
+    """A console of one mode with alice signed in and the pipeline as her topology."""
+
+    def __init__(self, mode: str, log_dir: Path) -> None:
+        from benchmarks.__main__ import pipeline_documents
+        from tests.live import CeleryWorker, Daphne
+
+        self.mode = mode
+        self.cleanup: list[Any] = []
+        if mode == "embedded":
+            self.env = {"DATABASE_URL": f"sqlite:///{log_dir / 'db.sqlite3'}", "REDIS_URL": "",
+                        "CELERY_WORKER_EMBEDDED": "true"}
+        else:
+            name, url = _postgres_database()
+            self.cleanup.append(lambda: _drop_postgres(name))
+            self.env = {"DATABASE_URL": url, "REDIS_URL": _free_redis(), "CELERY_WORKER_EMBEDDED": "false"}
+        self.env.update({"DEBUG": "true", "LOG_LEVEL": "WARNING", "WIRETAP_TRACE_CAP": "10000000"})
+        _manage(self.env, "migrate", "--no-input")
+        topology, self.workload = pipeline_documents(1)
+        self.session, self.topology = json.loads(
+            _manage(self.env, "shell", "-c", SETUP_SCRIPT.format(document=json.dumps(topology))).splitlines()[-1])
+        self.processes: list[Any] = []
+        if mode != "embedded":
+            self.processes.append(CeleryWorker("bench-worker", self.env, log_dir))
+        self.daphne = Daphne(self.env, log_dir)
+        self.processes.append(self.daphne)
+        self.csrf = secrets.token_hex(16)
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        import urllib.request
+
+        request = urllib.request.Request(
+            self.daphne.url + path, method=method, data=None if body is None else json.dumps(body).encode(),
+            headers={"Cookie": f"sessionid={self.session}; csrftoken={self.csrf}", "X-CSRFToken": self.csrf,
+                     "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    def run(self, messages: int, rate: float, speed: float | None) -> dict[str, Any]:
+        """Start a run and watch it on one WebSocket; returns the client's timings."""
+        from websockets.asyncio.client import connect
+
+        workload = {**self.workload, "duration_s": messages / rate + 1,
+                    "sources": [{**self.workload["sources"][0], "rate": {"per_second": rate}, "count": messages}]}
+        run = self.api("POST", f"/api/topologies/{self.topology}/runs/", {"workload": workload, "speed": speed})
+        url = self.daphne.url.replace("http://", "ws://") + f"/ws/runs/{run['id']}/"
+
+        async def watch() -> dict[str, Any]:
+            arrivals: list[tuple[float, float, int]] = []  # (arrival, latest virtual end, segments)
+            async with connect(url, additional_headers={"Cookie": f"sessionid={self.session}",
+                                                        "Origin": self.daphne.url}, max_size=None) as socket:
+                while True:
+                    message = json.loads(await socket.recv())
+                    now = time.time()
+                    if message["type"] == "run.segments":
+                        latest = max(s.get("end_time", s["start_time"]) for s in message["segments"]) - EPOCH
+                        arrivals.append((now, latest, len(message["segments"])))
+                    elif message["type"] == "run.finished":
+                        return {"arrivals": arrivals, "finished": now}
+
+        watched = asyncio.run(watch())
+        stored = self.api("GET", f"/api/runs/{run['id']}/")
+        return {**watched, "run": stored}
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.stop()
+        for step in self.cleanup:
+            step()
+        if self.mode != "embedded":
+            import redis
+
+            redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
+
+
+def _seconds(start: str | None, end: str | None) -> float:
+    from datetime import datetime
+
+    assert start and end
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def throughput(mode: str, messages: int) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        console = Console(mode, Path(directory))
+        try:
+            watched = console.run(messages, rate=2000, speed=None)
+        finally:
+            console.stop()
+    arrivals, run = watched["arrivals"], watched["run"]
+    segments = sum(count for _, _, count in arrivals)
+    client_s = watched["finished"] - arrivals[0][0]
+    task_s = _seconds(run["started_at"], run["finished_at"])
+    print(f"   {mode:<16}{segments:>9,} segments in {len(arrivals):,} batches: "
+          f"task {run['segments'] / task_s:>9,.0f}/s, client {segments / client_s:>9,.0f}/s ({client_s:.1f} s)")
+
+
+def latency_at_x1(messages: int, rate: float) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        console = Console("production-like", Path(directory))
+        try:
+            watched = console.run(messages, rate=rate, speed=1)
+        finally:
+            console.stop()
+    arrivals = watched["arrivals"]
+    start = min(arrival - virtual for arrival, virtual, _ in arrivals)
+    latencies = sorted((arrival - virtual - start) * 1000 for arrival, virtual, _ in arrivals)
+    p50 = statistics.median(latencies)
+    p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
+    print(f"   {len(latencies):,} batches over {arrivals[-1][1]:.0f} virtual s: p50 {p50:.0f} ms, p99 {p99:.0f} ms, "
+          f"max {latencies[-1]:.0f} ms (relative to the fastest batch; target p99 < 100 ms)")
+
+
+def insert_rate(rows: int) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        for label, make in (("SQLite", lambda: (None, f"sqlite:///{Path(directory) / 'insert.sqlite3'}")),
+                            ("PostgreSQL", _postgres_database)):
+            name, url = make()
+            try:
+                env = {"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING"}
+                _manage(env, "migrate", "--no-input")
+                figures = json.loads(_manage(env, "shell", "-c", INSERT_SCRIPT.format(rows=rows)).splitlines()[-1])
+            finally:
+                if name:
+                    _drop_postgres(name)
+            print(f"   {label:<11} {figures['trace_rows_per_s']:>9,.0f} trace rows/s (6 segments each: "
+                  f"{figures['trace_rows_per_s'] * 6:,.0f} segments/s), {figures['events_per_s']:>7,.0f} "
+                  f"events/s of {figures['event_bytes'] / 1000:.0f} KB (500 segments each)")
+
+
+def stream_benchmark(quick: bool = False) -> None:
+    messages = 5_000 if quick else 30_000
+    print(f"\n7. Run stream: the pipeline, {messages:,} messages as fast as possible, to one WebSocket client")
+    for mode in ("embedded", "production-like"):
+        try:
+            throughput(mode, messages)
+        except Exception as error:  # one mode's failure (no Redis here) must not hide the others
+            print(f"   {mode}: failed: {error}")
+    print("\n8. Latency from emulation to the client at x1 (production-like), 50 messages/s for 20 s")
+    try:
+        latency_at_x1(1000, 50)
+    except Exception as error:
+        print(f"   failed: {error}")
+    print("\n9. Database inserts through the task's bulk writes")
+    try:
+        insert_rate(5_000 if quick else 20_000)
+    except Exception as error:
+        print(f"   failed: {error}")
+
+
+if __name__ == "__main__":
+    stream_benchmark(quick="--quick" in sys.argv)

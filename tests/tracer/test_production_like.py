@@ -1,0 +1,255 @@
+"""The production-like mode end to end: PostgreSQL, Redis (Celery's broker and channels_redis),
+two separate `celery -A console worker` processes, Daphne, and a real WebSocket client.
+
+Nothing here is faked: the test process only starts the processes (tests/live.py), signs alice
+in with a session made in the console's own database, and then talks HTTP and WebSocket to Daphne
+as the browser does. A missing PostgreSQL or Redis is a failure naming what is missing (CI must
+run these), never a skip.
+
+Each stack has a database of its own on the PostgreSQL server and a Redis database number of its
+own, so that two test sessions on one machine never take each other's runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import redis
+from websockets.asyncio.client import ClientConnection, connect
+
+from tests.live import ROOT, CeleryWorker, Daphne, wait_until
+from tests.tracer.test_consumers import run_async
+
+# Every test here shares one stack: with `--dist loadgroup` (pyproject.toml), one xdist worker runs them.
+pytestmark = pytest.mark.xdist_group("production-like")
+
+POSTGRES_URL = os.environ.get("WIRETAP_E2E_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_SERVER = os.environ.get("WIRETAP_E2E_REDIS_URL", "redis://127.0.0.1:6379")
+# Long enough that a worker starved of CPU by a parallel test session (heartbeats every second)
+# is not taken for dead; short enough for the killed worker's test.
+HEARTBEAT_TIMEOUT_S = 10
+# The repair runs every second; the stale heartbeat is noticed within HEARTBEAT_TIMEOUT_S + 1 s,
+# after the heartbeat written just before the kill (at most WIRETAP_HEARTBEAT_S = 1 s old).
+REPAIR_BOUND_S = HEARTBEAT_TIMEOUT_S + 1 + 1 + 4  # + 4 s for a loaded machine
+# Promptly: the worker polls the run's row every 0.25 s of wall time (tracer/execution.py).
+CANCEL_BOUND_S = 5
+
+
+def workload(per_second: int = 50, duration_s: float = 10, **extra: Any) -> dict[str, Any]:
+    return {"format": "wiretap.workload/1", "seed": 3, "duration_s": duration_s, "drain_s": 60,
+            "sources": [{"target": "Partner", "rate": {"per_second": per_second}, "payload": {"n": "$seq"}}],
+            **extra}
+
+
+class Stack:
+    """The processes of one production-like console and a signed-in client of it."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.database = f"wiretap_e2e_{os.getpid()}_{secrets.token_hex(4)}"
+        self.redis_url = f"{REDIS_SERVER}/{_free_redis_database()}"
+        admin = psycopg.conninfo.conninfo_to_dict(POSTGRES_URL)
+        self.database_url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + self.database
+        with psycopg.connect(**admin, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{self.database}"')
+        self.env = {"DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "CELERY_WORKER_EMBEDDED": "false",
+                    "DEBUG": "true", "LOG_LEVEL": "INFO", "WIRETAP_HEARTBEAT_S": "1",
+                    "WIRETAP_HEARTBEAT_TIMEOUT_S": str(HEARTBEAT_TIMEOUT_S), "WIRETAP_REPAIR_EVERY_S": "1"}
+        self._manage("migrate", "--no-input")
+        self.workers = [CeleryWorker(f"worker{n}", self.env, log_dir) for n in (1, 2)]
+        self.daphne = Daphne(self.env, log_dir)
+        self.session, self.topology = self._alice()
+        self.csrf = secrets.token_hex(16)
+
+    def _manage(self, *args: str) -> str:
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**os.environ, **self.env},
+                              capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args[:1])} failed:\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def _alice(self) -> tuple[str, int]:
+        script = ("import json\n"
+                  "from django.contrib.auth.models import User\n"
+                  "from django.test import Client\n"
+                  "from designer.services import create_topology\n"
+                  "alice = User.objects.create_user('alice', password='correct-horse-battery-9')\n"
+                  "client = Client()\n"
+                  "client.force_login(alice)\n"
+                  "topology = create_topology(alice, template_id='scalable-webhook').topology\n"
+                  "print(json.dumps([client.cookies['sessionid'].value, topology.pk]))\n")
+        session, topology = json.loads(self._manage("shell", "-c", script).strip().splitlines()[-1])
+        return str(session), int(topology)
+
+    def stop(self) -> None:
+        self.daphne.stop()
+        for worker in self.workers:
+            worker.stop()
+        with psycopg.connect(**psycopg.conninfo.conninfo_to_dict(POSTGRES_URL), autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        redis.Redis.from_url(self.redis_url).flushdb()
+
+    # As the browser talks to it --------------------------------------------------------------
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        request = urllib.request.Request(
+            self.daphne.url + path, method=method, data=None if body is None else json.dumps(body).encode(),
+            headers={"Cookie": f"sessionid={self.session}; csrftoken={self.csrf}", "X-CSRFToken": self.csrf,
+                     "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def start_run(self, body: dict[str, Any]) -> dict[str, Any]:
+        run: dict[str, Any] = self.api("POST", f"/api/topologies/{self.topology}/runs/", body)
+        return run
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        run: dict[str, Any] = self.api("GET", f"/api/runs/{run_id}/")
+        return run
+
+    def wait_status(self, run_id: int, statuses: set[str], timeout_s: float) -> dict[str, Any]:
+        found: dict[str, Any] = wait_until(lambda: (run := self.run(run_id))["status"] in statuses and run,
+                                           timeout_s, f"run {run_id} {' or '.join(sorted(statuses))} "
+                                           f"(the processes' logs: {self.log_dir})",
+                                           interval_s=0.1)
+        return found
+
+    def socket(self, run_id: int, after: int = 0) -> Any:
+        url = self.daphne.url.replace("http://", "ws://") + f"/ws/runs/{run_id}/?after={after}"
+        return connect(url, additional_headers={"Cookie": f"sessionid={self.session}", "Origin": self.daphne.url},
+                       max_size=None)
+
+    def worker_running(self, run: dict[str, Any]) -> CeleryWorker:
+        # A solo pool runs the task in the worker's main thread, whose native id is its pid.
+        pid = int(run["worker"].rsplit(":", 1)[1])
+        return next(worker for worker in self.workers if worker.pid == pid)
+
+
+def _free_redis_database() -> int:
+    server = redis.Redis.from_url(REDIS_SERVER, socket_connect_timeout=2)
+    try:
+        server.ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.fail(f"Redis is not reachable at {REDIS_SERVER} ({error}): the production-like tests need it. "
+                    "Start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' "
+                    "--appendonly no (.ci/run installs and starts it), or set WIRETAP_E2E_REDIS_URL.",
+                    pytrace=False)
+    empty = [n for n in range(1, 16) if not redis.Redis.from_url(f"{REDIS_SERVER}/{n}").dbsize()]
+    if not empty:
+        pytest.fail(f"Redis at {REDIS_SERVER} has no empty database among 1-15 for the test stack", pytrace=False)
+    return random.choice(empty)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    try:
+        psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL} ({error}): the production-like tests need it. "
+                    "Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start "
+                    "(.ci/run does), or set WIRETAP_E2E_POSTGRES_URL.", pytrace=False)
+    built = Stack(tmp_path_factory.mktemp("production-like"))
+    yield built
+    built.stop()
+
+
+async def receive_until_finished(socket: ClientConnection, timeout_s: float = 60) -> list[dict[str, Any]]:
+    messages = []
+    async with asyncio.timeout(timeout_s):
+        while True:
+            message = json.loads(await socket.recv())
+            messages.append(message)
+            if message["type"] == "run.finished":
+                return messages
+
+
+def test_a_run_streams_status_numbered_segment_batches_metrics_and_its_end_to_a_websocket(stack: Stack) -> None:
+    run = stack.start_run({"workload": workload(), "speed": None})
+
+    async def watch() -> list[dict[str, Any]]:
+        async with stack.socket(run["id"]) as socket:
+            return await receive_until_finished(socket)
+
+    messages = run_async(watch)
+    seqs = [message["seq"] for message in messages]
+    assert seqs == list(range(1, len(seqs) + 1))  # no gap, no duplicate
+    types = {message["type"] for message in messages}
+    assert {"run.status", "run.segments", "run.traces", "run.metrics", "run.finished"} <= types
+    assert messages[-1]["status"] == "finished"
+    assert all(1 <= len(message["segments"]) <= 500 for message in messages if message["type"] == "run.segments")
+    finished = stack.run(run["id"])
+    assert finished["status"] == "finished" and finished["last_seq"] == seqs[-1]
+    assert sum(len(m["segments"]) for m in messages if m["type"] == "run.segments") == finished["segments"]
+    assert finished["traces_seen"] == 500  # 50 a second for 10 s
+    assert stack.worker_running(finished) in stack.workers  # one of the worker processes ran it
+
+
+def test_a_client_reconnecting_with_after_receives_the_rest_exactly_once(stack: Stack) -> None:
+    run = stack.start_run({"workload": workload(duration_s=30), "speed": 10})
+
+    async def watch_in_two_parts() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        first: list[dict[str, Any]] = []
+        async with stack.socket(run["id"]) as socket:
+            while sum(m["type"] == "run.segments" for m in first) < 3:
+                first.append(json.loads(await socket.recv()))
+        async with stack.socket(run["id"], after=first[-1]["seq"]) as socket:
+            rest = await receive_until_finished(socket)
+        return first, rest
+
+    first, rest = run_async(watch_in_two_parts)
+    assert first[-1]["type"] == "run.segments" and rest[0]["seq"] == first[-1]["seq"] + 1
+    seqs = [message["seq"] for message in first + rest]
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert stack.run(run["id"])["last_seq"] == seqs[-1]
+
+
+def test_two_workers_run_two_runs_at_once(stack: Stack) -> None:
+    runs = [stack.start_run({"workload": workload(duration_s=60), "speed": 10}) for _ in range(2)]
+    running = [stack.wait_status(run["id"], {"running"}, 30) for run in runs]
+    assert {stack.worker_running(run).name for run in running} == {"worker1", "worker2"}
+    for run in runs:
+        stack.api("POST", f"/api/runs/{run['id']}/cancel/", {})
+    for run in runs:
+        stack.wait_status(run["id"], {"cancelled"}, 10)
+
+
+def test_cancel_stops_a_running_run_promptly_and_keeps_what_it_produced(stack: Stack) -> None:
+    run = stack.start_run({"workload": workload(duration_s=600), "speed": 1})
+    stack.wait_status(run["id"], {"running"}, 30)
+    wait_until(lambda: stack.run(run["id"])["segments"] > 0, 30, "the run's first segments stored")
+
+    async def cancel_and_watch() -> list[dict[str, Any]]:
+        async with stack.socket(run["id"]) as socket:
+            stack.api("POST", f"/api/runs/{run['id']}/cancel/", {})
+            # The worker reads the flag every 0.25 s; the run has ~590 virtual seconds to go at x1.
+            return await receive_until_finished(socket, timeout_s=CANCEL_BOUND_S)
+
+    messages = run_async(cancel_and_watch)
+    assert messages[-1]["type"] == "run.finished" and messages[-1]["status"] == "cancelled"
+    cancelled = stack.run(run["id"])
+    assert cancelled["status"] == "cancelled" and cancelled["traces_stored"] > 0
+    assert stack.api("GET", f"/api/runs/{run['id']}/summary/")["messages"]["accepted"] > 0
+
+
+def test_a_killed_worker_leaves_its_run_failed_by_the_repair_within_a_bounded_time(stack: Stack) -> None:
+    run = stack.start_run({"workload": workload(duration_s=600), "speed": 1})
+    running = stack.wait_status(run["id"], {"running"}, 30)
+    victim = stack.worker_running(running)
+
+    victim.kill()
+    failed = stack.wait_status(run["id"], {"failed", "finished", "cancelled"}, REPAIR_BOUND_S)
+    assert failed["status"] == "failed"
+    assert "stopped sending heartbeats" in failed["error"]
+
+    stack.workers[stack.workers.index(victim)] = CeleryWorker(victim.name, stack.env, stack.log_dir)
