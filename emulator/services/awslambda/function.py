@@ -6,7 +6,7 @@ import math
 from collections import deque
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from emulator.distributions import Duration
 from emulator.histogram import Latencies
@@ -39,15 +39,15 @@ from emulator.tracing import EPOCH, Subsegment, async_link, epoch
 if TYPE_CHECKING:
     pass
 
-SCALING_ENVIRONMENTS = 1000
-SCALING_WINDOW_S = 10.0
+SCALING_ENVIRONMENTS: Final = 1000
+SCALING_WINDOW_S: Final = 10.0
 ASYNC_RETRY_DELAYS_S = (60.0, 120.0)
 ASYNC_THROTTLE_BACKOFF_S = (1.0, 300.0)
-INIT_LIMIT_S = 10.0
-_ASYNC_ROLES = frozenset({"event", "subscription", "on_success", "on_failure", "rule", "notification"})
+INIT_LIMIT_S: Final = 10.0
+_ASYNC_ROLES: Final = frozenset({"event", "subscription", "on_success", "on_failure", "rule", "notification"})
 
 
-THROTTLED = Reply(429, "TooManyRequestsException", "Rate Exceeded.")
+THROTTLED: Final = Reply(429, "TooManyRequestsException", "Rate Exceeded.")
 
 
 class Function(Component):
