@@ -329,5 +329,10 @@ def call_subsegment(caller: Component, segment: Segment, link: Link) -> tuple[Su
     operation = target.operation(link)
     subsegment = Subsegment(caller.segment_id(), target.id, EPOCH + caller.kernel.now,
                             namespace=target.namespace, aws={"operation": operation})
-    segment.add(subsegment)
+    # Segment.add written out: the Struct's method runs as Python, this runs compiled.
+    subsegments = segment.subsegments
+    if subsegments is None:
+        segment.subsegments = [subsegment]
+    else:
+        subsegments.append(subsegment)
     return subsegment, operation
