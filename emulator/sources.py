@@ -40,6 +40,8 @@ class SourceRunner:
         self.attributes = compile_object(source.attributes)
         self.group_id = None if source.group_id is None else compile_template(source.group_id)
         self.deduplication_id = None if source.deduplication_id is None else compile_template(source.deduplication_id)
+        # Bound once: ``self._fire`` written at each arrival would make (and free) a method object each time.
+        self._fire_callback: Callable[[], None] = self._fire
         self._steps = [(source.start_s, source.per_second)] + [
             (step.at_s, step.per_second) for step in source.ramp if step.at_s > source.start_s
         ]
@@ -84,7 +86,7 @@ class SourceRunner:
             self._finish()
             return
         self._index += 1
-        self.kernel.schedule_at(arrival, self._fire)
+        self.kernel.schedule_at(arrival, self._fire_callback)
 
     def _fire(self) -> None:
         self.sent += 1
