@@ -28,7 +28,7 @@ from types import ModuleType
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The hot path: what a run executes per message. Modules that define msgspec Structs (tracing,
-# messages, live) stay interpreted: mypyc would turn the Structs into native classes.
+# live) stay interpreted: mypyc would turn the Structs into native classes.
 MODULES = (
     "kernel.py",
     "distributions.py",
@@ -40,6 +40,7 @@ MODULES = (
     "values.py",
     "sources.py",
     "simulation.py",
+    "tracers.py",
     "services/base.py",
     "services/apigateway/api.py",
     "services/apigateway/authorizer.py",

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final
 
 # The standard normal's 99th percentile: p99 = median * exp(Z99 * sigma).
-_Z99 = 2.3263478740408408
+_Z99: Final = 2.3263478740408408
 # The constant of Kinderman and Monahan's ratio-of-uniforms method, as random.normalvariate has it.
-_NV_MAGICCONST = 4 * math.exp(-0.5) / math.sqrt(2.0)
-_exp = math.exp
-_log = math.log
+_NV_MAGICCONST: Final = 4 * math.exp(-0.5) / math.sqrt(2.0)
 
 
 class Duration:
     """Draws durations in milliseconds from a seeded generator."""
 
-    __slots__ = ("median", "p99", "_mu", "_sigma")
+    __slots__ = ("median", "p99", "_mu", "_sigma", "_rng", "_random")
 
     def __init__(self, median: float, p99: float | None = None) -> None:
         self.median = float(median)
@@ -33,6 +32,10 @@ class Duration:
         else:
             self._mu = 0.0
             self._sigma = 0.0
+        # The generator last sampled with and its bound ``random``: a component draws each of its
+        # durations from its own generator, and looking the method up costs more than calling it.
+        self._rng: random.Random | None = None
+        self._random: Callable[[], float] = random.random
 
     @classmethod
     def from_spec(cls, spec: Any) -> Duration:
@@ -51,13 +54,16 @@ class Duration:
         sigma = self._sigma
         if sigma == 0.0:
             return self.median
-        random = rng.random
+        if rng is not self._rng:
+            self._rng = rng
+            self._random = rng.random
+        random = self._random
         while True:
             u1 = random()
             u2 = 1.0 - random()
             z = _NV_MAGICCONST * (u1 - 0.5) / u2
-            if z * z / 4.0 <= -_log(u2):
-                return _exp(self._mu + z * sigma)
+            if z * z / 4.0 <= -math.log(u2):
+                return math.exp(self._mu + z * sigma)
 
     def __repr__(self) -> str:
         if self.fixed:

@@ -11,14 +11,15 @@ always exact.
 from __future__ import annotations
 
 import math
+from typing import Final
 
 # Above this many values a distribution turns into buckets (about 80 KB of floats per metric).
-EXACT_LIMIT = 10_000
+EXACT_LIMIT: Final = 10_000
 # Bucket i holds values in (GAMMA**(i-1), GAMMA**i]; its representative value is within
 # (GAMMA - 1) / (GAMMA + 1), just under 0.5%, of every value in it.
-GAMMA = 1.01
-_LOG_GAMMA = math.log(GAMMA)
-_REPRESENTATIVE = 2.0 / (1.0 + GAMMA)
+GAMMA: Final = 1.01
+_LOG_GAMMA: Final = math.log(GAMMA)
+_REPRESENTATIVE: Final = 2.0 / (1.0 + GAMMA)
 
 
 class Latencies:

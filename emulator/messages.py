@@ -11,13 +11,13 @@ lets the summary balance: accepted = completed + dead_lettered + in_flight + los
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
-COMPLETED = 0
-DEAD_LETTERED = 1
-LOST = 2
+COMPLETED: Final = 0
+DEAD_LETTERED: Final = 1
+LOST: Final = 2
 OUTCOME_NAMES = ("completed", "dead_lettered", "lost")
 
 
@@ -45,7 +45,7 @@ class MessageRecord:
         self.failed = failed
 
 
-_encode = msgspec.json.Encoder(order="sorted").encode
+_encode: Final = msgspec.json.Encoder(order="sorted").encode
 
 
 class Message:

@@ -10,7 +10,7 @@ are application code (a Lambda function calling DynamoDB).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from mypy_extensions import mypyc_attr
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 # Errors that mean "slow down" whatever their HTTP status (DynamoDB answers 400 for these).
-THROTTLING_ERRORS = frozenset({
+THROTTLING_ERRORS: Final = frozenset({
     "ThrottlingException",
     "ProvisionedThroughputExceededException",
     "TooManyRequestsException",
@@ -61,8 +61,8 @@ class Reply:
         return f"Reply({self.status}, {self.error!r})" if self.error else f"Reply({self.status})"
 
 
-OK = Reply(200)
-ACCEPTED = Reply(202)
+OK: Final = Reply(200)
+ACCEPTED: Final = Reply(202)
 
 
 def service_unavailable(component_id: str) -> Reply:
@@ -250,9 +250,9 @@ def mark(part: Segment | Subsegment, reply: Reply, exception_id: str, *, remote:
 
 # The AWS SDKs' standard retry mode: 3 attempts, exponential backoff with full jitter from
 # 1 s, capped at 20 s (AWS SDKs and Tools reference guide, "Retry behavior").
-SDK_MAX_ATTEMPTS = 3
-SDK_MAX_BACKOFF_S = 20.0
-_RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+SDK_MAX_ATTEMPTS: Final = 3
+SDK_MAX_BACKOFF_S: Final = 20.0
+_RETRYABLE_STATUS: Final = frozenset({429, 500, 502, 503, 504})
 
 
 def sdk_retryable(reply: Reply) -> bool:
@@ -329,5 +329,10 @@ def call_subsegment(caller: Component, segment: Segment, link: Link) -> tuple[Su
     operation = target.operation(link)
     subsegment = Subsegment(caller.segment_id(), target.id, EPOCH + caller.kernel.now,
                             namespace=target.namespace, aws={"operation": operation})
-    segment.add(subsegment)
+    # Segment.add written out: the Struct's method runs as Python, this runs compiled.
+    subsegments = segment.subsegments
+    if subsegments is None:
+        segment.subsegments = [subsegment]
+    else:
+        subsegments.append(subsegment)
     return subsegment, operation

@@ -34,6 +34,15 @@ def test_uniform_integers_draw_as_randint_and_numbers_as_rounded_uniform() -> No
         assert number(rng, 1, "m", 0.0) == round(reference.uniform(0.5, 2.5), 2)
 
 
+def test_uniform_integers_over_one_value_or_a_range_past_64_bits_still_draw_as_randint() -> None:
+    rng, reference = random.Random(8), random.Random(8)
+    single = compile_template({"$uniform": [7, 7]})
+    huge = compile_template({"$uniform": [-(2**70), 2**70]})
+    for _ in range(200):
+        assert single(rng, 1, "m", 0.0) == reference.randint(7, 7)
+        assert huge(rng, 1, "m", 0.0) == reference.randint(-(2**70), 2**70)
+
+
 def test_choice_draws_as_randrange_or_weighted_choices_and_expands_the_pick() -> None:
     options = ["a", "$seq", {"n": "$seq"}]
     plain = compile_template({"$choice": options})

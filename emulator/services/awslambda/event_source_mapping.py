@@ -25,7 +25,7 @@ source mappings", "Handling errors for an SQS event source", "Reporting batch it
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from emulator.problems import Problem
 from emulator.services.base import Link
@@ -36,10 +36,10 @@ if TYPE_CHECKING:
     from emulator.services.sqs import Delivery, Queue
     from emulator.topology import ComponentSpec, Topology
 
-INITIAL_CONCURRENCY = 5
-SCALE_UP_PER_MINUTE = 300
-MAXIMUM_CONCURRENCY = 1000
-THROTTLE_BACKOFF_S = 1.0
+INITIAL_CONCURRENCY: Final = 5
+SCALE_UP_PER_MINUTE: Final = 300
+MAXIMUM_CONCURRENCY: Final = 1000
+THROTTLE_BACKOFF_S: Final = 1.0
 
 
 class Batch:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from emulator.distributions import Duration
 from emulator.histogram import Latencies
@@ -36,20 +36,20 @@ from emulator.services.base import (
     message_metadata,
     service_unavailable,
 )
-from emulator.tracing import EPOCH, Subsegment, async_link, epoch
+from emulator.tracing import ASYNC_LINK, EPOCH, Subsegment, epoch
 
 if TYPE_CHECKING:
     pass
 
-SCALING_ENVIRONMENTS = 1000
-SCALING_WINDOW_S = 10.0
+SCALING_ENVIRONMENTS: Final = 1000
+SCALING_WINDOW_S: Final = 10.0
 ASYNC_RETRY_DELAYS_S = (60.0, 120.0)
 ASYNC_THROTTLE_BACKOFF_S = (1.0, 300.0)
-INIT_LIMIT_S = 10.0
-_ASYNC_ROLES = frozenset({"event", "subscription", "on_success", "on_failure", "rule", "notification"})
+INIT_LIMIT_S: Final = 10.0
+_ASYNC_ROLES: Final = frozenset({"event", "subscription", "on_success", "on_failure", "rule", "notification"})
 
 
-THROTTLED = Reply(429, "TooManyRequestsException", "Rate Exceeded.")
+THROTTLED: Final = Reply(429, "TooManyRequestsException", "Rate Exceeded.")
 
 
 class Function(Component):
@@ -64,6 +64,9 @@ class Function(Component):
         self.maximum_retry_attempts = int(properties["MaximumRetryAttempts"])
         self.maximum_event_age_s = float(properties["MaximumEventAgeInSeconds"])
         self.timeouts = Deadlines(self.kernel, self.timeout_s, self._timed_out)
+        # Bound once: a method object made and freed for each invocation's events costs more than it looks.
+        self._begin_callback: Callable[[Invocation], None] = self._begin
+        self._after_work_callback: Callable[[Invocation, Record], None] = self._after_work
         self.duration = Duration.from_spec(behavior["duration_ms"])
         self.cold_start = Duration.from_spec(behavior["cold_start_ms"])
         self.error_rate = float(behavior["error_rate"])
@@ -153,13 +156,14 @@ class Function(Component):
             if record.show_payload and segment.metadata is None:
                 segment.metadata = {"message": message_metadata(record.message)}
             if record.asynchronous and record.parent_id is not None:
-                segment.links = async_link(segment.trace_id, record.parent_id)
+                # tracing.async_link written out (compiled here, Python there).
+                segment.links = [{"trace_id": segment.trace_id, "id": record.parent_id, "attributes": ASYNC_LINK}]
             if cold:
                 segment.add(Subsegment(id=self.sim.ids.segment_id(), name="Initialization", start_time=epoch(now),
                                        end_time=epoch(invocation.invoke_started)))
             record.segment = segment
             self.open_segments[segment.id] = segment
-        self.kernel.schedule(invocation.init_s, self._begin, invocation)
+        self.kernel.schedule(invocation.init_s, self._begin_callback, invocation)
 
     def _acquire(self, now: float) -> tuple[Environment | None, bool]:
         """A warm environment, a new one (cold), or None when the invocation is throttled."""
@@ -212,7 +216,7 @@ class Function(Component):
             invocation.calls = [link for link in self.calls if link.wants(record.message.payload)]
         else:
             invocation.calls = self.calls  # only read, never changed
-        self.kernel.schedule(work_ms / 1000.0, self._after_work, invocation, record)
+        self.kernel.schedule(work_ms / 1000.0, self._after_work_callback, invocation, record)
 
     def _after_work(self, invocation: Invocation, record: Record) -> None:
         if invocation.finished:
@@ -234,12 +238,16 @@ class Function(Component):
             self._record_done(invocation)
             return
         assert record.segment is not None
-        call(self, record.segment, invocation.calls[index], record.message,
-             partial(self._answered, invocation, record, index), holder=invocation.environment)
+        invocation.call_index = index
+        call(self, record.segment, invocation.calls[index], record.message, invocation.answered,
+             holder=invocation.environment)
 
-    def _answered(self, invocation: Invocation, record: Record, index: int, reply: Reply) -> None:
+    def _answered(self, invocation: Invocation, reply: Reply) -> None:
         if invocation.finished:
             return  # the invocation timed out while this call was out
+        # The handler is still on the record it made the call for: the index moves on only after its calls.
+        record = invocation.records[invocation.index]
+        index = invocation.call_index
         if reply.ok or reply.status == 202:
             self._call(invocation, record, index + 1)
         else:

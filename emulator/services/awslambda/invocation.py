@@ -87,7 +87,8 @@ class Invocation:
     """One run of the handler over its records, driven by kernel callbacks."""
 
     __slots__ = ("function", "records", "done", "report_failures", "started", "invoke_started", "finished",
-                 "cold", "init_s", "environment", "calls", "index", "failures", "timer", "stop_on_failure")
+                 "cold", "init_s", "environment", "calls", "index", "call_index", "failures", "timer",
+                 "stop_on_failure")
 
     def __init__(self, function: Function, records: list[Record], done: Done, report_failures: bool,
                  stop_on_failure: bool) -> None:
@@ -103,9 +104,14 @@ class Invocation:
         self.init_s = 0.0
         self.environment: Environment | None = None
         self.calls: list[Link] = []
-        self.index = 0
+        self.index = 0  # the record the handler is on
+        self.call_index = 0  # the call it is waiting for, in ``calls``
         self.failures: list[int] = []
         self.timer: Deadline | None = None
+
+    def answered(self, reply: Reply) -> None:
+        """The answer to the call out (a method rather than a partial: one object fewer per call)."""
+        self.function._answered(self, reply)
 
 
 class AsyncEvent:

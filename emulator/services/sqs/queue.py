@@ -6,7 +6,7 @@ import heapq
 import itertools
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from emulator.definitions import Kind
 from emulator.distributions import Duration
@@ -32,16 +32,16 @@ if TYPE_CHECKING:
     from emulator.simulation import Simulation
     from emulator.topology import ComponentSpec
 
-ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
+ACCOUNT_ID: Final = "123456789012"
+REGION: Final = "us-east-1"
 # What one receive may hand out: ReceiveMessage returns 10, but an event source mapping gathers
 # batches of up to 10,000 from standard queues and knows its own limits.
-MAX_RECEIVE_MESSAGES = 10_000
-RECEIVE_MESSAGES_PER_CALL = 10
-FIFO_CALLS_PER_SECOND = 300.0
-MAX_VISIBILITY_TIMEOUT_S = 43_200.0
+MAX_RECEIVE_MESSAGES: Final = 10_000
+RECEIVE_MESSAGES_PER_CALL: Final = 10
+FIFO_CALLS_PER_SECOND: Final = 300.0
+MAX_VISIBILITY_TIMEOUT_S: Final = 43_200.0
 # An unavailable endpoint refuses at once rather than after a full request.
-UNAVAILABLE_ANSWER_S = 0.001
+UNAVAILABLE_ANSWER_S: Final = 0.001
 
 
 class Queue(Component):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from emulator.kernel import Deadline, Event
 from emulator.messages import Message
@@ -14,9 +14,14 @@ from emulator.pricing import SQS_CHUNK_BYTES
 if TYPE_CHECKING:
     from emulator.services.sqs.queue import Queue
 
-DEDUPLICATION_INTERVAL_S = 300.0
+DEDUPLICATION_INTERVAL_S: Final = 300.0
 # Where a stored copy is.
-DELAYED, VISIBLE, IN_FLIGHT, GONE = 0, 1, 2, 3
+DELAYED: Final = 0
+VISIBLE: Final = 1
+IN_FLIGHT: Final = 2
+GONE: Final = 3
+# Final: compiled code reads it from a C variable, not from the module's dictionary.
+_CHUNK_BYTES: Final = SQS_CHUNK_BYTES
 
 
 class Delivery:
@@ -95,7 +100,7 @@ class TokenBucket:
 
 def chunks(size_bytes: int) -> int:
     """Billed requests for a payload: each 64 KB chunk is one."""
-    return max(1, -(-size_bytes // SQS_CHUNK_BYTES))
+    return max(1, -(-size_bytes // _CHUNK_BYTES))
 
 
 class Deduplication:
