@@ -33,6 +33,10 @@ class ApiRequest:
         """The integration's answer (a method rather than a partial: one object fewer per request)."""
         self.api._integrated(self, reply)
 
+    def authorized(self, denial: Reply | None) -> None:
+        """The authorizer's verdict: None lets the request through, a reply refuses it."""
+        self.api._authorized(self, denial)
+
 
 class ApiGateway(Component):
     def connect(self) -> None:
@@ -99,7 +103,7 @@ class ApiGateway(Component):
             return
         api_request = ApiRequest(self, call_, segment, now, route)
         if self.authorizer is not None:
-            self.authorizer.authorize(message, segment, partial(self._authorized, api_request))
+            self.authorizer.authorize(message, segment, api_request.authorized)
             return
         self._admit(api_request)
 
