@@ -11,7 +11,7 @@ import { renderCharts, renderServiceMap, renderSummary, renderTimeline } from ".
 import { ServiceMap } from "./servicemap.js";
 import { countUpTo } from "./scrub.js";
 import { RunStream, streamUrl } from "./stream.js";
-import { hops } from "./timeline.js";
+import { hops, waterfallNow } from "./timeline.js";
 import { OUTCOMES, OUTCOME_LABELS, TraceIndex, formatDuration, fromApiRow } from "./traces.js";
 
 const ROW_HEIGHT = 34;
@@ -523,7 +523,7 @@ class RunPage {
     $("timeline-meta").textContent = row
       ? `${OUTCOME_LABELS[row.outcome]} · ${formatDuration(row.durationMs)} · ${row.segmentCount} segments · ${traceId}`
       : traceId;
-    const now = this.status === "running" ? this.virtualSeconds : null;
+    const now = waterfallNow(this.status === "running", row?.outcome, this.virtualSeconds);
     renderTimeline($("timeline"), $("segment-details"), segments, { now, keepDetails });
     this.canvas.highlight(hops(segments));
     this.canvas.relayout();

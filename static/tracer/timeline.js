@@ -37,6 +37,15 @@ function waitLabel(segment) {
 }
 
 /**
+ * The virtual time that ends a trace's waterfall while the run goes on: the run's clock for a
+ * message still in flight (its open hops and the wait since its last one grow), nothing for a
+ * finished one, so a trace that took 1.5 s is drawn on a 1.5 s axis, not stretched to the run's.
+ */
+export function waterfallNow(runRunning, outcome, virtualSeconds) {
+  return runRunning && (outcome === undefined || outcome === "in_flight") ? virtualSeconds : null;
+}
+
+/**
  * Rows of the waterfall. `now` (virtual seconds since the epoch start, optional) ends the open
  * (in progress) rows; else they run to the trace's last known time.
  * Returns {start, end, durationMs, rows}; each row: {key, name, kind: "hop"|"wait"|"call"|"init"|

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { geometry, hops, isWait, ticks, waterfall } from "../../../static/tracer/timeline.js";
+import { geometry, hops, isWait, ticks, waterfall, waterfallNow } from "../../../static/tracer/timeline.js";
 import { allSegments, fixture } from "./helpers.js";
 
 function traceOf(name, predicate) {
@@ -120,4 +120,12 @@ test("geometry: bars inside the area, at least minWidth wide, one row height apa
     assert.equal(bar.y, i * 22);
   }
   assert.equal(bars.at(-1).x + bars.at(-1).w, 600);
+});
+
+test("a finished trace's waterfall ends at its own last segment while the run goes on", () => {
+  assert.equal(waterfallNow(true, "in_flight", 26), 26);
+  assert.equal(waterfallNow(true, undefined, 26), 26);
+  assert.equal(waterfallNow(true, "failed", 26), null);
+  assert.equal(waterfallNow(true, "completed", 26), null);
+  assert.equal(waterfallNow(false, "in_flight", 26), null);
 });
