@@ -6,11 +6,29 @@ charlie has no access to anything of alice's.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 PASSWORD = "correct-horse-battery-9"
+# What a failing test leaves to look at: browser screenshots, the processes' logs of an end-to-end test.
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    # Keep each phase's report on the test, so fixtures can tell whether the test failed.
+    report: pytest.TestReport = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def failed(item: pytest.Item) -> bool:
+    """Whether the test's setup or body failed (for fixtures that keep evidence of a failure)."""
+    return any(getattr(item, f"report_{phase}", None) is not None and getattr(item, f"report_{phase}").failed
+               for phase in ("setup", "call"))
 
 
 @pytest.fixture(scope="session")

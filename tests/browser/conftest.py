@@ -38,6 +38,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
 from tests.browser.helpers import PASSWORD, log_in
+from tests.conftest import ARTIFACTS, failed
 from tests.live import Daphne, database_url
 
 CHROMIUM = Path(os.environ.get("WIRETAP_CHROMIUM", "/usr/bin/chromium"))
@@ -50,7 +51,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 VIEWPORT = {"width": 1280, "height": 720}
 # Milliseconds Playwright waits for an element or a navigation before failing the test.
 TIMEOUT_MS = 10_000
@@ -63,14 +63,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(item.path).parents:
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
-    # Keep each phase's report on the test, so fixtures can tell whether the test failed.
-    report: pytest.TestReport = yield
-    setattr(item, f"report_{report.when}", report)
-    return report
 
 
 @pytest.fixture(scope="session")
@@ -106,14 +98,9 @@ def page(browser: Browser, request: pytest.FixtureRequest, console_messages: lis
     opened.on("console", record)
     opened.on("pageerror", lambda error: console_messages.append(f"pageerror: {error}"))
     yield opened
-    if _failed(request.node):
+    if failed(request.node):
         _save_artifacts(request.node, opened, console_messages)
     context.close()
-
-
-def _failed(item: pytest.Item) -> bool:
-    return any(getattr(item, f"report_{phase}", None) is not None and getattr(item, f"report_{phase}").failed
-               for phase in ("setup", "call"))
 
 
 def _save_artifacts(item: pytest.Item, page: Page, console_messages: list[str]) -> None:

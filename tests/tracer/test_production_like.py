@@ -16,7 +16,9 @@ import asyncio
 import json
 import os
 import random
+import re
 import secrets
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -29,6 +31,7 @@ import pytest
 import redis
 from websockets.asyncio.client import ClientConnection, connect
 
+from tests.conftest import ARTIFACTS, failed
 from tests.live import ROOT, CeleryWorker, Daphne, wait_until
 from tests.tracer.test_consumers import run_async
 
@@ -162,6 +165,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     built = Stack(tmp_path_factory.mktemp("production-like"))
     yield built
     built.stop()
+
+
+@pytest.fixture(autouse=True)
+def _keep_logs_of_a_failure(stack: Stack, request: pytest.FixtureRequest) -> Iterator[None]:
+    # The processes' logs live in pytest's temporary folders, which later runs delete: a failure
+    # copies them to test-artifacts/, where CI's log says to look.
+    yield
+    if failed(request.node):
+        kept = ARTIFACTS / "production-like" / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+        shutil.copytree(stack.log_dir, kept, dirs_exist_ok=True)
+        print(f"the processes' logs of this failure are in {kept}")
 
 
 async def receive_until_finished(socket: ClientConnection, timeout_s: float = 60) -> list[dict[str, Any]]:
