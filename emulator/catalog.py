@@ -27,12 +27,13 @@ from emulator.services import (
     sns,
     sqs,
     stepfunctions,
+    websocket,
 )
 
 KINDS: dict[str, Kind] = {
     module.KIND.name: module.KIND
     for module in (client, apigateway, awslambda, sqs, sns, eventbridge, dynamodb, elasticache, rds, http,
-                   circuitbreaker, kinesis, firehose, s3, stepfunctions)
+                   circuitbreaker, kinesis, firehose, s3, stepfunctions, websocket)
 }
 
 
@@ -102,6 +103,7 @@ _ALL_ROLES = (
             | _pairs("elasticache", "rds")
             | _pairs("lambda", "circuitbreaker")
             | _pairs("circuitbreaker", "http lambda rds dynamodb elasticache sqs sns eventbridge")
+            | _pairs("client lambda", "websocket")
         ),
         (
             WHEN,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.histogram import Latencies
+from emulator.messages import Message
 from emulator.services.base import OK, Call, Component, Link, Reply, call, mark
 from emulator.services.client.poll import PollSettings
 from emulator.tracing import EPOCH, Segment, epoch
@@ -19,6 +20,9 @@ class Client(Component):
         }
         self.polls = self.wasted_polls = self.polled_messages = self.gave_up = 0
         self.notification_delay = Latencies()
+        # Whether it holds WebSocket connections, where pushed messages arrive.
+        self.listens = any(link.target.kind.name == "websocket" for link in self.links("request"))
+        self.received = 0
 
     def request(self, call_: Call) -> None:
         message = call_.message
@@ -73,6 +77,15 @@ class Client(Component):
 
         call(self, segment, link, call_.message, answered, sdk_retries=False)
 
+    def receive(self, message: Message, parent_id: str) -> None:
+        """A message pushed to it over a WebSocket connection arrives: its receipt, in the message's trace."""
+        now = self.kernel.now
+        self.received += 1
+        segment = self.new_segment(message, parent_id, now)
+        segment.end_time = epoch(now)
+        segment.annotations["outcome"] = "received"
+        self.emit(segment)
+
     def _done(self, call_: Call, segment: Segment, reply: Reply) -> None:
         segment.end_time = epoch(self.kernel.now)
         segment.http = {"response": {"status": reply.status}}
@@ -83,9 +96,12 @@ class Client(Component):
         call_.reply(reply)
 
     def metrics(self) -> dict[str, Any]:
+        metrics: dict[str, Any] = {}
+        if self.listens:
+            metrics["MessagesReceived"] = self.received
         if not self.polling:
-            return {}
-        return {
+            return metrics
+        return metrics | {
             "Polls": self.polls,
             "WastedPolls": self.wasted_polls,
             "PolledMessages": self.polled_messages,
