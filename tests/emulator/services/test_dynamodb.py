@@ -456,8 +456,7 @@ def test_a_get_item_sees_the_status_the_last_completed_write_recorded_for_its_ke
 
 
 def test_a_get_item_answers_the_item_with_its_write_time_or_no_item_when_there_is_none() -> None:
-    from types import SimpleNamespace
-
+    from emulator.messages import Message, MessageRecord
     from emulator.services.base import Call, Reply
     from emulator.services.dynamodb import Table
 
@@ -465,8 +464,8 @@ def test_a_get_item_answers_the_item_with_its_write_time_or_no_item_when_there_i
     items_table = result.sim.components["Items"]
     assert isinstance(items_table, Table) and items_table.items is not None
     seen: list[Reply] = []
-    read = Call(SimpleNamespace(payload={"order_id": "o-1"}), None, None, seen.append,  # type: ignore[arg-type]
-                "GetItem")
+    message = Message("msg-read", "trace-read", {"order_id": "o-1"}, MessageRecord("msg-read", "trace-read", 3.0))
+    read = Call(message, None, None, seen.append, "GetItem")
     items_table._keep(read)
     assert seen[0].payload == {"Item": {"order_id": "o-1", "status": "done",
                                         "updated_at": pytest.approx(EPOCH + 1.005)}}
