@@ -13,9 +13,9 @@ from emulator.tracing import EPOCH, Segment, epoch
 
 class Client(Component):
     def connect(self) -> None:
-        # Polling connections, by target: a client without them keeps no polling state or metrics.
-        self.polling: dict[str, PollSettings] = {
-            link.target.id: PollSettings(link.properties["poll"])
+        # Polling connections: a client without them keeps no polling state or metrics.
+        self.polling: dict[Link, PollSettings] = {
+            link: PollSettings(link.properties["poll"])
             for link in self.links("request") if link.properties.get("poll") is not None
         }
         self.polls = self.wasted_polls = self.polled_messages = self.gave_up = 0
@@ -38,7 +38,7 @@ class Client(Component):
             self._done(call_, segment, last)
             return
         link = links[index]
-        if self.polling and link.target.id in self.polling and link.role == "request":
+        if self.polling and link in self.polling:
             self.polled_messages += 1
             self._poll(call_, segment, links, index, 1)
             return
@@ -52,7 +52,7 @@ class Client(Component):
     def _poll(self, call_: Call, segment: Segment, links: list[Link], index: int, polls: int) -> None:
         """Ask again for the same message; go on to the next connection once the answer matches."""
         link = links[index]
-        settings = self.polling[link.target.id]
+        settings = self.polling[link]
         self.polls += 1
 
         def answered(reply: Reply) -> None:
