@@ -65,6 +65,8 @@ MODULES = (
     "services/dynamodb/stream.py",
     "services/firehose/delivery_stream.py",
     "services/s3/bucket.py",
+    "services/client/poll.py",
+    "services/websocket/api.py",
 )
 # The shared library mypyc builds for the group (``emulator/_compiled_lib__mypyc.*.so``).
 GROUP = "emulator._compiled_lib"

@@ -27,12 +27,13 @@ from emulator.services import (
     sns,
     sqs,
     stepfunctions,
+    websocket,
 )
 
 KINDS: dict[str, Kind] = {
     module.KIND.name: module.KIND
     for module in (client, apigateway, awslambda, sqs, sns, eventbridge, dynamodb, elasticache, rds, http,
-                   circuitbreaker, kinesis, firehose, s3, stepfunctions)
+                   circuitbreaker, kinesis, firehose, s3, stepfunctions, websocket)
 }
 
 
@@ -63,6 +64,12 @@ def _check_identity_source(value: Any) -> str | None:
         if isinstance(value, str) and value.startswith(prefix) and len(value) > len(prefix):
             return None
     return "must be method.request.header.<name> or method.request.querystring.<name>"
+
+
+def _check_poll(value: Any) -> str | None:
+    from emulator.services.client import PollSettings
+
+    return PollSettings.problem(value)
 
 
 def _pairs(sources: str, targets: str) -> set[tuple[str, str]]:
@@ -96,6 +103,7 @@ _ALL_ROLES = (
             | _pairs("elasticache", "rds")
             | _pairs("lambda", "circuitbreaker")
             | _pairs("circuitbreaker", "http lambda rds dynamodb elasticache sqs sns eventbridge")
+            | _pairs("client lambda", "websocket")
         ),
         (
             WHEN,
@@ -107,9 +115,21 @@ _ALL_ROLES = (
                 "(default PutObject).",
                 enum=("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "PutObject", "DeleteObject"),
             ),
+            Field(
+                "poll",
+                "object",
+                None,
+                'The client repeats this request for the same message, in the same trace, until the answer '
+                'matches: {"interval_s": seconds between polls (default 1), "until": an EventBridge event '
+                'pattern on the answer (a GetItem answer is {"Item": {...}}), "max_polls": polls before it '
+                "gives up (default 30)}. Each poll is a real request; the client's metrics count polls, "
+                "wasted polls and the delay between the item's update and the poll that saw it.",
+                check=_check_poll,
+            ),
         ),
         property_pairs={"Operation": frozenset(_pairs("client apigateway lambda stepfunctions", "dynamodb")
-                                               | _pairs("client lambda", "s3"))},
+                                               | _pairs("client lambda", "s3")),
+                        "poll": frozenset(_pairs("client", "apigateway lambda dynamodb"))},
     ),
     Role(
         "event",

@@ -611,3 +611,21 @@ def _stream_consumer_without_failure_destination(graph: TopologyGraph) -> Iterat
             "Add DestinationConfig {\"OnFailure\": {\"Destination\": \"<queue or topic id>\"}}: it receives the "
             "shard and sequence numbers of each skipped batch, to replay them.",
         )
+
+
+@rule("websocket_api_without_connections",
+      "Something pushes to a WebSocket API that no client opens a connection to.")
+def _websocket_api_without_connections(graph: TopologyGraph) -> Iterator[Problem]:
+    for api in graph.components("websocket"):
+        callers = graph.incoming(api.id, "request")
+        if not callers or any(graph.kind(connection.source) == "client" for connection in callers):
+            continue
+        names = ", ".join(connection.source for connection in callers)
+        yield _warning(
+            "websocket_api_without_connections",
+            api.pointer, api.id,
+            f"{names} push(es) to {api.id} with PostToConnection, but no client opens a connection to it",
+            "a push reaches only an open connection: every PostToConnection answers 410 GoneException, and the "
+            "function fails on it",
+            f"Add a request connection from the client that waits for the update to {api.id}.",
+        )

@@ -62,3 +62,9 @@ EVENTBRIDGE_ARCHIVE_PER_GB = 0.10
 # ElastiCache: on-demand nodes per hour; cache.t4g.small, Redis OSS (aws.amazon.com/elasticache/pricing,
 # us-east-1, checked November 2026).
 ELASTICACHE_NODE_PER_HOUR = 0.032
+
+# API Gateway WebSocket APIs: $1.00 per million messages (each 32 KB chunk one message) and $0.25 per
+# million connection minutes (aws.amazon.com/api-gateway/pricing, us-east-1, first billion messages a
+# month, checked November 2026).
+APIGATEWAY_WEBSOCKET_PER_MESSAGE = 1.00 / 1_000_000
+APIGATEWAY_WEBSOCKET_PER_CONNECTION_MINUTE = 0.25 / 1_000_000

@@ -364,7 +364,7 @@ def test_stream_consumer_that_never_gives_up_skips_nothing() -> None:
 
 def test_every_rule_has_a_unique_name_and_a_summary() -> None:
     names = [registered.name for registered in RULES]
-    assert len(names) == len(set(names)) == 13
+    assert len(names) == len(set(names)) == 14
     assert all(registered.summary.endswith(".") for registered in RULES)
 
 
@@ -517,3 +517,14 @@ def test_an_http_call_without_timeout_through_a_breaker_is_flagged() -> None:
 
 def test_an_http_timeout_shorter_than_the_function_timeout_passes() -> None:
     assert warnings_of("http_timeout_outlives_function", http_caller(10, 2000)) == []
+
+
+def test_a_websocket_api_pushed_to_without_any_client_connecting_is_flagged() -> None:
+    lonely = build([("Worker", "lambda", {}), ("Updates", "websocket", {})],
+                   [("Worker", "Updates", "request", {})])
+    [warning] = warnings_of("websocket_api_without_connections", lonely)
+    assert warning.pointer == "/components/1" and warning.subject == "Updates"
+    assert "410 GoneException" in (warning.why or "")
+    connected = build([("Page", "client", {}), ("Worker", "lambda", {}), ("Updates", "websocket", {})],
+                      [("Page", "Updates", "request", {}), ("Worker", "Updates", "request", {})])
+    assert warnings_of("websocket_api_without_connections", connected) == []

@@ -853,3 +853,45 @@ def test_eventbridge_circuit_breaker_is_driven_by_the_failure_events_of_the_call
     unguarded = run_example("eventbridge-circuit-breaker", no_reports)
     assert unguarded.component("Breaker")["Transitions"] == []
     assert unguarded.component("ShippingPartner")["5XXError"] > 250
+
+
+def test_status_updates_polling_is_later_than_push_and_wastes_requests_push_does_not() -> None:
+    result = run_example("status-updates")
+    assert balanced(result.summary)
+    done_at: dict[str, float] = {}  # trace -> when the worker's status write completed
+    notified_at: dict[str, dict[str, float]] = defaultdict(dict)  # style -> trace -> when the shop knew
+    for segment in result.segments:
+        if segment.name == "Worker" and segment.origin == "AWS::Lambda::Function":
+            for sub in segment.subsegments or ():
+                if sub.name == "Orders":
+                    done_at[segment.trace_id] = seconds(sub.end_time)
+                elif sub.name == "PartnerWebhook":
+                    notified_at["webhook"][segment.trace_id] = seconds(sub.end_time)
+        elif segment.name == "WebSocketShop" and segment.annotations.get("outcome") == "received":
+            notified_at["websocket"][segment.trace_id] = seconds(segment.start_time)
+        elif segment.name == "PollingShop":
+            assert segment.annotations["poll"] == "done"
+            polls = [sub for sub in segment.subsegments or () if sub.name == "StatusApi"]
+            assert len(polls) == segment.annotations["polls"]
+            notified_at["poll"][segment.trace_id] = seconds(polls[-1].end_time)
+
+    def mean_delay(style: str) -> float:
+        delays = [at - done_at[trace] for trace, at in notified_at[style].items()]
+        assert delays and all(delay > 0 for delay in delays)
+        return sum(delays) / len(delays)
+
+    polling, webhook, websocket = mean_delay("poll"), mean_delay("webhook"), mean_delay("websocket")
+    # A 2 s interval: on average about a second late; each push is one request late.
+    assert 0.5 < polling < 1.5
+    assert webhook < 0.2 and websocket < 0.05
+    assert polling > 5 * max(webhook, websocket)
+
+    components = result.summary["components"]
+    shop = components["PollingShop"]
+    assert shop["WastedPolls"] > 0 and shop["Polls"] == shop["PolledMessages"] + shop["WastedPolls"]
+    assert components["StatusApi"]["Count"] == shop["Polls"]
+    # Push: one request per order, none wasted.
+    webhook_orders, websocket_orders = len(notified_at["webhook"]), len(notified_at["websocket"])
+    assert components["PartnerWebhook"]["Requests"] == webhook_orders
+    assert components["Updates"]["MessageCount"] == websocket_orders == components["WebSocketShop"]["MessagesReceived"]
+    assert components["Updates"]["ClientError"] == 0

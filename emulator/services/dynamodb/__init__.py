@@ -14,6 +14,13 @@ partition serves at most 1,000 WCU and 3,000 RCU per second, in either mode. A h
 its partition while the table as a whole has capacity to spare. The key is the payload field
 named by the ``partition_key`` behavior, else the message id (evenly spread).
 
+Item status ("Working with items and attributes", GetItem in the API reference): the table
+keeps no item data unless the ``status_attribute`` behavior names a payload field. Then it
+keeps one status per key: PutItem and UpdateItem record it when the write completes (a read
+that arrives earlier does not see it), DeleteItem removes it, and GetItem answers the item
+with the time it was written (``updated_at``), or, as AWS does for a missing key, a response
+without ``Item``. That is what a status read needs to tell "pending" from "done".
+
 Streams ("Change data capture for DynamoDB Streams"): with a StreamViewType every item change
 becomes exactly one stream record, in order per item, kept 24 hours, read by Lambda through the
 stream event source mapping; the rules are in ``stream.py``. An event source mapping on a table

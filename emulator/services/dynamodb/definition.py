@@ -28,6 +28,10 @@ def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
         if operation is not None and operation not in _OPERATIONS:
             problems.append(Problem(f"{connection.pointer}/properties/Operation", f"{operation} is not a DynamoDB "
                                     f"operation: use one of {', '.join(_OPERATIONS)}", connection.label))
+    if spec.behavior.get("status_attribute") is not None and spec.behavior.get("partition_key") is None:
+        problems.append(Problem(f"{spec.pointer}/behavior/status_attribute",
+                                f"{spec.id} keeps item status by key: set partition_key to the payload field "
+                                "that holds each item's key", spec.id))
     return problems
 
 
@@ -57,6 +61,11 @@ KIND = Kind(
               "Items with the same key share a partition, which serves at most 1,000 WCU and 3,000 RCU per "
               "second: one busy key throttles however much capacity the table has. Without it, keys are "
               "spread evenly (the message id)."),
+        Field("status_attribute", "string", None, "The payload field that holds an item's status. When set, "
+              "the table keeps one status per key (partition_key): a PutItem or UpdateItem records the payload's "
+              "status when the write completes, a DeleteItem removes it, and a GetItem answers the item "
+              "({partition key, status, updated_at in epoch seconds}) or no Item yet. Without it the table "
+              "keeps no item data."),
         Field("item_kb", "number", 1, "Typical item size; sets the capacity units each request consumes.",
               minimum=0.001, maximum=400, unit="KB"),
     ),

@@ -18,8 +18,13 @@ from emulator.pricing import (
 )
 from emulator.services.base import OK, Call, Component, Link, Reply, service_unavailable
 from emulator.services.dynamodb.stream import TableStream
+from emulator.tracing import EPOCH
 
 _READS: Final = frozenset({"GetItem", "Query"})
+_STORES: Final = frozenset({"PutItem", "UpdateItem"})
+# The attribute a status table stamps on each item it stores: when the write took effect
+# (epoch seconds), as an application's own "updated at" would.
+UPDATED_AT: Final = "updated_at"
 BURST_SECONDS: Final = 300.0
 # What one partition serves per second, whatever the table's capacity ("Best practices for
 # designing and using partition keys effectively").
@@ -89,6 +94,10 @@ class Table(Component):
         self.read_throttles = self.write_throttles = 0
         self.latencies = Latencies()
         self.requests = 0
+        status = self.behavior.get("status_attribute")
+        self.status_attribute: str | None = None if status is None else str(status)
+        # Key -> (status, when written): only the state a status read needs, one entry per key.
+        self.items: dict[str, tuple[Any, float]] | None = None if status is None else {}
         view_type = self.properties.get("StreamViewType")
         self.stream: TableStream | None = None if view_type is None else TableStream(self, view_type,
                                                                                     self.partition_key)
@@ -148,7 +157,35 @@ class Table(Component):
         self.latencies.add(latency_ms)
         if self.stream is not None:
             self.stream.change(call_, partition)
+        if self.items is not None:
+            self.kernel.schedule(latency_ms / 1000.0, self._keep, call_)
+            return
         self.kernel.schedule(latency_ms / 1000.0, call_.reply, OK)
+
+    def _keep(self, call_: Call) -> None:
+        """Serve a request on a status table as it completes: a write takes effect, a read sees what is there."""
+        items = self.items
+        assert items is not None and self.partition_key is not None and self.status_attribute is not None
+        payload = call_.message.payload
+        key = payload.get(self.partition_key) if isinstance(payload, dict) else None
+        operation = call_.operation
+        if key is None:
+            call_.reply(OK)
+        elif operation in _STORES:
+            status = payload.get(self.status_attribute)
+            if status is not None:
+                items[str(key)] = (status, self.kernel.now)
+            call_.reply(OK)
+        elif operation == "DeleteItem":
+            items.pop(str(key), None)
+            call_.reply(OK)
+        elif operation == "GetItem":
+            item = items.get(str(key))
+            # GetItem answers without an Item when there is none with that key.
+            call_.reply(Reply(200, payload={} if item is None else {"Item": {
+                self.partition_key: key, self.status_attribute: item[0], UPDATED_AT: EPOCH + item[1]}}))
+        else:
+            call_.reply(OK)
 
     def _partition(self, call_: Call) -> int:
         """The partition the item's key hashes to (the message id when the payload has no key)."""

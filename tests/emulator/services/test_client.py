@@ -170,3 +170,92 @@ def test_each_message_is_a_trace_of_its_own() -> None:
     assert len({s.trace_id for s in roots}) == 3
     assert [s.annotations["message_id"] for s in sorted(roots, key=lambda s: s.start_time)] == [
         "msg-000001", "msg-000002", "msg-000003"]
+
+
+# Polling: the same request again, until the answer says done ----------------------------------------
+STATUS_TABLE = {"id": "Orders", "kind": "dynamodb", "properties": {"BillingMode": "PAY_PER_REQUEST"},
+                "behavior": {"latency_ms": 5, "partition_key": "order_id", "status_attribute": "status"}}
+UNTIL_DONE = {"Item": {"status": ["done"]}}
+
+
+def polling(poll: dict[str, Any], done_at: float | None = 2.5) -> Run:
+    """The client polls order o-1's status (GetItem) from t=0; a writer marks it done at ``done_at``."""
+    document = topology(
+        [{"id": "Caller", "kind": "client"}, {"id": "Worker", "kind": "client"}, STATUS_TABLE],
+        [{"source": "Caller", "target": "Orders", "role": "request",
+          "properties": {"Operation": "GetItem", "poll": poll}},
+         {"source": "Worker", "target": "Orders", "role": "request", "properties": {"Operation": "PutItem"}}])
+    sources: list[dict[str, Any]] = [{"target": "Caller", "rate": {"per_second": 1}, "count": 1,
+                                      "payload": {"order_id": "o-1"}}]
+    if done_at is not None:
+        sources.append({"target": "Worker", "rate": {"per_second": 1}, "count": 1, "start_s": done_at,
+                        "payload": {"order_id": "o-1", "status": "done"}})
+    return run(document, sources, drain_s=60)
+
+
+def test_a_polling_client_asks_again_one_interval_after_each_answer_until_the_status_says_done() -> None:
+    result = polling({"interval_s": 1, "until": UNTIL_DONE})
+    [segment] = result.named("Caller")
+    # Each GetItem takes 5 ms and the next poll leaves 1 s after the answer: 0, 1.005, 2.010, 3.015 s.
+    # The write completes at 2.505 s, so the fourth poll is the first to see it.
+    assert [seconds(s.start_time) for s in segment.subsegments] == pytest.approx([0, 1.005, 2.010, 3.015])
+    assert all(s.aws == {"operation": "GetItem"} and s.name == "Orders" for s in segment.subsegments)
+    assert segment.annotations["polls"] == 4 and segment.annotations["poll"] == "done"
+    assert segment.annotations["outcome"] == "ok"
+    # The caller's wait is the whole polling: it ends with the answer to the fourth poll.
+    assert seconds(segment.end_time) == pytest.approx(3.020)
+    assert balanced(result.summary)
+
+
+def test_polling_counts_the_polls_that_did_not_see_the_status_as_wasted_and_the_delay_it_added() -> None:
+    metrics = polling({"interval_s": 1, "until": UNTIL_DONE}).component("Caller")
+    assert metrics["Polls"] == 4 and metrics["WastedPolls"] == 3
+    assert metrics["PolledMessages"] == 1 and metrics["PollsPerMessage"] == 4
+    assert metrics["PollsGivenUp"] == 0
+    # Done at 2.505 s, seen by the poll answered at 3.020 s: polling added over half a second.
+    assert metrics["NotificationDelay"]["max"] == pytest.approx(515.0, abs=0.1)
+
+
+def test_a_shorter_interval_wastes_more_polls_and_adds_less_delay() -> None:
+    slow = polling({"interval_s": 1, "until": UNTIL_DONE}).component("Caller")
+    fast = polling({"interval_s": 0.25, "until": UNTIL_DONE}).component("Caller")
+    # Polls 0.255 s apart: the one leaving at 2.295 s is too early, the one at 2.550 s sees it.
+    assert fast["Polls"] == 11 and fast["WastedPolls"] == 10 > slow["WastedPolls"]
+    assert fast["NotificationDelay"]["max"] == pytest.approx(50.0, abs=0.1)
+    assert fast["NotificationDelay"]["max"] < slow["NotificationDelay"]["max"]
+
+
+def test_a_client_gives_up_after_max_polls_and_every_poll_was_wasted() -> None:
+    result = polling({"interval_s": 1, "until": UNTIL_DONE, "max_polls": 3}, done_at=None)
+    [segment] = result.named("Caller")
+    assert len(segment.subsegments) == 3
+    assert segment.annotations["polls"] == 3 and segment.annotations["poll"] == "gave_up"
+    metrics = result.component("Caller")
+    assert metrics["Polls"] == metrics["WastedPolls"] == 3 and metrics["PollsGivenUp"] == 1
+    assert metrics["NotificationDelay"]["max"] == 0.0
+
+
+def test_a_client_without_polling_connections_reports_no_metrics() -> None:
+    result = run(client_calling(TABLE), send(), drain_s=1)
+    assert result.component("Caller") == {}
+
+
+@pytest.mark.parametrize(("poll", "message"), [
+    ({"interval_s": 0, "until": UNTIL_DONE}, "interval_s must be a number of seconds above 0"),
+    ({"interval_s": 1}, "needs until"),
+    ({"until": UNTIL_DONE, "max_polls": 0}, "max_polls must be a whole number from 1 to 10000"),
+    ({"until": {"Item": {"status": "done"}}}, "until is not a valid EventBridge event pattern"),
+    ({"until": UNTIL_DONE, "every": 1}, "unknown key(s) every"),
+])
+def test_a_bad_poll_is_refused_naming_the_connection_property(poll: dict[str, Any], message: str) -> None:
+    from emulator.problems import InvalidDocument
+    from emulator.topology import load_topology
+
+    document = topology([{"id": "Caller", "kind": "client"}, STATUS_TABLE],
+                        [{"source": "Caller", "target": "Orders", "role": "request",
+                          "properties": {"Operation": "GetItem", "poll": poll}}])
+    with pytest.raises(InvalidDocument) as refused:
+        load_topology(document)
+    [problem] = refused.value.problems
+    assert problem.pointer == "/connections/0/properties/poll"
+    assert message in problem.message

@@ -10,7 +10,7 @@ from emulator.messages import COMPLETED
 from emulator.services.shards import Reader, Shard
 from emulator.simulation import Simulation
 from emulator.topology import load_topology
-from emulator.tracing import ListTracer
+from emulator.tracing import EPOCH, ListTracer
 from emulator.workload import load_workload
 from tests.emulator.scenario import Run, balanced, run, seconds, topology
 
@@ -420,3 +420,81 @@ def test_an_event_source_mapping_needs_the_table_stream() -> None:
     assert [p.pointer for p in problems] == ["/connections/1/source"]
     assert problems[0].subject == "Items -> Consumer (event_source)"
     assert "StreamViewType" in problems[0].message
+
+
+# Item status: what a status read sees ----------------------------------------------------------
+def status_table() -> dict[str, Any]:
+    return table({"BillingMode": "PAY_PER_REQUEST"}, partition_key="order_id", status_attribute="status")
+
+
+def reads_and_writes(reads: list[float], writes: list[tuple[float, str]], delete_at: float | None = None) -> Run:
+    """Reads (GetItem) by the client and writes (PutItem, DeleteItem) by a writer, all of order o-1."""
+    document = topology(
+        [{"id": "Caller", "kind": "client"}, {"id": "Writer", "kind": "client"},
+         {"id": "Remover", "kind": "client"}, status_table()],
+        [{"source": "Caller", "target": "Items", "role": "request", "properties": {"Operation": "GetItem"}},
+         {"source": "Writer", "target": "Items", "role": "request", "properties": {"Operation": "PutItem"}},
+         {"source": "Remover", "target": "Items", "role": "request", "properties": {"Operation": "DeleteItem"}}])
+    sources = [calls(1, start_s=at, payload={"order_id": "o-1"}) for at in reads]
+    sources += [calls(1, start_s=at, payload={"order_id": "o-1", "status": status}, target="Writer")
+                for at, status in writes]
+    if delete_at is not None:
+        sources.append(calls(1, start_s=delete_at, payload={"order_id": "o-1"}, target="Remover"))
+    return run(document, sources)
+
+
+def test_a_get_item_sees_the_status_the_last_completed_write_recorded_for_its_key() -> None:
+    from emulator.services.dynamodb import Table
+
+    result = reads_and_writes([], [(1.0, "pending"), (2.0, "done")])
+    items_table = result.sim.components["Items"]
+    assert isinstance(items_table, Table) and items_table.items is not None
+    status, written_at = items_table.items["o-1"]
+    assert status == "done"
+    # The write takes effect when it completes: 5 ms after it arrived.
+    assert written_at == pytest.approx(2.005)
+
+
+def test_a_get_item_answers_the_item_with_its_write_time_or_no_item_when_there_is_none() -> None:
+    from emulator.messages import Message, MessageRecord
+    from emulator.services.base import Call, Reply
+    from emulator.services.dynamodb import Table
+
+    result = reads_and_writes([], [(1.0, "done")])
+    items_table = result.sim.components["Items"]
+    assert isinstance(items_table, Table) and items_table.items is not None
+    seen: list[Reply] = []
+    message = Message("msg-read", "trace-read", {"order_id": "o-1"}, MessageRecord("msg-read", "trace-read", 3.0))
+    read = Call(message, None, None, seen.append, "GetItem")
+    items_table._keep(read)
+    assert seen[0].payload == {"Item": {"order_id": "o-1", "status": "done",
+                                        "updated_at": pytest.approx(EPOCH + 1.005)}}
+    items_table.items.clear()
+    items_table._keep(read)
+    assert seen[1].ok and seen[1].payload == {}
+
+
+def test_a_delete_item_removes_the_keys_status() -> None:
+    from emulator.services.dynamodb import Table
+
+    result = reads_and_writes([], [(1.0, "done")], delete_at=2.0)
+    items_table = result.sim.components["Items"]
+    assert isinstance(items_table, Table) and items_table.items == {}
+
+
+def test_a_table_without_status_attribute_keeps_no_item_data() -> None:
+    from emulator.services.dynamodb import Table
+
+    result = run(client_to(table(partition_key="order_id")), [calls(3, payload={"order_id": "$seq"})])
+    items_table = result.sim.components["Items"]
+    assert isinstance(items_table, Table) and items_table.items is None
+
+
+def test_a_status_attribute_without_a_partition_key_is_refused_naming_the_behavior() -> None:
+    from emulator.problems import InvalidDocument
+
+    with pytest.raises(InvalidDocument) as refused:
+        load_topology(topology([table(status_attribute="status")]))
+    [problem] = refused.value.problems
+    assert problem.pointer == "/components/0/behavior/status_attribute"
+    assert "partition_key" in problem.message
