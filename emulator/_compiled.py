@@ -42,6 +42,7 @@ MODULES = (
     "simulation.py",
     "tracers.py",
     "services/base.py",
+    "services/fanout.py",
     "services/apigateway/api.py",
     "services/apigateway/authorizer.py",
     "services/awslambda/event_source_mapping.py",

@@ -9,20 +9,12 @@ from typing import Any
 
 from emulator.distributions import Duration
 from emulator.matching import EventMatcher, compile_event_pattern
-from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
+from emulator.messages import COMPLETED, Message
 from emulator.pricing import EVENTBRIDGE_ARCHIVE_PER_GB, EVENTBRIDGE_CHUNK_BYTES, EVENTBRIDGE_PER_EVENT
-from emulator.services.base import (
-    Call,
-    Component,
-    Link,
-    Reply,
-    call_subsegment,
-    mark,
-    service_unavailable,
-    throttled,
-)
+from emulator.services.base import Call, Link, Reply
 from emulator.services.eventbridge.transformer import InputTransformer
-from emulator.tracing import EPOCH, Segment, Subsegment, epoch
+from emulator.services.fanout import Delivery, FanOut, Hop
+from emulator.tracing import EPOCH, Subsegment
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -96,29 +88,15 @@ class Rule:
         return self.matcher is None or self.matcher(event)
 
 
-class Hop:
-    """A segment of the bus that stays open until the calls made in it have been answered."""
-
-    __slots__ = ("segment", "waiting")
-
-    def __init__(self, segment: Segment, waiting: int) -> None:
-        self.segment = segment
-        self.waiting = waiting
-
-
-class Delivery:
+class Invocation(Delivery):
     """One target's copy of one event, from its first attempt to its end."""
 
-    __slots__ = ("target", "message", "received_at", "attempt", "hop", "first_subsegment_id", "retrying")
+    __slots__ = ("target", "received_at")
 
     def __init__(self, target: Target, message: Message, received_at: float, hop: Hop) -> None:
+        super().__init__(target.link, message, hop)
         self.target = target
-        self.message = message
         self.received_at = received_at
-        self.attempt = 1
-        self.hop = hop
-        self.first_subsegment_id: str | None = None
-        self.retrying = False
 
 
 class Archived:
@@ -133,7 +111,7 @@ class Archived:
         self.size_bytes = size_bytes
 
 
-class EventBus(Component):
+class EventBus(FanOut):
     def connect(self) -> None:
         self.arn = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{self.id}"
         self.put_latency = Duration.from_spec(self.behavior["put_events_ms"])
@@ -149,9 +127,7 @@ class EventBus(Component):
         self.rules = list(rules.values())
         self.put_events = self.event_chunks = self.failed_entries = 0
         self.matched_events = self.triggered_rules = self.invocations = self.failed_invocations = 0
-        self.throttled_rules = self.retry_attempts = 0
-        self.dead_letter_invocations = self.failed_to_dead_letter = 0
-        self.retrying = 0
+        self.throttled_rules = 0
         archive = self.properties.get("Archive")
         self.archiving = isinstance(archive, dict)
         pattern = archive.get("EventPattern") if isinstance(archive, dict) else None
@@ -174,15 +150,9 @@ class EventBus(Component):
     def request(self, call_: Call) -> None:
         now = self.kernel.now
         message = call_.message
-        segment = self.new_segment(message, call_.parent_id, now)
-        segment.aws = {"operation": "PutEvents", "event_bus_name": self.id}
-        segment.annotations["attempt"] = 1
-        latency = self.put_latency.sample(self.rng) / 1000.0
-        if self.faults:
-            latency += self.faults.extra_ms(now) / 1000.0
-        hop = Hop(segment, 1)
-        self.open_segments[segment.id] = segment
-        refusal = self._refusal(now)
+        hop = self._open(message, call_.parent_id, now, {"operation": "PutEvents", "event_bus_name": self.id}, 1)
+        latency = self._latency(self.put_latency, now)
+        refusal = self._injected_refusal(now, "ThrottlingException", "InternalException")
         if refusal is not None:
             self.failed_entries += 1
             self.kernel.schedule(latency, self._answer, call_, hop, refusal)
@@ -197,18 +167,6 @@ class EventBus(Component):
         self._route(message, event, hop, now, latency)
         self.kernel.schedule(latency, self._answer, call_, hop,
                              Reply(200, payload={"FailedEntryCount": 0, "Entries": [{"EventId": event["id"]}]}))
-
-    def _refusal(self, now: float) -> Reply | None:
-        faults = self.faults
-        if not faults:
-            return None
-        if faults.unavailable(now):
-            return service_unavailable(self.id)
-        if faults.throttled(now):
-            return throttled(self.id)
-        if self.rng.random() < faults.error_rate(now, 0.0):
-            return Reply(500, "InternalException", "Internal error (injected fault)")
-        return None
 
     def envelope(self, message: Message, now: float, link: Link | None = None) -> dict[str, Any]:
         """The event as the bus stores and delivers it: the message's payload is its detail."""
@@ -246,26 +204,18 @@ class EventBus(Component):
                     # A FIFO queue target: the rule's group, and the event id as the deduplication id.
                     copy.group_id = target.message_group_id
                     copy.deduplication_id = event["id"]
-                self._send(Delivery(target, copy, now, hop), accepted_after)
+                self._send(Invocation(target, copy, now, hop), accepted_after)
                 if self.duplicate_delivery_rate and self.rng.random() < self.duplicate_delivery_rate:
                     self.sim.ledger.duplicate_deliveries += 1
                     twin = message.copy(payload=copy.payload)
                     twin.attributes = {}
                     twin.group_id, twin.deduplication_id = copy.group_id, copy.deduplication_id
-                    self._send(Delivery(target, twin, now, hop), accepted_after)
+                    self._send(Invocation(target, twin, now, hop), accepted_after)
         if matched:
             self.matched_events += 1
             self.triggered_rules += len(matched)
         segment = hop.segment
         segment.metadata = {**(segment.metadata or {}), "eventbridge": {"event": event, "matched_rules": matched}}
-
-    def _send(self, delivery: Delivery, accepted_after: float) -> None:
-        if delivery.message.tracked:
-            self.sim.ledger.hold(delivery.message.record)
-        delivery.hop.waiting += 1
-        # The bus stores the event before it answers, so no target hears of it before the caller.
-        delay = max(accepted_after, self.delivery_latency.sample(self.rng) / 1000.0)
-        self.kernel.schedule(delay, self._deliver, delivery)
 
     # Archive and replay -----------------------------------------------------------------
     def _replay(self, replay: dict[str, Any]) -> None:
@@ -287,53 +237,24 @@ class EventBus(Component):
             trace_id = self.sim.ids.trace_id(now)
             record = ledger.accept(message_id, trace_id, now)
             message = Message(message_id, trace_id, event["detail"], record, sent_at=now)
-            segment = self.new_segment(message, None, now)
-            segment.aws = {"operation": "StartReplay", "event_bus_name": self.id, "replay_name": name}
-            segment.annotations["attempt"] = 1
-            segment.annotations["outcome"] = "ok"
-            self.open_segments[segment.id] = segment
-            hop = Hop(segment, 1)
+            hop = self._open(message, None, now,
+                             {"operation": "StartReplay", "event_bus_name": self.id, "replay_name": name}, 1)
+            hop.segment.annotations["outcome"] = "ok"
             self._route(message, event, hop, now, 0.0)
             self._hop_done(hop)
             # The replay's own hold on the new message ends once its copies are on their way.
             ledger.release(record, COMPLETED, now)
 
-    def _answer(self, call_: Call, hop: Hop, reply: Reply) -> None:
-        segment = hop.segment
-        segment.http = {"response": {"status": reply.status}}
-        segment.annotations["outcome"] = _outcome(reply)
-        mark(segment, reply, self.sim.ids.segment_id())
-        call_.reply(reply)
-        self._hop_done(hop)
-
     # Delivery --------------------------------------------------------------------------
-    def _deliver(self, delivery: Delivery) -> None:
-        target = delivery.target
-        link = target.link
-        subsegment, operation = call_subsegment(self, delivery.hop.segment, link)
-        subsegment.annotations = {"rule": target.rule.name}
-        if delivery.first_subsegment_id is None:
-            delivery.first_subsegment_id = subsegment.id
+    def _annotate(self, delivery: Delivery, subsegment: Subsegment) -> None:
+        assert isinstance(delivery, Invocation)
+        subsegment.annotations = {"rule": delivery.target.rule.name}
 
-        def answered(reply: Reply) -> None:
-            self._attempted(delivery, subsegment, reply)
-
-        link.target.request(Call(delivery.message, subsegment.id, link, answered, operation))
-
-    def _attempted(self, delivery: Delivery, subsegment: Subsegment, reply: Reply) -> None:
-        subsegment.end_time = epoch(self.kernel.now)
-        mark(subsegment, reply, self.sim.ids.segment_id(), remote=True)
-        hop = delivery.hop
-        if delivery.attempt > 1:
-            hop.segment.annotations["outcome"] = _outcome(reply)
-        if reply.status < 400 and not reply.function_error:
-            self.invocations += 1
-            self._end(delivery, COMPLETED)
-        else:
-            self._failed(delivery, reply)
-        self._hop_done(hop)
+    def _delivered(self, delivery: Delivery) -> None:
+        self.invocations += 1
 
     def _failed(self, delivery: Delivery, reply: Reply) -> None:
+        assert isinstance(delivery, Invocation)
         if reply.throttled:
             self.throttled_rules += 1
         target = delivery.target
@@ -349,80 +270,26 @@ class EventBus(Component):
         if now + delay - delivery.received_at > target.maximum_event_age_s:
             self._give_up(delivery, reply, "MaximumEventAgeExhausted")
             return
-        if not delivery.retrying:
-            delivery.retrying = True
-            self.retrying += 1
-        self.kernel.schedule(delay, self._retry, delivery)
+        self._retry_after(delivery, delay)
 
-    def _retry(self, delivery: Delivery) -> None:
-        """Each retry is a segment of its own, under the first attempt's subsegment."""
-        delivery.attempt += 1
-        self.retry_attempts += 1
-        segment = self.new_segment(delivery.message, delivery.first_subsegment_id, self.kernel.now)
-        segment.aws = {"operation": "PutEvents", "event_bus_name": self.id}
-        segment.annotations["attempt"] = delivery.attempt
-        hop = Hop(segment, 1)
-        self.open_segments[segment.id] = segment
-        delivery.hop = hop
-        self._deliver(delivery)
+    def _retry_aws(self) -> dict[str, Any]:
+        return {"operation": "PutEvents", "event_bus_name": self.id}
 
     # Giving up -------------------------------------------------------------------------
-    def _give_up(self, delivery: Delivery, reply: Reply, condition: str) -> None:
-        """Delivery failed for good: the event goes to the target's dead-letter queue, or is dropped."""
+    def _give_up(self, delivery: Invocation, reply: Reply, condition: str) -> None:
+        """Delivery failed for good: the event goes to the target's dead-letter queue, or is dropped;
+        the dead letter's attributes say why, as EventBridge's do."""
         self.invocations += 1
         self.failed_invocations += 1
         target = delivery.target
-        queue = self.sim.components.get(target.dead_letter_id) if target.dead_letter_id is not None else None
-        if queue is None:
-            self._end(delivery, LOST)
-            return
-        hop = delivery.hop
-        hop.waiting += 1
-        operation = queue.operation(None)
-        subsegment = hop.segment.add(Subsegment(
-            id=self.sim.ids.segment_id(), name=queue.id, start_time=epoch(self.kernel.now), namespace="aws",
-            aws={"operation": operation}, annotations={"dead_letter": True, "rule": target.rule.name},
-        ))
-        # The dead letter is untracked: the event's outcome is settled here. Its attributes say why,
-        # as EventBridge's do.
-        dead_letter = delivery.message.copy(tracked=False)
-        dead_letter.attributes = {
+        self._dead_letter(delivery, target.dead_letter_id, {"dead_letter": True, "rule": target.rule.name}, {
             "RULE_ARN": target.rule.arn,
             "TARGET_ARN": target.arn,
             "ERROR_CODE": reply.error or str(reply.status),
             "ERROR_MESSAGE": reply.message,
             "EXHAUSTED_RETRY_CONDITION": condition,
             "RETRY_ATTEMPTS": delivery.attempt - 1,
-        }
-
-        def answered(answer: Reply) -> None:
-            subsegment.end_time = epoch(self.kernel.now)
-            mark(subsegment, answer, self.sim.ids.segment_id(), remote=True)
-            if answer.ok:
-                self.dead_letter_invocations += 1
-                self._end(delivery, DEAD_LETTERED)
-            else:
-                self.failed_to_dead_letter += 1
-                self._end(delivery, LOST)
-            self._hop_done(hop)
-
-        queue.request(Call(dead_letter, subsegment.id, None, answered, operation))
-
-    def _end(self, delivery: Delivery, outcome: int) -> None:
-        if delivery.retrying:
-            self.retrying -= 1
-        if delivery.attempt > 1 and outcome != COMPLETED:
-            delivery.hop.segment.annotations["outcome"] = "dead_lettered" if outcome == DEAD_LETTERED else "lost"
-        message = delivery.message
-        if message.tracked:
-            self.sim.ledger.release(message.record, outcome, self.kernel.now)
-
-    def _hop_done(self, hop: Hop) -> None:
-        hop.waiting -= 1
-        if hop.waiting == 0:
-            hop.segment.end_time = EPOCH + self.kernel.now
-            self.open_segments.pop(hop.segment.id, None)
-            self.emit(hop.segment)
+        })
 
     # Reporting -------------------------------------------------------------------------
     def metrics(self) -> dict[str, Any]:
@@ -435,13 +302,10 @@ class EventBus(Component):
             "FailedInvocations": self.failed_invocations,
             "ThrottledRules": self.throttled_rules,
             "RetryInvocationAttempts": self.retry_attempts,
-            "DeadLetterInvocations": self.dead_letter_invocations,
+            "DeadLetterInvocations": self.dead_lettered,
             "InvocationsFailedToBeSentToDlq": self.failed_to_dead_letter,
             **({"EventsArchived": self.archived_count, "EventsReplayed": self.replayed} if self.archiving else {}),
         }
-
-    def gauges(self) -> dict[str, float]:
-        return {"deliveries_retrying": self.retrying}
 
     def activity(self) -> tuple[int, int, int]:
         return (self.put_events, self.failed_invocations, self.throttled_rules)
@@ -455,10 +319,3 @@ def event_time(virtual_seconds: float) -> str:
     """The envelope's time: ISO 8601 in UTC to the second, as EventBridge writes it (2026-01-01T00:00:00Z)."""
     return datetime.fromtimestamp(EPOCH + virtual_seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-
-def _outcome(reply: Reply) -> str:
-    if reply.ok:
-        return "ok"
-    if reply.throttled:
-        return "throttled"
-    return "error" if reply.status < 500 else "fault"

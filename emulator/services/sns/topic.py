@@ -8,7 +8,7 @@ import math
 from collections import deque
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.distributions import Duration
 from emulator.matching import (
@@ -16,22 +16,11 @@ from emulator.matching import (
     PolicyMatcher,
     compile_filter_policy,
 )
-from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
+from emulator.messages import Message
 from emulator.pricing import SNS_HTTP_PER_DELIVERY, SNS_PER_PUBLISH
-from emulator.services.base import (
-    Call,
-    Component,
-    Link,
-    Reply,
-    call_subsegment,
-    mark,
-    service_unavailable,
-    throttled,
-)
-from emulator.tracing import EPOCH, Segment, Subsegment, epoch
-
-if TYPE_CHECKING:
-    pass
+from emulator.services.base import Call, Link, Reply
+from emulator.services.fanout import Delivery, FanOut, Hop
+from emulator.tracing import EPOCH
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:{}"
 PUBLISH_CHUNK_BYTES = 64 * 1024
@@ -125,31 +114,17 @@ class Subscription:
         return self.raw and self.link.target.kind.name in RAW_PROTOCOLS
 
 
-class Hop:
-    """A segment of the topic that stays open until the calls made in it have been answered."""
-
-    __slots__ = ("segment", "waiting")
-
-    def __init__(self, segment: Segment, waiting: int) -> None:
-        self.segment = segment
-        self.waiting = waiting
-
-
-class Delivery:
+class Notification(Delivery):
     """One subscription's copy of one message, from its first attempt to its end."""
 
-    __slots__ = ("subscription", "message", "attempt", "hop", "first_subsegment_id", "retrying")
+    __slots__ = ("subscription",)
 
     def __init__(self, subscription: Subscription, message: Message, hop: Hop) -> None:
+        super().__init__(subscription.link, message, hop)
         self.subscription = subscription
-        self.message = message
-        self.attempt = 1
-        self.hop = hop
-        self.first_subsegment_id: str | None = None
-        self.retrying = False
 
 
-class Topic(Component):
+class Topic(FanOut):
     def connect(self) -> None:
         self.topic_arn = TOPIC_ARN.format(self.id)
         self.fifo = bool(self.properties.get("FifoTopic"))
@@ -159,9 +134,7 @@ class Topic(Component):
         self.subscriptions = [Subscription(index, link) for index, link in enumerate(self.links("subscription"))]
         self.published = self.published_bytes = self.publish_chunks = 0
         self.delivered = self.failed = self.filtered_out = 0
-        self.redriven_to_dlq = self.failed_to_redrive = 0
         self.http_deliveries = 0
-        self.retrying = 0
         # FIFO: deduplication id -> (when it expires, the MessageId it was first published as).
         self._deduplication: dict[str, tuple[float, str]] = {}
         self._deduplication_expiries: deque[tuple[float, str]] = deque()
@@ -175,14 +148,8 @@ class Topic(Component):
     def request(self, call_: Call) -> None:
         now = self.kernel.now
         message = call_.message
-        segment = self.new_segment(message, call_.parent_id, now)
-        segment.aws = {"operation": "Publish", "topic_arn": self.topic_arn}
-        segment.annotations["attempt"] = 1
-        latency = self.publish_latency.sample(self.rng) / 1000.0
-        if self.faults:
-            latency += self.faults.extra_ms(now) / 1000.0
-        hop = Hop(segment, 1)
-        self.open_segments[segment.id] = segment
+        hop = self._open(message, call_.parent_id, now, {"operation": "Publish", "topic_arn": self.topic_arn}, 1)
+        latency = self._latency(self.publish_latency, now)
         refusal = self._refusal(message, now)
         if refusal is not None:
             self.kernel.schedule(latency, self._answer, call_, hop, refusal)
@@ -201,14 +168,9 @@ class Topic(Component):
 
     def _refusal(self, message: Message, now: float) -> Reply | None:
         """Why Publish fails (an injected fault, a FIFO parameter missing), or None when it succeeds."""
-        faults = self.faults
-        if faults:
-            if faults.unavailable(now):
-                return service_unavailable(self.id)
-            if faults.throttled(now):
-                return throttled(self.id, "ThrottledException")
-            if self.rng.random() < faults.error_rate(now, 0.0):
-                return Reply(500, "InternalErrorException", "Internal error (injected fault)")
+        refusal = self._injected_refusal(now, "ThrottledException", "InternalErrorException")
+        if refusal is not None:
+            return refusal
         if self.fifo and message.group_id is None:
             return Reply(400, "InvalidParameterException",
                          "Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
@@ -239,14 +201,6 @@ class Topic(Component):
         expiries.append((expires_at, deduplication_id))
         return None
 
-    def _answer(self, call_: Call, hop: Hop, reply: Reply) -> None:
-        segment = hop.segment
-        segment.http = {"response": {"status": reply.status}}
-        segment.annotations["outcome"] = _outcome(reply)
-        mark(segment, reply, self.sim.ids.segment_id())
-        call_.reply(reply)
-        self._hop_done(hop)
-
     # Fan-out ---------------------------------------------------------------------------
     def _fan_out(self, message: Message, hop: Hop, now: float, accepted_after: float,
                  deduplication_id: str | None) -> None:
@@ -267,14 +221,7 @@ class Topic(Component):
                                     if subscription.link.target.kind.name == "lambda" else envelope)
             if deduplication_id is not None:
                 copy.deduplication_id = deduplication_id  # SNS hands its deduplication id on to the FIFO queue
-            if copy.tracked:
-                self.sim.ledger.hold(copy.record)
-            hop.waiting += 1
-            # SNS stores the message durably before it fans out, so no delivery precedes the answer.
-            delay = max(accepted_after, self.delivery_latency.sample(self.rng) / 1000.0)
-            if self.fifo and message.group_id is not None:
-                delay = self._in_group_order(subscription, message.group_id, now + delay) - now
-            self.kernel.schedule(delay, self._deliver, Delivery(subscription, copy, hop))
+            self._send(Notification(subscription, copy, hop), accepted_after)
         self.filtered_out += filtered_out
         hop.segment.metadata = {"sns": {"subscriptions": len(self.subscriptions), "filtered_out": filtered_out}}
 
@@ -302,6 +249,14 @@ class Topic(Component):
             "Sns": envelope,
         }]}
 
+    def _due(self, delivery: Delivery, delay: float) -> float:
+        group_id = delivery.message.group_id
+        if not self.fifo or group_id is None:
+            return delay
+        assert isinstance(delivery, Notification)
+        now = self.kernel.now
+        return self._in_group_order(delivery.subscription, group_id, now + delay) - now
+
     def _in_group_order(self, subscription: Subscription, group_id: str, due: float) -> float:
         """Not before the group's previous message reaches this subscription (ties run in publish order)."""
         key = (subscription.index, group_id)
@@ -310,39 +265,17 @@ class Topic(Component):
         return due
 
     # Delivery --------------------------------------------------------------------------
-    def _deliver(self, delivery: Delivery) -> None:
-        link = delivery.subscription.link
-        target = link.target
-        subsegment, operation = call_subsegment(self, delivery.hop.segment, link)
-        if delivery.first_subsegment_id is None:
-            delivery.first_subsegment_id = subsegment.id
-
-        def answered(reply: Reply) -> None:
-            self._attempted(delivery, subsegment, reply)
-
-        target.request(Call(delivery.message, subsegment.id, link, answered, operation))
-
-    def _attempted(self, delivery: Delivery, subsegment: Subsegment, reply: Reply) -> None:
-        subsegment.end_time = epoch(self.kernel.now)
-        mark(subsegment, reply, self.sim.ids.segment_id(), remote=True)
-        hop = delivery.hop
-        if delivery.attempt > 1:
-            hop.segment.annotations["outcome"] = _outcome(reply)
-        if reply.status < 400:
-            self._delivered(delivery)
-        else:
-            self._delivery_failed(delivery, reply)
-        self._hop_done(hop)
+    def _succeeded(self, reply: Reply) -> bool:
+        # Any 2xx or 3xx: SNS does not look inside what the subscriber answered.
+        return reply.status < 400
 
     def _delivered(self, delivery: Delivery) -> None:
         self.delivered += 1
-        if delivery.subscription.link.target.kind.name == "http":
+        if delivery.link.target.kind.name == "http":
             self.http_deliveries += 1
-        # The subscriber took a token of its own for what it keeps, inside request(), before answering.
-        self._end(delivery, COMPLETED)
 
-    def _delivery_failed(self, delivery: Delivery, reply: Reply) -> None:
-        http = delivery.subscription.link.target.kind.name == "http"
+    def _failed(self, delivery: Delivery, reply: Reply) -> None:
+        http = delivery.link.target.kind.name == "http"
         if http:
             self.failed += 1  # CloudWatch counts every failed HTTP/S attempt
         client_error = reply.status < 500 and not reply.throttled
@@ -350,77 +283,13 @@ class Topic(Component):
         if delay is None:
             if not http:
                 self.failed += 1
-            self._give_up(delivery)
+            assert isinstance(delivery, Notification)
+            self._dead_letter(delivery, delivery.subscription.dead_letter_target_id, {"dead_letter": True})
             return
-        if not delivery.retrying:
-            delivery.retrying = True
-            self.retrying += 1
-        self.kernel.schedule(delay, self._retry, delivery)
+        self._retry_after(delivery, delay)
 
-    def _retry(self, delivery: Delivery) -> None:
-        """Each retry is a segment of its own, under the first attempt's subsegment."""
-        delivery.attempt += 1
-        segment = self.new_segment(delivery.message, delivery.first_subsegment_id, self.kernel.now)
-        segment.aws = {"topic_arn": self.topic_arn}
-        segment.annotations["attempt"] = delivery.attempt
-        hop = Hop(segment, 1)
-        self.open_segments[segment.id] = segment
-        delivery.hop = hop
-        self._deliver(delivery)
-
-    # Giving up -------------------------------------------------------------------------
-    def _give_up(self, delivery: Delivery) -> None:
-        """Delivery failed for good: the copy goes to the subscription's dead-letter queue, or is lost."""
-        target_id = delivery.subscription.dead_letter_target_id
-        queue = self.sim.components.get(target_id) if target_id is not None else None
-        if queue is None:
-            self._end(delivery, LOST)
-            return
-        hop = delivery.hop
-        hop.waiting += 1
-        operation = queue.operation(None)
-        subsegment = hop.segment.add(Subsegment(
-            id=self.sim.ids.segment_id(),
-            name=queue.id,
-            start_time=epoch(self.kernel.now),
-            namespace="aws",
-            aws={"operation": operation},
-            annotations={"dead_letter": True},
-        ))
-
-        def answered(reply: Reply) -> None:
-            self._redriven(delivery, subsegment, reply)
-
-        # The dead letter is untracked: the message's outcome is settled here, the queue holds no token for it.
-        queue.request(Call(delivery.message.copy(tracked=False), subsegment.id, None, answered, operation))
-
-    def _redriven(self, delivery: Delivery, subsegment: Subsegment, reply: Reply) -> None:
-        subsegment.end_time = epoch(self.kernel.now)
-        mark(subsegment, reply, self.sim.ids.segment_id(), remote=True)
-        if reply.ok:
-            self.redriven_to_dlq += 1
-            self._end(delivery, DEAD_LETTERED)
-        else:
-            self.failed_to_redrive += 1
-            self._end(delivery, LOST)
-        self._hop_done(delivery.hop)
-
-    def _end(self, delivery: Delivery, outcome: int) -> None:
-        """The copy's journey is over: give its token back with how it ended."""
-        if delivery.retrying:
-            self.retrying -= 1
-        if delivery.attempt > 1 and outcome != COMPLETED:
-            delivery.hop.segment.annotations["outcome"] = "dead_lettered" if outcome == DEAD_LETTERED else "lost"
-        message = delivery.message
-        if message.tracked:
-            self.sim.ledger.release(message.record, outcome, self.kernel.now)
-
-    def _hop_done(self, hop: Hop) -> None:
-        hop.waiting -= 1
-        if hop.waiting == 0:
-            hop.segment.end_time = epoch(self.kernel.now)
-            self.open_segments.pop(hop.segment.id, None)
-            self.emit(hop.segment)
+    def _retry_aws(self) -> dict[str, Any]:
+        return {"topic_arn": self.topic_arn}
 
     # Reporting -------------------------------------------------------------------------
     def metrics(self) -> dict[str, Any]:
@@ -429,13 +298,10 @@ class Topic(Component):
             "NumberOfNotificationsDelivered": self.delivered,
             "NumberOfNotificationsFailed": self.failed,
             "NumberOfNotificationsFilteredOut": self.filtered_out,
-            "NumberOfNotificationsRedrivenToDlq": self.redriven_to_dlq,
-            "NumberOfNotificationsFailedToRedriveToDlq": self.failed_to_redrive,
+            "NumberOfNotificationsRedrivenToDlq": self.dead_lettered,
+            "NumberOfNotificationsFailedToRedriveToDlq": self.failed_to_dead_letter,
             "PublishSize": round(self.published_bytes / self.published, 1) if self.published else 0.0,
         }
-
-    def gauges(self) -> dict[str, float]:
-        return {"deliveries_retrying": self.retrying}
 
     def activity(self) -> tuple[int, int, int]:
         return (self.published, self.failed, 0)
@@ -443,10 +309,3 @@ class Topic(Component):
     def cost_usd(self) -> float:
         return self.publish_chunks * SNS_PER_PUBLISH + self.http_deliveries * SNS_HTTP_PER_DELIVERY
 
-
-def _outcome(reply: Reply) -> str:
-    if reply.ok:
-        return "ok"
-    if reply.throttled:
-        return "throttled"
-    return "error" if reply.status < 500 else "fault"
