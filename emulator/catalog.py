@@ -226,7 +226,10 @@ _ALL_ROLES = (
             Field("DestinationConfig", "object", None,
                   'Where a description of a skipped batch goes: {"OnFailure": {"Destination": "<component id>"}}.'),
             Field("FilterCriteria", "object", None,
-                  '{"Filters": [{"Pattern": "<event pattern JSON>"}]}: only matching records invoke the function.'),
+                  '{"Filters": [{"Pattern": "<event pattern JSON>"}]}, at most 5: a record invokes the function when '
+                  "any pattern matches it (SQS: body, attributes, messageAttributes; Kinesis: data, partitionKey; "
+                  "DynamoDB: eventName, dynamodb.Keys/NewImage/OldImage). Others are deleted (SQS) or skipped "
+                  "(streams) unseen (Lambda guide: \"Control which events Lambda sends to your function\")."),
         ),
         property_pairs={
             "BatchSize": _POLLED_BY_LAMBDA,

@@ -24,6 +24,12 @@ page for billing):
 - Recursive loop detection ("Use Lambda recursive loop detection to prevent infinite loops"): an
   event that has invoked a function 16 times through SQS, SNS or asynchronous invocations is
   stopped before the 17th (``RecursiveLoop`` Terminate, the default); see ``recursion.py``.
+- Event filtering ("Control which events Lambda sends to your function",
+  https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html): an event source
+  mapping's FilterCriteria holds up to 5 EventBridge-style patterns; a record invokes the function
+  when any matches it (SQS: body/attributes/messageAttributes; Kinesis: data/partitionKey/...;
+  DynamoDB streams: eventName/dynamodb). SQS deletes the others unseen, streams move their
+  checkpoint past them; PolledEventCount and FilteredOutEventCount count them (see ``filtering.py``).
 - Billing: $0.20 per million requests and GB-seconds at 1 ms granularity, INIT included.
 """
 

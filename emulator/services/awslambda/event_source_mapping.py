@@ -20,6 +20,9 @@ source mappings", "Handling errors for an SQS event source", "Reporting batch it
   maxReceiveCount of 5 or more).
 - FIFO queues: the queue never hands out a message of a group that has one in flight, so one
   batch per group is in flight at a time.
+- FilterCriteria (see ``filtering.py``): a received message that matches no filter is deleted
+  without invoking the function (completed, its trace showing a Lambda segment with outcome
+  ``filtered_out``); a batch holds matching messages only.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from emulator.problems import Problem
+from emulator.services.awslambda.filtering import check_filter_criteria, compile_filters, sqs_document
 from emulator.services.base import Link
+from emulator.tracing import epoch
 
 if TYPE_CHECKING:
     from emulator.services.awslambda.function import Function
@@ -67,6 +72,8 @@ class SqsPoller:
         scaling = properties.get("ScalingConfig") or {}
         self.maximum_concurrency = int(scaling.get("MaximumConcurrency") or MAXIMUM_CONCURRENCY)
         self.report_failures = "ReportBatchItemFailures" in (properties.get("FunctionResponseTypes") or [])
+        self.filters = compile_filters(properties.get("FilterCriteria"))
+        self.polled = self.filtered_out = 0
         self.active = 0
         self.scaling_since: float | None = None
         self.paused_until = 0.0
@@ -119,6 +126,10 @@ class SqsPoller:
                 deliveries = guard.admit(deliveries)
                 if not deliveries:
                     continue
+            if self.filters is not None:
+                deliveries = self._filter(deliveries)
+                if not deliveries:
+                    continue
             self.active += 1
             self.batches += 1
             self.max_active = max(self.max_active, self.active)
@@ -126,6 +137,28 @@ class SqsPoller:
         if queue.visible_count == 0 and self.active == 0:
             self.scaling_since = None
         self._wait()
+
+    def _filter(self, deliveries: list[Delivery]) -> list[Delivery]:
+        """The deliveries some filter matches; the others are deleted, their traces saying why."""
+        matches = self.filters
+        assert matches is not None
+        self.polled += len(deliveries)
+        kept = []
+        function = self.function
+        now = self.kernel.now
+        for delivery in deliveries:
+            if matches(sqs_document(delivery)):
+                kept.append(delivery)
+                continue
+            self.filtered_out += 1
+            segment = function.new_segment(delivery.message, delivery.segment_id, now)
+            segment.origin = "AWS::Lambda"
+            segment.annotations["receive_count"] = delivery.receive_count
+            segment.annotations["outcome"] = "filtered_out"
+            segment.end_time = epoch(now)
+            function.emit(segment)
+            self.queue.delete(delivery)
+        return kept
 
     def _wait(self) -> None:
         if not self._waiting:
@@ -175,7 +208,11 @@ class SqsPoller:
         self.pump()
 
     def metrics(self) -> dict[str, Any]:
-        return {"Batches": self.batches, "MaxConcurrentBatches": self.max_active}
+        metrics: dict[str, Any] = {"Batches": self.batches, "MaxConcurrentBatches": self.max_active}
+        if self.filters is not None:
+            metrics["PolledEventCount"] = self.polled
+            metrics["FilteredOutEventCount"] = self.filtered_out
+        return metrics
 
 
 def check_mappings(function: ComponentSpec, topology: Topology) -> list[Problem]:
@@ -185,6 +222,8 @@ def check_mappings(function: ComponentSpec, topology: Topology) -> list[Problem]
     timeout = function.properties["Timeout"]
     for connection in topology.incoming(function.id, "event_source"):
         queue = topology.components[connection.source]
+        if queue.kind in ("sqs", "kinesis", "dynamodb"):
+            problems.extend(check_filter_criteria(connection))
         if queue.kind != "sqs":
             continue
         where = connection.pointer

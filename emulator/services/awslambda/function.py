@@ -470,6 +470,12 @@ class Function(Component):
         if self.on_success or self.on_failure:
             metrics["DestinationDeliveryFailures"] = self.destination_failures
         metrics.update(stream_metrics(self))  # IteratorAge, kept by the function's stream mappings
+        filtering = [poller for poller in self.pollers if poller.filters is not None]
+        if filtering:
+            # The event source mappings' EventCount metrics, summed over the function's mappings.
+            metrics["PolledEventCount"] = metrics.get("PolledEventCount", 0) + sum(p.polled for p in filtering)
+            metrics["FilteredOutEventCount"] = (metrics.get("FilteredOutEventCount", 0)
+                                                + sum(p.filtered_out for p in filtering))
         if self.loop_guard is not None:
             metrics["RecursiveInvocationsDropped"] = self.loop_guard.dropped
         return metrics

@@ -28,6 +28,9 @@ source mapping parameters"; CreateEventSourceMapping API reference):
 - Throttles and Lambda service errors are retried with backoff without counting as retries.
 - StartingPosition: the mappings exist from the run's start, so TRIM_HORIZON and LATEST both
   read every record written during the run.
+- FilterCriteria (see ``filtering.py``): a record read that matches no filter is skipped, the
+  checkpoint moving past it (completed, with a Lambda segment with outcome ``filtered_out`` in
+  its trace); batches are formed from the matching records only.
 - IteratorAge (a Lambda metric, ms): the age of the last record of each batch when the
   function is invoked with it.
 
@@ -48,6 +51,7 @@ from emulator.histogram import Latencies
 from emulator.kernel import Event
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST
 from emulator.problems import Problem
+from emulator.services.awslambda.filtering import compile_filters, dynamodb_document, kinesis_document
 from emulator.services.base import Link, Reply, call
 from emulator.services.shards import Reader, Shard, StreamRecord, hash_key
 from emulator.tracing import epoch
@@ -98,6 +102,9 @@ class StreamMapping:
         self.iterator_ages: Latencies = siblings[0].iterator_ages if siblings else Latencies()
         siblings.append(self)
         self.batches = self.skipped_batches = self.destination_failures = 0
+        self.filters = compile_filters(properties.get("FilterCriteria"))
+        self.document = dynamodb_document if link.source.kind.name == "dynamodb" else kinesis_document
+        self.polled = self.filtered_out = 0
         self.consumers = [ShardConsumer(self, shard) for shard in shards]
 
 
@@ -124,6 +131,10 @@ def stream_metrics(function: Component) -> dict[str, Any]:
     metrics: dict[str, Any] = {"IteratorAge": mappings[0].iterator_ages.percentiles((50, 99), with_max=True)}
     if any(mapping.on_failure is not None for mapping in mappings):
         metrics["DestinationDeliveryFailures"] = sum(mapping.destination_failures for mapping in mappings)
+    filtering = [mapping for mapping in mappings if mapping.filters is not None]
+    if filtering:
+        metrics["PolledEventCount"] = sum(mapping.polled for mapping in filtering)
+        metrics["FilteredOutEventCount"] = sum(mapping.filtered_out for mapping in filtering)
     return metrics
 
 
@@ -167,8 +178,12 @@ class ShardConsumer(Reader):
             return
         self.position = records[-1].sequence + 1
         self.shard.forget_read()
+        if self.mapping.filters is not None:
+            records = self._filter(records)
         self.buffered += len(records)
         self.woken()
+        if not records:
+            return
         lanes = self.lanes
         if len(lanes) == 1:
             lanes[0].pending.extend(records)
@@ -177,6 +192,34 @@ class ShardConsumer(Reader):
                 lanes[hash_key(record.partition_key) % len(lanes)].pending.append(record)
         for lane in lanes:
             lane.pump()
+
+    def _filter(self, records: list[StreamRecord]) -> list[StreamRecord]:
+        """The records some filter matches; the checkpoint moves past the others, their traces saying why."""
+        mapping = self.mapping
+        matches = mapping.filters
+        assert matches is not None
+        document = mapping.document
+        mapping.polled += len(records)
+        function = mapping.function
+        ledger = function.sim.ledger
+        now = self.kernel.now
+        kept = []
+        for record in records:
+            if matches(document(record)):
+                kept.append(record)
+                continue
+            mapping.filtered_out += 1
+            record.processed = True
+            segment = function.new_segment(record.message, record.parent_id, now)
+            segment.origin = "AWS::Lambda"
+            segment.annotations["shard_id"] = self.shard.shard_id
+            segment.annotations["sequence_number"] = record.sequence_number
+            segment.annotations["outcome"] = "filtered_out"
+            segment.end_time = epoch(now)
+            function.emit(segment)
+            if record.message.tracked:
+                ledger.release(record.message.record, COMPLETED, now)
+        return kept
 
     def finish(self) -> None:
         for lane in self.lanes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from emulator.messages import COMPLETED
 from emulator.services.shards import Reader, Shard
 from emulator.simulation import Simulation
-from emulator.topology import load_topology
+from emulator.topology import check_topology, load_topology
 from emulator.tracing import EPOCH, ListTracer
 from emulator.workload import load_workload
 from tests.emulator.scenario import Run, balanced, run, seconds, topology
@@ -498,3 +499,29 @@ def test_a_status_attribute_without_a_partition_key_is_refused_naming_the_behavi
     [problem] = refused.value.problems
     assert problem.pointer == "/components/0/behavior/status_attribute"
     assert "partition_key" in problem.message
+
+
+def test_dynamodb_stream_filters_match_the_event_name_and_the_new_image() -> None:
+    inserts = {"Filters": [{"Pattern": json.dumps({"eventName": ["INSERT"]})}]}
+    result = run(streamed("NEW_IMAGE", FilterCriteria=inserts), writes(30, ["a", "b", "c"]), duration_s=5, drain_s=60)
+    # Three items: their first writes insert, the other 27 modify.
+    assert len(result.named("Consumer", "AWS::Lambda::Function")) == 3
+    consumer = result.component("Consumer")
+    assert consumer["PolledEventCount"] == 30
+    assert consumer["FilteredOutEventCount"] == 27
+    assert len([s for s in result.segments if s.annotations.get("outcome") == "filtered_out"]) == 27
+    assert result.summary["messages"]["completed"] == 30
+    assert balanced(result.summary)
+    image = {"Filters": [{"Pattern": json.dumps({"dynamodb": {"NewImage": {"id": ["b"]}}})}]}
+    only_b, records = run_recording(streamed("NEW_IMAGE", FilterCriteria=image), writes(30, ["a", "b", "c"]),
+                                    duration_s=5, drain_s=60)
+    written_b = sum(1 for record in records if record["dynamodb"]["NewImage"]["id"] == "b")
+    assert 0 < written_b < 30
+    assert len(only_b.named("Consumer", "AWS::Lambda::Function")) == written_b
+    assert only_b.component("Consumer")["FilteredOutEventCount"] == 30 - written_b
+
+
+def test_a_stream_mapping_filter_that_is_not_a_valid_pattern_is_an_error_at_its_pointer() -> None:
+    bad = {"Filters": [{"Pattern": json.dumps({"eventName": "INSERT"})}]}
+    [problem] = [p for p in check_topology(streamed("NEW_IMAGE", FilterCriteria=bad)) if p.severity == "error"]
+    assert problem.pointer.endswith("/properties/FilterCriteria/Filters/0/Pattern")

@@ -7,6 +7,7 @@ Numbers from shared/spec/semantics.md ("Event source mappings"); the rules are t
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -287,3 +288,102 @@ def test_scaling_config_maximum_concurrency_must_be_2_to_1000(scaling: dict[str,
 def test_batch_size_is_at_most_10000() -> None:
     assert any("BatchSize" in p for p in problems(mapping(BatchSize=10_001, MaximumBatchingWindowInSeconds=1)))
     assert problems(mapping(BatchSize=10_000, MaximumBatchingWindowInSeconds=1)) == []
+
+
+# Event filtering (FilterCriteria) --------------------------------------------------------------------
+def criteria(*patterns: Any) -> dict[str, Any]:
+    return {"Filters": [{"Pattern": pattern if isinstance(pattern, str) else json.dumps(pattern)}
+                        for pattern in patterns]}
+
+
+def typed_messages(count: int, **extra: Any) -> dict[str, Any]:
+    return messages(count, payload={"id": "$message_id", "type": {"$choice": ["order", "refund"]}}, **extra)
+
+
+def test_only_messages_a_filter_matches_invoke_the_function_the_others_are_deleted() -> None:
+    result = run(mapping(**QUICK, FilterCriteria=criteria({"body": {"type": ["order"]}})), [typed_messages(40)])
+    handled = records(result)
+    orders = len(handled)
+    assert 0 < orders < 40
+    filtered = [s for s in result.segments if s.annotations.get("outcome") == "filtered_out"]
+    assert len(filtered) == 40 - orders
+    assert all(s.origin == "AWS::Lambda" for s in filtered)
+    assert result.summary["messages"]["completed"] == 40
+    worker = result.component("Worker")
+    assert worker["PolledEventCount"] == 40
+    assert worker["FilteredOutEventCount"] == 40 - orders
+    assert balanced(result.summary)
+
+
+def test_a_message_is_sent_when_any_of_the_filters_matches() -> None:
+    result = run(mapping(**QUICK, FilterCriteria=criteria({"body": {"type": ["order"]}},
+                                                          {"body": {"type": ["refund"]}})), [typed_messages(20)])
+    assert len(records(result)) == 20
+    assert result.component("Worker")["FilteredOutEventCount"] == 0
+
+
+def test_a_batch_holds_only_matching_messages_and_a_batch_with_none_invokes_nothing() -> None:
+    result = run(mapping(**QUICK, FilterCriteria=criteria({"body": {"type": ["nothing-like-this"]}})),
+                 [typed_messages(25)])
+    assert result.component("Worker")["Invocations"] == 0
+    assert poller(result).batches == 0
+    assert result.summary["messages"]["completed"] == 25
+    assert balanced(result.summary)
+
+
+def test_a_pattern_on_body_fields_does_not_match_a_plain_text_body_but_a_pattern_on_the_text_does() -> None:
+    fields = run(mapping(**QUICK, FilterCriteria=criteria({"body": {"type": ["order"]}})),
+                 [messages(5, payload="type order")])
+    assert fields.component("Worker")["Invocations"] == 0
+    assert fields.component("Worker")["FilteredOutEventCount"] == 5
+    text = run(mapping(**QUICK, FilterCriteria=criteria({"body": [{"prefix": "type "}]})),
+               [messages(5, payload="type order")])
+    assert len(records(text)) == 5
+
+
+def test_filters_match_message_attributes_and_the_receive_count() -> None:
+    by_attribute = criteria({"messageAttributes": {"tenant": {"stringValue": ["acme"]}}})
+    result = run(mapping(**QUICK, FilterCriteria=by_attribute), [messages(5, attributes={"tenant": "acme"}),
+                                                                 messages(5, attributes={"tenant": "other"})])
+    assert len(records(result)) == 5
+    first_receive = criteria({"attributes": {"ApproximateReceiveCount": ["1"]}})
+    assert len(records(run(mapping(**QUICK, FilterCriteria=first_receive), [messages(5)]))) == 5
+
+
+def test_a_filtered_out_message_ends_its_one_trace_with_a_lambda_segment_saying_so() -> None:
+    result = run(mapping(**QUICK, FilterCriteria=criteria({"body": {"type": ["none"]}})), [typed_messages(1)])
+    [filtered] = [s for s in result.segments if s.annotations.get("outcome") == "filtered_out"]
+    mine = [s for s in result.segments if s.annotations.get("message_id") == filtered.annotations["message_id"]]
+    assert {s.trace_id for s in mine} == {filtered.trace_id}
+    [received] = [s for s in mine if s.id == filtered.parent_id]
+    assert received.name == "Inbox" and received.annotations["outcome"] == "received"
+    assert result.summary["messages"]["completed"] == 1
+
+
+def test_without_filter_criteria_no_event_count_metrics_are_reported() -> None:
+    worker = run(mapping(**QUICK), [messages(5)]).component("Worker")
+    assert "PolledEventCount" not in worker and "FilteredOutEventCount" not in worker
+
+
+@pytest.mark.parametrize(("criteria_value", "where", "says"), [
+    (criteria(*[{"body": {"n": [n]}} for n in range(6)]), "/FilterCriteria/Filters", "at most 5"),
+    ({"Filters": [{"Pattern": {"body": {"type": ["order"]}}}]}, "/FilterCriteria/Filters/0/Pattern", "string"),
+    (criteria({"body": {"type": ["order"]}}, "{not json"), "/FilterCriteria/Filters/1/Pattern", "not JSON"),
+    (criteria({"body": {"type": "order"}}), "/FilterCriteria/Filters/0/Pattern", "invalid filter pattern"),
+    (criteria({"body": {"n": [{"numeric": [">", "x"]}]}}), "/FilterCriteria/Filters/0/Pattern",
+     "invalid filter pattern"),
+    ({"Filters": [{"Pattern": "{}", "Extra": 1}]}, "/FilterCriteria/Filters/0", "Pattern"),
+    ({"Filters": {"Pattern": "{}"}}, "/FilterCriteria/Filters", "list"),
+])
+def test_filter_criteria_lambda_would_refuse_are_errors_at_their_pointer(criteria_value: Any, where: str,
+                                                                          says: str) -> None:
+    [problem] = problems(mapping(FilterCriteria=criteria_value))
+    assert problem.startswith(f"/connections/0/properties{where}: ")
+    assert says in problem
+    with pytest.raises(InvalidDocument):
+        load_topology(mapping(FilterCriteria=criteria_value))
+
+
+def test_five_filters_and_an_empty_filter_criteria_are_accepted() -> None:
+    assert problems(mapping(FilterCriteria=criteria(*[{"body": {"n": [n]}} for n in range(5)]))) == []
+    assert problems(mapping(FilterCriteria={"Filters": []})) == []

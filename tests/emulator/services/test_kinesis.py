@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from emulator.services.shards import HASH_KEY_SPACE, even_ranges
@@ -160,3 +161,50 @@ def test_get_records_iterator_age_is_the_age_of_the_last_record_read() -> None:
                  duration_s=6, drain_s=60)
     # Written at 0.1 s past each second, read at the next whole second: 0.9 s old.
     assert result.component("Stream")["GetRecords.IteratorAgeMilliseconds"] == 900.0
+
+
+# Event filtering (FilterCriteria) on the Lambda mapping -----------------------------------------------
+def filtered_stream(*patterns: dict[str, Any], **mapping: Any) -> dict[str, Any]:
+    criteria = {"Filters": [{"Pattern": json.dumps(pattern)} for pattern in patterns]}
+    return topology([stream(1, **{}) | {"behavior": {"latency_ms": 10, "partition_key": "tenant"}}, worker()],
+                    [{"source": "Stream", "target": "Worker", "role": "event_source",
+                      "properties": {"FilterCriteria": criteria, **mapping}}])
+
+
+def tenants(count: int) -> list[dict[str, Any]]:
+    return [{"target": "Stream", "rate": {"per_second": 100}, "count": count,
+             "payload": {"tenant": {"$choice": ["acme", "globex"]}, "n": "$seq"}}]
+
+
+def test_only_records_a_filter_matches_invoke_the_function_the_checkpoint_moves_past_the_others() -> None:
+    result = run(filtered_stream({"data": {"tenant": ["acme"]}}), tenants(40), duration_s=2, drain_s=30)
+    handled = result.named("Worker", "AWS::Lambda::Function")
+    filtered = [s for s in result.segments if s.annotations.get("outcome") == "filtered_out"]
+    assert 0 < len(handled) < 40
+    assert len(handled) + len(filtered) == 40
+    assert all(s.origin == "AWS::Lambda" for s in filtered)
+    worker = result.component("Worker")
+    assert worker["PolledEventCount"] == 40
+    assert worker["FilteredOutEventCount"] == len(filtered)
+    assert result.summary["messages"]["completed"] == 40
+    assert balanced(result.summary)
+
+
+def test_kinesis_filters_match_the_partition_key_and_any_filter_sends_the_record() -> None:
+    by_key = run(filtered_stream({"partitionKey": ["globex"]}), tenants(20), duration_s=1, drain_s=30)
+    globex = {s.annotations["message_id"] for s in by_key.segments
+              if s.name == "Stream" and s.annotations.get("partition_key") == "globex"}
+    assert 0 < len(globex) < 20
+    assert {s.annotations["message_id"] for s in by_key.named("Worker", "AWS::Lambda::Function")} == globex
+    either = run(filtered_stream({"partitionKey": ["globex"]}, {"data": {"tenant": ["acme"]}}), tenants(20),
+                 duration_s=1, drain_s=30)
+    assert len(either.named("Worker", "AWS::Lambda::Function")) == 20
+    assert either.component("Worker")["FilteredOutEventCount"] == 0
+
+
+def test_a_stream_batch_with_no_matching_record_invokes_nothing() -> None:
+    result = run(filtered_stream({"data": {"tenant": ["initech"]}}), tenants(30), duration_s=1, drain_s=30)
+    assert result.component("Worker")["Invocations"] == 0
+    assert result.component("Worker")["FilteredOutEventCount"] == 30
+    assert result.summary["messages"]["completed"] == 30
+    assert balanced(result.summary)
