@@ -5,7 +5,9 @@ Standard executions run for up to a year and support .waitForTaskToken; Express 
 for at most 5 minutes (then States.Timeout) and not the callback pattern; a caller that
 waits (API Gateway, a Lambda function) starts an Express workflow with StartSyncExecution
 and gets its output, any other start is StartExecution, answered at once with the
-execution ARN while the execution runs on. "Integrating services with Step Functions":
+execution ARN while the execution runs on. Standard runs an execution exactly once;
+Express runs an asynchronous start at least once (now and then twice, the second run
+annotated duplicate) and a synchronous one at most once. "Integrating services with Step Functions":
 a Task calls Lambda (Invoke), SQS (SendMessage), SNS (Publish), DynamoDB (PutItem,
 GetItem...) or another state machine; Step Functions itself does not retry a failed
 call: the state's Retry does. "Handling errors in Step Functions workflows": a Lambda

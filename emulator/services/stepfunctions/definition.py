@@ -99,5 +99,10 @@ KIND = Kind(
               "How long StartExecution (and SendTaskSuccess) takes to answer."),
         Field("transition_ms", "duration", {"median": 10, "p99": 40},
               "How long the service takes to move from one state to the next."),
+        Field("duplicate_execution_rate", "number", 0.0001,
+              "Express workflows started asynchronously (StartExecution) run at least once: the chance "
+              "that one start runs a second execution of the same input. Standard workflows run "
+              "exactly once and synchronous Express starts (StartSyncExecution) at most once.",
+              minimum=0, maximum=1),
     ),
 )

@@ -22,6 +22,9 @@ from emulator.tracing import EPOCH, Segment, Subsegment, cause
 STATE_MACHINE_ARN = "arn:aws:states:us-east-1:123456789012:stateMachine:{}"
 # Express workflows run for at most five minutes, Standard ones for a year ("Choosing workflow type").
 EXPRESS_MAX_SECONDS = 300.0
+# When the second run of an at-least-once Express start begins, after the first: AWS gives no
+# figure; a retried internal delivery a second later shows it apart on the timeline.
+DUPLICATE_AFTER_S = 1.0
 STANDARD_MAX_SECONDS = 365 * 24 * 3600.0
 # Express memory: 50 MB plus the definition and the execution data, billed in 64 MB chunks
 # ("AWS Step Functions Pricing", Express Workflows example 3); duration rounded up to 100 ms.
@@ -99,6 +102,8 @@ class StateMachine(Component):
         self.targets: dict[str, Link] = {link.target.id: link for link in self.links("request")}
         self.api_latency = Duration.from_spec(self.behavior["api_ms"])
         self.transition_latency = Duration.from_spec(self.behavior["transition_ms"])
+        self.duplicate_rate = float(self.behavior["duplicate_execution_rate"])
+        self.duplicates = 0
         self.definition_mb = len(json.dumps(self.definition).encode()) / 1_048_576
         self.started = self.succeeded = self.failed = self.timed_out = self.aborted = self.throttled = 0
         self.transitions = 0
@@ -154,21 +159,46 @@ class StateMachine(Component):
         self.kernel.schedule(latency, call_.reply, Reply(200))
 
     def _start(self, call_: Call, latency: float) -> None:
-        now = self.kernel.now
-        message = call_.message
-        self._sequence += 1
-        name = f"{message.message_id}-{self._sequence}"
-        segment = self.new_segment(message, call_.parent_id, now)
         sync = call_.operation == "StartSyncExecution" or (
             call_.link is not None and call_.link.source.kind.name == "stepfunctions")
+        execution_arn = self._launch(call_.message, call_.parent_id, sync, call_ if sync else None, latency)
+        if not sync:
+            self.kernel.schedule(latency, call_.reply, Reply(200, payload={
+                "executionArn": execution_arn,
+                "startDate": EPOCH + self.kernel.now + latency}))
+            # Express runs asynchronous executions at least once ("Choosing workflow type in Step
+            # Functions"): now and then the same start runs a second execution of the same input.
+            if self.express and self.duplicate_rate > 0.0 and self.rng.random() < self.duplicate_rate:
+                self.duplicates += 1
+                ledger = self.sim.ledger
+                ledger.duplicate_deliveries += 1
+                message = call_.message
+                if message.tracked:
+                    # Taken now, so the message stays open until the second run has ended too.
+                    ledger.hold(message.record)
+                self.kernel.schedule(DUPLICATE_AFTER_S, self._launch_duplicate, message, call_.parent_id, latency)
+
+    def _launch_duplicate(self, message: Message, parent_id: str | None, latency: float) -> None:
+        self._launch(message, parent_id, False, None, latency, duplicate=True)
+
+    def _launch(self, message: Message, parent_id: str | None, sync: bool, call_: Call | None, latency: float,
+                *, duplicate: bool = False) -> str:
+        """An execution of ``message`` that begins ``latency`` from now; returns its ARN. A duplicate
+        run's ledger token was taken when it was decided on."""
+        now = self.kernel.now
+        self._sequence += 1
+        name = f"{message.message_id}-{self._sequence}"
+        segment = self.new_segment(message, parent_id, now)
         execution_arn = f"arn:aws:states:us-east-1:123456789012:execution:{self.id}:{name}"
         segment.aws = {"operation": "StartSyncExecution" if sync else "StartExecution",
                        "state_machine_arn": self.arn, "execution_arn": execution_arn}
         segment.annotations["workflow_type"] = "EXPRESS" if self.express else "STANDARD"
+        if duplicate:
+            segment.annotations["duplicate"] = True
         self.open_segments[segment.id] = segment
-        if message.tracked:
+        if message.tracked and not duplicate:
             self.sim.ledger.hold(message.record)
-        run = Run(self, message, segment, call_ if sync else None)
+        run = Run(self, message, segment, call_)
         context = {"Execution": {"Name": name, "Id": execution_arn},
                    "StateMachine": {"Name": self.id, "Id": self.arn}}
         execution = Execution(
@@ -183,10 +213,7 @@ class StateMachine(Component):
         self.running += 1
         # The API answers first; the execution starts once StartExecution has returned.
         self.kernel.schedule(latency, self._begin, run)
-        if not sync:
-            self.kernel.schedule(latency, call_.reply, Reply(200, payload={
-                "executionArn": execution_arn,
-                "startDate": EPOCH + now + latency}))
+        return execution_arn
 
     def _begin(self, run: Run) -> None:
         # ExecutionTime and Express billing count from here, not from the API call.
@@ -353,6 +380,7 @@ class StateMachine(Component):
             "ExecutionTime": self.execution_times.percentiles(),
             # The unit Standard workflows are billed by (retries included).
             "StateTransitions": self.state_transitions(),
+            **({"DuplicateExecutions": self.duplicates} if self.express else {}),
         }
 
     def state_transitions(self) -> int:

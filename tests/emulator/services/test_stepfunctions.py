@@ -385,3 +385,31 @@ def test_a_failed_execution_marks_its_message_failed_and_a_succeeded_one_does_no
     records = finished_records(machine(definition), 3)
     assert [(record.outcome, record.failed) for record in records] == [(COMPLETED, False), (COMPLETED, True),
                                                                         (COMPLETED, False)]
+
+
+def with_duplicate_rate(document: dict[str, Any], rate: float) -> dict[str, Any]:
+    document["components"][1]["behavior"]["duplicate_execution_rate"] = rate
+    return document
+
+
+def test_an_express_start_that_does_not_wait_may_run_twice_and_counts_as_a_duplicate() -> None:
+    document = with_duplicate_rate(machine(ONE_TASK, express=True), 1.0)
+    result = run(document, [{"target": "Flow", "rate": {"per_second": 1}, "count": 3, "payload": {}}])
+    flows = sorted(result.named("Flow"), key=lambda segment: segment.start_time)
+    assert len(flows) == 6 and result.component("Flow")["DuplicateExecutions"] == 3
+    for trace_id in {segment.trace_id for segment in flows}:
+        first, second = [segment for segment in flows if segment.trace_id == trace_id]
+        assert "duplicate" not in first.annotations and second.annotations["duplicate"] is True
+        assert seconds(second.start_time) - seconds(first.start_time) == pytest.approx(1.0)
+    assert result.summary["messages"]["duplicate_deliveries"] == 3
+    assert result.summary["messages"]["completed"] == 3
+    assert balanced(result.summary)
+
+
+def test_standard_and_synchronous_express_starts_run_exactly_once_whatever_the_rate() -> None:
+    standard = run(with_duplicate_rate(machine(ONE_TASK), 1.0),
+                   [{"target": "Flow", "rate": {"per_second": 1}, "count": 3, "payload": {}}])
+    assert len(standard.named("Flow")) == 3 and "DuplicateExecutions" not in standard.component("Flow")
+    synchronous = one_message(with_duplicate_rate(machine(ONE_TASK, express=True), 1.0))
+    assert len(synchronous.named("Flow")) == 1
+    assert synchronous.component("Flow")["DuplicateExecutions"] == 0
