@@ -267,12 +267,4 @@ class RunCanvas {
   onPath() {
     return this.cy.nodes(".on-path").map((node) => node.id());
   }
-
-  screenBox(id) {
-    const node = this.cy.getElementById(id);
-    if (node.empty()) return null;
-    const box = node.renderedBoundingBox({ includeLabels: false });
-    const rect = this.cy.container().getBoundingClientRect();
-    return { x: rect.left + box.x1, y: rect.top + box.y1, width: box.w, height: box.h };
-  }
 }

@@ -552,16 +552,10 @@ window.wiretapRun = {
   get stream() { return { ...(page.stream?.stats ?? {}) }; },
   get tokensDrawn() { return page.tokensDrawn; },
   get badges() { return page.series.badges(); },
-  get virtualSeconds() { return page.virtualSeconds; },
   get paused() { return page.paused; },
   get replay() { return page.root.dataset.replay; },
   get ended() { return page.ended; },
-  scrubTo: (t) => page.scrubTo(t),
-  get selected() { return page.selected; },
-  firstTrace: (outcome) => page.index.filter({ outcomes: [outcome] })[0]?.id ?? null,
-  screenBox: (id) => page.canvas?.screenBox(id) ?? null,
   onPath: () => page.canvas?.onPath() ?? [],
-  showTrace: (id) => page.showTrace(id),
 };
 page.start().catch((error) => {
   console.error(error);
