@@ -16,6 +16,7 @@ import time
 import traceback
 from typing import Any
 
+import msgspec
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,12 +27,13 @@ from emulator.topology import load_topology
 from emulator.tracing import BatchTracer, Segment
 from emulator.workload import load_workload
 from tracer import protocol
-from tracer.models import Run, Trace
-from tracer.storage import TraceStore
+from tracer.models import Run
+from tracer.storage import TraceRow, TraceStore
 from tracer.stream import Event, EventLog
 
 log = logging.getLogger(__name__)
 
+encode = msgspec.json.Encoder().encode
 SEGMENTS_PER_EVENT = 500
 FLUSH_EVERY_S = 0.1
 POLL_EVERY_S = 0.25
@@ -42,9 +44,13 @@ class RunLost(Exception):
 
 
 class Execution:
-    def __init__(self, run: Run, publish: Any, *, clock: Any = time.monotonic, sleep: Any = time.sleep) -> None:
+    """``background``: the replay log and the trace rows are written by a thread of their own
+    (``stream.Writer``) while the simulation goes on; the caller must not hold a transaction open."""
+
+    def __init__(self, run: Run, publish: Any, *, background: bool = False, clock: Any = time.monotonic,
+                 sleep: Any = time.sleep) -> None:
         self.run_id = run.pk
-        self.events = EventLog(run.pk, run.last_seq, publish)
+        self.events = EventLog(run.pk, run.last_seq, publish, background=background)
         self.traces = TraceStore(run.pk, run.seed, settings.WIRETAP_TRACE_CAP)
         self.segments_seen = 0
         self.controls = Controls(speed=run.speed, paused=run.paused, cancelled=run.cancel_requested)
@@ -71,19 +77,22 @@ class Execution:
         self.events.flush()
         try:
             result = self._build().run()
+            return self._close(result.status, result.summary)
         except RunLost:
             log.warning("run %s was failed by the repair while this worker ran it; stopping", self.run_id)
             return Run.Status.FAILED
         except Exception as error:
             log.exception("run %s failed", self.run_id)
             return self._fail(error)
-        return self._close(result.status, result.summary)
+        finally:
+            self.events.close()
 
     def _close(self, status: str, summary: dict[str, Any]) -> str:
         self.tracer.flush()
         rows = self.traces.closing_rows()
         self._settled(rows)
         self.events.flush(traces=rows)
+        self.events.drain()  # merge_late reads the stored rows
         self.traces.merge_late()
         virtual = self._now()
         self.events.add(protocol.RunFinished(self.events.next_seq(), status, summary))  # type: ignore[arg-type]
@@ -96,6 +105,7 @@ class Execution:
 
     def _fail(self, error: BaseException) -> str:
         text = "".join(traceback.format_exception_only(error)).strip()
+        self.events.close()  # what the writer holds goes first; the rest is written here
         try:
             self.events.add(protocol.RunFinished(self.events.next_seq(), "failed", None, error=text))
             with transaction.atomic():
@@ -120,14 +130,15 @@ class Execution:
     # Called by the simulation ---------------------------------------------------------------
     def _deliver(self, batch: list[Segment]) -> None:
         self.segments_seen += len(batch)
-        self.traces.add(batch)
-        self.events.add(protocol.RunSegments(self.events.next_seq(), batch))
+        raws = [msgspec.Raw(encode(segment)) for segment in batch]  # once, for the event and the rows
+        self.traces.add(batch, raws)
+        self.events.add(protocol.RunSegments(self.events.next_seq(), raws))
         rows = self.traces.boundary()
         self._settled(rows)
         self.events.flush(traces=rows)
         self._last_flush = self._clock()
 
-    def _settled(self, rows: list[Trace]) -> None:
+    def _settled(self, rows: list[TraceRow]) -> None:
         """Tell the watchers how the messages whose rows are stored now ended."""
         if rows:
             outcomes = [protocol.TraceOutcome(row.trace_id, row.outcome, row.duration_ms) for row in rows]

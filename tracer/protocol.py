@@ -21,7 +21,6 @@ from typing import Any, Literal
 import msgspec
 
 from emulator.live import Sample
-from emulator.tracing import Segment
 
 Status = Literal["queued", "running", "finished", "failed", "cancelled"]
 
@@ -35,8 +34,10 @@ class RunStatus(msgspec.Struct, tag="run.status", tag_field="type"):
 
 
 class RunSegments(msgspec.Struct, tag="run.segments", tag_field="type"):
+    """Each segment's JSON is encoded once (``Raw``): the same bytes go into its trace's row."""
+
     seq: int
-    segments: list[Segment]
+    segments: list[msgspec.Raw]
 
 
 class TraceOutcome(msgspec.Struct):

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -93,7 +93,9 @@ def execute_run(run_id: int, worker: str | None = None) -> str | None:
         log.info("run %s is not queued (already claimed, cancelled or gone): nothing to do", run_id)
         return None
     run = Run.objects.get(pk=run_id)
-    return Execution(run, publisher().publish).execute()
+    # A writer thread has a connection of its own, which could not see what a caller's open
+    # transaction (a test's) holds: then the writes stay on this thread.
+    return Execution(run, publisher().publish, background=not connection.in_atomic_block).execute()
 
 
 def repair_stuck_runs(now: Any = None) -> list[int]:

@@ -1,13 +1,15 @@
 """Bulk writes of a run: its replay log (RunEvent) and one Trace row per message.
 
-Segments arrive in batches from the simulation's BatchTracer. ``TraceStore`` groups them per
+Segments arrive in batches from the simulation's BatchTracer, each with its JSON encoded once (the
+same bytes go into the stream's event and into the trace's row). ``TraceStore`` groups them per
 trace id while their message is in flight (memory bounded by what is in flight), learns from
 ``Ledger.on_finished`` when a message's last copy has ended, and writes the message's row at the
 batch boundary after the next one (a grace of one batch for the last segments, which the
 emulator may emit just after the ledger hears of the end). Segments that still come later (a
 dead letter's copy waiting in its queue, emitted in progress when the run ends) are appended to
-the stored row when the run closes. Rows go in with ``insert_rows`` (below), in the same
-transaction as the batch's replay-log event.
+the stored row when the run closes. Rows are ``TraceRow`` tuples, not model instances
+(building a Django model costs some 25 µs, more than the rest of a row together), and go in with
+``insert_rows`` (below), in the same transaction as the batch's replay-log event.
 
 Past ``cap`` stored traces, clean completed traces (no error, fault or throttle) are sampled:
 one is kept when a hash of (seed, trace id) falls under ``cap / clean traces seen``, so the
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import msgspec
 from django.db import connection, models
@@ -30,25 +33,54 @@ from tracer.models import Trace
 
 _encode = msgspec.json.Encoder().encode
 BULK_ROWS = 500
+Group = tuple[list[Segment], list[bytes]]  # a trace's segments so far, and their JSON texts
 
 
-def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> None:
-    """INSERT ``objects`` (without primary keys: they are not read back) the cheapest way the
-    database has: COPY on PostgreSQL, executemany on SQLite.
+class TraceRow(NamedTuple):
+    """A Trace row as it is written: the model's fields by their attribute names."""
+
+    run_id: int
+    trace_id: str
+    message_id: str
+    outcome: str
+    entry: str
+    start_s: float
+    end_s: float | None
+    duration_ms: float
+    components: str
+    has_error: bool
+    has_fault: bool
+    has_throttle: bool
+    segment_count: int
+    segments: str
+
+
+class EventRow(NamedTuple):
+    """A RunEvent row as it is written."""
+
+    run_id: int
+    seq: int
+    type: str
+    body: str
+
+
+def insert_rows(model: type[models.Model], rows: Sequence[TraceRow] | Sequence[EventRow]) -> None:
+    """INSERT ``rows`` (named tuples whose fields are the model's attribute names; no primary keys:
+    they are not read back) the cheapest way the database has: COPY on PostgreSQL, executemany
+    on SQLite.
 
     Django's bulk_create builds its SQL field by field and row by row: on SQLite that was half of
     a run's wall time (docs/benchmarks.md), and a prepared executemany is several times faster.
-    Values go to the driver as they are: the models written here (RunEvent, Trace) hold only
-    numbers, strings, booleans and foreign key ids, which need no conversion.
+    Values go to the driver as they are: the rows written here hold only numbers, strings,
+    booleans and foreign key ids, which need no conversion.
     """
-    if not objects:
+    if not rows:
         return
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    by_name = {field.attname: field for field in model._meta.concrete_fields}
+    fields = [by_name[name] for name in rows[0]._fields]  # a KeyError names a field the model lacks
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(field.column) for field in fields)
-    names = [field.attname for field in fields]
-    rows = [tuple(getattr(item, name) for name in names) for item in objects]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The driver's own cursor: its errors (a unique violation) become Django's here.
@@ -93,7 +125,13 @@ def outcome_of(record: MessageRecord | None, error: bool, fault: bool, throttle:
     return Trace.Outcome.FAILED if record.failed else Trace.Outcome.COMPLETED
 
 
-def build_row(run_id: int, trace_id: str, segments: list[Segment], record: MessageRecord | None) -> Trace:
+def segments_text(raws: Sequence[bytes]) -> str:
+    """The JSON array of segments already encoded one by one."""
+    return (b"[" + b",".join(raws) + b"]").decode()
+
+
+def build_row(run_id: int, trace_id: str, group: Group, record: MessageRecord | None) -> TraceRow:
+    segments, raws = group
     error, fault, throttle = _flags(segments)
     first = min(segments, key=lambda segment: (segment.start_time, segment.parent_id is not None))
     start = first.start_time - EPOCH
@@ -104,14 +142,11 @@ def build_row(run_id: int, trace_id: str, segments: list[Segment], record: Messa
         ends = [segment.end_time for segment in segments if segment.end_time is not None]
         end = max(ends) - EPOCH if ends else None
         duration_ms = ((end - start) * 1000.0) if end is not None else 0.0
-    return Trace(
-        run_id=run_id, trace_id=trace_id, message_id=record.message_id if record else "",
-        outcome=outcome_of(record, error, fault, throttle), entry=first.name, start_s=round(start, 6),
-        end_s=None if end is None else round(end, 6), duration_ms=round(duration_ms, 3),
-        components=components_text(segment.name for segment in segments),
-        has_error=error, has_fault=fault, has_throttle=throttle,
-        segment_count=len(segments), segments=_encode(segments).decode(),
-    )
+    return TraceRow(
+        run_id, trace_id, record.message_id if record else "", outcome_of(record, error, fault, throttle),
+        first.name, round(start, 6), None if end is None else round(end, 6), round(duration_ms, 3),
+        components_text(segment.name for segment in segments), error, fault, throttle, len(segments),
+        segments_text(raws))
 
 
 def sample_point(seed: int, trace_id: str) -> float:
@@ -125,7 +160,7 @@ class TraceStore:
         self.run_id = run_id
         self.seed = seed
         self.cap = cap
-        self.groups: dict[str, list[Segment]] = {}
+        self.groups: dict[str, Group] = {}
         self._ready: list[MessageRecord] = []  # finished since the last boundary
         self._due: list[MessageRecord] = []  # finished before it: written at the next one
         self.seen = 0
@@ -136,39 +171,41 @@ class TraceStore:
     def on_finished(self, record: MessageRecord) -> None:
         self._ready.append(record)
 
-    def add(self, segments: list[Segment]) -> None:
+    def add(self, segments: Sequence[Segment], raws: Sequence[bytes] | None = None) -> None:
+        """Group ``segments`` by trace; ``raws`` are their JSON texts (encoded here when not given)."""
         groups = self.groups
-        for segment in segments:
+        for segment, raw in zip(segments, raws if raws is not None else [_encode(s) for s in segments], strict=True):
             group = groups.get(segment.trace_id)
             if group is None:
-                groups[segment.trace_id] = [segment]
+                groups[segment.trace_id] = ([segment], [raw])
             else:
-                group.append(segment)
+                group[0].append(segment)
+                group[1].append(raw)
 
     # Rows to write -------------------------------------------------------------------------
-    def boundary(self) -> list[Trace]:
+    def boundary(self) -> list[TraceRow]:
         """The rows of the messages that finished before the previous boundary."""
         due, self._due, self._ready = self._due, self._ready, []
         return self._rows(due)
 
-    def closing_rows(self) -> list[Trace]:
+    def closing_rows(self) -> list[TraceRow]:
         """At the run's end: every finished message's row (late segments are merged by merge_late)."""
         due, self._due, self._ready = self._due + self._ready, [], []
         return self._rows(due)
 
-    def _rows(self, records: list[MessageRecord]) -> list[Trace]:
+    def _rows(self, records: list[MessageRecord]) -> list[TraceRow]:
         rows = []
         for record in records:
-            segments = self.groups.pop(record.trace_id, None)
-            if not segments:
+            group = self.groups.pop(record.trace_id, None)
+            if group is None:
                 continue  # a message that produced no segment (none is expected; nothing to show)
             self.seen += 1
-            row = build_row(self.run_id, record.trace_id, segments, record)
+            row = build_row(self.run_id, record.trace_id, group, record)
             if self._keep(row):
                 rows.append(row)
         return rows
 
-    def _keep(self, row: Trace) -> bool:
+    def _keep(self, row: TraceRow) -> bool:
         clean = row.outcome == Trace.Outcome.COMPLETED and not (row.has_error or row.has_fault or row.has_throttle)
         if clean:
             self._clean_seen += 1
@@ -186,15 +223,16 @@ class TraceStore:
             by_id = dict(chunk)
             existing = {row.trace_id: row for row in Trace.objects.filter(run_id=self.run_id, trace_id__in=by_id)}
             updated, created = [], []
-            for trace_id, segments in by_id.items():
+            for trace_id, group in by_id.items():
                 row = existing.get(trace_id)
                 if row is None:
                     self.seen += 1
                     self.stored += 1
-                    created.append(build_row(self.run_id, trace_id, segments, None))
+                    created.append(build_row(self.run_id, trace_id, group, None))
                     continue
+                segments, raws = group
                 error, fault, throttle = _flags(segments)
-                row.segments = row.segments[:-1] + "," + _encode(segments).decode()[1:]
+                row.segments = row.segments[:-1] + "," + segments_text(raws)[1:]
                 row.segment_count += len(segments)
                 row.has_error, row.has_fault, row.has_throttle = (
                     row.has_error or error, row.has_fault or fault, row.has_throttle or throttle)
@@ -202,6 +240,6 @@ class TraceStore:
                 updated.append(row)
             Trace.objects.bulk_update(updated, ["segments", "segment_count", "has_error", "has_fault",
                                                 "has_throttle", "components"])
-            Trace.objects.bulk_create(created, batch_size=BULK_ROWS)
+            insert_rows(Trace, created)
             touched += len(updated) + len(created)
         return touched

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import connection, transaction
 
 from tracer import protocol
 from tracer.models import Run, RunEvent, Trace
-from tracer.storage import insert_rows
+from tracer.storage import EventRow, TraceRow, insert_rows
 
 log = logging.getLogger(__name__)
 
 Event = tuple[int, str, str]  # seq, type, body
+Job = tuple[list[Event], list[TraceRow]]  # what one flush writes: its events and trace rows
 
 
 def group_name(run_id: int) -> str:
@@ -92,13 +94,22 @@ def publisher() -> Publisher:
 
 
 class EventLog:
-    """Numbers a run's events, writes them to the replay log in bulk, then publishes them."""
+    """Numbers a run's events, writes them to the replay log in bulk, then publishes them.
 
-    def __init__(self, run_id: int, last_seq: int, publish: Callable[[int, list[Event]], None]) -> None:
+    With ``background``, the writes of a running run (``flush`` without ``run_changes``) go to a
+    ``Writer`` thread, so the simulation goes on while the database works; a flush that changes
+    the Run row (the run's end) first waits for the writer, then writes on the caller's thread.
+    Without it (a caller inside a transaction, whose rows another connection could not see), every
+    flush writes at once on the caller's connection.
+    """
+
+    def __init__(self, run_id: int, last_seq: int, publish: Callable[[int, list[Event]], None], *,
+                 background: bool = False) -> None:
         self.run_id = run_id
         self.seq = last_seq
         self._publish = publish
         self._pending: list[Event] = []
+        self._writer = Writer(self._write) if background else None
 
     def next_seq(self) -> int:
         self.seq += 1
@@ -107,17 +118,96 @@ class EventLog:
     def add(self, message: protocol.ServerMessage) -> None:
         self._pending.append((message.seq, protocol.type_of(message), protocol.encode(message)))
 
-    def flush(self, traces: list[Trace] | None = None, run_changes: dict[str, Any] | None = None) -> None:
+    def flush(self, traces: list[TraceRow] | None = None, run_changes: dict[str, Any] | None = None) -> None:
         """In one transaction: the pending events, the trace rows, and ``run_changes`` with last_seq."""
         events, self._pending = self._pending, []
         if not events and not traces and not run_changes:
             return
+        if self._writer is not None:
+            if not run_changes:
+                self._writer.submit((events, traces or []))
+                return
+            self._writer.drain()
+        self._write([(events, traces or [])], run_changes)
+
+    def drain(self) -> None:
+        """Wait until everything flushed so far is written and published (raises what the writer hit)."""
+        if self._writer is not None:
+            self._writer.drain()
+
+    def close(self) -> None:
+        """Stop the writer (what it holds is written first); later flushes write on the caller's
+        thread. The writer's error, if any, is not raised again."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def _write(self, batches: list[Job], run_changes: dict[str, Any] | None = None) -> None:
+        events = [event for batch_events, _ in batches for event in batch_events]
         with transaction.atomic():
             if events:
-                insert_rows(RunEvent, [RunEvent(run_id=self.run_id, seq=seq, type=kind, body=body)
-                                       for seq, kind, body in events])
-            if traces:
+                insert_rows(RunEvent, [EventRow(self.run_id, seq, kind, body) for seq, kind, body in events])
+            for _, traces in batches:
                 insert_rows(Trace, traces)
-            Run.objects.filter(pk=self.run_id).update(last_seq=self.seq, **(run_changes or {}))
+            changes = dict(run_changes or {})
+            if events:
+                changes["last_seq"] = events[-1][0]
+            if changes:
+                Run.objects.filter(pk=self.run_id).update(**changes)
         if events:
             self._publish(self.run_id, events)
+
+
+class Writer:
+    """A thread that writes a run's batches in order, with its own database connection.
+
+    The jobs queue is short (``depth``), so a slow database slows the simulation down instead of
+    filling memory. When several jobs wait, they go in one transaction (one commit, one wait).
+    The first error stops the writing: ``submit`` and ``drain`` raise it on the caller's thread,
+    and nothing after it is written (the replay log keeps no gap).
+    """
+
+    def __init__(self, write: Callable[[list[Job]], None], depth: int = 8) -> None:
+        self._write = write
+        self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._main, name="wiretap-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Job) -> None:
+        self._raise()
+        self._jobs.put(job)
+
+    def drain(self) -> None:
+        self._jobs.join()
+        self._raise()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._jobs.put(None)
+            self._thread.join()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _main(self) -> None:
+        try:
+            while True:
+                first = self._jobs.get()
+                jobs = [first]
+                while not self._jobs.empty() and jobs[-1] is not None:
+                    jobs.append(self._jobs.get_nowait())
+                work = [job for job in jobs if job is not None]
+                try:
+                    if work and self._error is None:
+                        self._write(work)
+                except BaseException as error:  # handed to the simulation's thread
+                    self._error = error
+                finally:
+                    for _ in jobs:
+                        self._jobs.task_done()
+                if jobs[-1] is None:
+                    return
+        finally:
+            connection.close()  # this thread's own

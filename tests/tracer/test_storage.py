@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from emulator.messages import COMPLETED, DEAD_LETTERED, MessageRecord
 from emulator.tracing import EPOCH, Segment
 from tracer.models import Run, RunEvent, Trace
-from tracer.storage import TraceStore, insert_rows, outcome_of
+from tracer.storage import EventRow, TraceRow, TraceStore, insert_rows, outcome_of
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def message(store: TraceStore, index: int, *, fault: bool = False, outcome: int 
     return segments
 
 
-def write(store: TraceStore, rows: list[Trace]) -> None:
+def write(store: TraceStore, rows: list[TraceRow]) -> None:
     insert_rows(Trace, rows)
 
 
@@ -94,12 +94,13 @@ def test_insert_rows_writes_every_field_as_the_orm_reads_it(queued_run: Run) -> 
     insert_rows(Trace, rows)
     stored = Trace.objects.get(run=queued_run)
     fields = [field.attname for field in Trace._meta.concrete_fields if not field.primary_key]
-    assert [getattr(stored, name) for name in fields] == [getattr(rows[0], name) for name in fields]
+    assert list(TraceRow._fields) == fields  # every column is written, in the model's order
+    assert [getattr(stored, name) for name in fields] == list(rows[0])
     assert stored.has_fault is True and stored.segment_count == 2
 
 
 def test_insert_rows_refuses_a_second_event_with_the_same_seq(queued_run: Run) -> None:
-    insert_rows(RunEvent, [RunEvent(run_id=queued_run.pk, seq=1, type="run.status", body="{}")])
+    insert_rows(RunEvent, [EventRow(queued_run.pk, 1, "run.status", "{}")])
     with pytest.raises(IntegrityError), transaction.atomic():
-        insert_rows(RunEvent, [RunEvent(run_id=queued_run.pk, seq=1, type="run.status", body="{}")])
+        insert_rows(RunEvent, [EventRow(queued_run.pk, 1, "run.status", "{}")])
     assert RunEvent.objects.filter(run=queued_run).count() == 1
