@@ -64,7 +64,8 @@ class RunPage {
     this.replaySpeed = this.replay ?? 10; // what the Replay button replays at
     this.history = []; // every message applied, in seq order: what scrubbing rebuilds from
     this.ended = false; // run.finished applied: the history is the whole run
-    this.scrubbedTo = null;
+    this.scrubbedTo = null; // the virtual second shown when scrubbed back, null at the run's end
+    this.scrubUpto = 0; // then: how many messages of history the page shows
     this.summary = null;
     this.dirty = { list: true, panels: true, charts: true };
     this.lastPanelRefresh = 0;
@@ -280,7 +281,17 @@ class RunPage {
   // --- Scrubber ----------------------------------------------------------------------------------
 
   setUpScrubber() {
-    $("scrubber").addEventListener("input", (event) => this.scrubTo(Number(event.target.value)));
+    // A drag sends many inputs a frame; only the latest is rebuilt, once the page has painted.
+    $("scrubber").addEventListener("input", (event) => {
+      const first = this.pendingScrub === undefined;
+      this.pendingScrub = Number(event.target.value);
+      if (!first) return;
+      requestAnimationFrame(() => {
+        const t = this.pendingScrub;
+        this.pendingScrub = undefined;
+        this.scrubTo(t);
+      });
+    });
   }
 
   /** No token waiting or moving (a scrub leaves the run's moment: its tokens go with it). */
@@ -302,15 +313,23 @@ class RunPage {
     $("scrub-time").textContent = `${(this.scrubbedTo ?? this.virtualSeconds).toFixed(1)} s`;
   }
 
-  /** The canvas, badges, trace list, service map and charts as they were at virtual time ``t``. */
+  /** The canvas, badges, trace list, service map and charts as they were at virtual time ``t``.
+   * Forward from where the page is, only the messages in between are applied; back, the page is
+   * rebuilt from the first message (at 100,000 traces: some 350 ms; forward steps: a few ms). */
   scrubTo(t) {
     if (!this.ended) return;
     const upto = t >= this.endSeconds ? this.history.length : countUpTo(this.history, t);
-    this.index = new TraceIndex();
-    this.map = new ServiceMap({ components: this.components });
-    this.series = new MetricSeries(this.config.topology);
+    const shown = this.scrubbedTo === null ? this.history.length : this.scrubUpto;
+    let from = shown;
+    if (upto < shown) {
+      this.index = new TraceIndex();
+      this.map = new ServiceMap({ components: this.components });
+      this.series = new MetricSeries(this.config.topology);
+      from = 0;
+    }
     this.resetTokens();
-    for (let i = 0; i < upto; i += 1) this.apply(this.history[i], false);
+    for (let i = from; i < upto; i += 1) this.apply(this.history[i], false);
+    this.scrubUpto = upto;
     const atEnd = upto === this.history.length;
     this.scrubbedTo = atEnd ? null : t;
     this.virtualSeconds = atEnd ? this.endSeconds : t;
