@@ -194,8 +194,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # but a deep queue keeps that rare.
 CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", 2000)
 if REDIS_URL:
+    # A consumer waits for its next message with BZPOPMIN blocking 5 s (channels_redis), while
+    # redis-py gives up on any read after 5 s by default: on a loaded machine the answer came
+    # just late, the read raised TimeoutError, and the page's stream died with its consumer.
+    # The read now waits well past the block.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {
-        "hosts": [REDIS_URL], "capacity": CHANNEL_CAPACITY, "expiry": 60}}}
+        "hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "capacity": CHANNEL_CAPACITY, "expiry": 60}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "tracer.layers.EmbeddedChannelLayer",
                                   "CONFIG": {"capacity": CHANNEL_CAPACITY}}}
