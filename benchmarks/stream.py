@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -36,21 +35,7 @@ from typing import Any
 import msgspec
 
 ROOT = Path(__file__).resolve().parents[1]
-POSTGRES_URL = os.environ.get("WIRETAP_E2E_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-REDIS_SERVER = os.environ.get("WIRETAP_E2E_REDIS_URL", "redis://127.0.0.1:6379")
 EPOCH = 1767225600.0  # emulator.tracing.EPOCH (not imported: this module loads no Django)
-
-SETUP_SCRIPT = """
-import json
-from django.contrib.auth.models import User
-from django.test import Client
-from designer.services import create_topology
-alice = User.objects.create_user('alice', password='correct-horse-battery-9')
-client = Client()
-client.force_login(alice)
-topology = create_topology(alice, document=json.loads({document!r})).topology
-print(json.dumps([client.cookies['sessionid'].value, topology.pk]))
-"""
 
 INSERT_SCRIPT = """
 import json, time
@@ -107,68 +92,17 @@ def _manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def _postgres_database() -> tuple[str, str]:
-    import psycopg
-
-    name = f"wiretap_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return name, POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
-
-
-def _drop_postgres(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _free_redis() -> str:
-    import redis
-
-    empty = [n for n in range(1, 16) if not redis.Redis.from_url(f"{REDIS_SERVER}/{n}").dbsize()]
-    if not empty:
-        raise RuntimeError(f"Redis at {REDIS_SERVER} has no empty database among 1-15")
-    return f"{REDIS_SERVER}/{empty[-1]}"
-
-
 class Console:
-    """A console of one mode with alice signed in and the pipeline as her topology."""
+    """A console of one mode (tests/live.py) with alice signed in and the pipeline as her topology."""
 
     def __init__(self, mode: str, log_dir: Path) -> None:
         from benchmarks.__main__ import pipeline_documents
-        from tests.live import CeleryWorker, Daphne
+        from tests.live import LiveConsole
 
-        self.mode = mode
-        self.cleanup: list[Any] = []
-        if mode == "embedded":
-            self.env = {"DATABASE_URL": f"sqlite:///{log_dir / 'db.sqlite3'}", "REDIS_URL": "",
-                        "CELERY_WORKER_EMBEDDED": "true"}
-        else:
-            name, url = _postgres_database()
-            self.cleanup.append(lambda: _drop_postgres(name))
-            self.env = {"DATABASE_URL": url, "REDIS_URL": _free_redis(), "CELERY_WORKER_EMBEDDED": "false"}
-        self.env.update({"DEBUG": "true", "LOG_LEVEL": "WARNING", "WIRETAP_TRACE_CAP": "10000000"})
-        _manage(self.env, "migrate", "--no-input")
         topology, self.workload = pipeline_documents(1)
-        self.session, self.topology = json.loads(
-            _manage(self.env, "shell", "-c", SETUP_SCRIPT.format(document=json.dumps(topology))).splitlines()[-1])
-        self.processes: list[Any] = []
-        if mode != "embedded":
-            self.processes.append(CeleryWorker("bench-worker", self.env, log_dir))
-        self.daphne = Daphne(self.env, log_dir)
-        self.processes.append(self.daphne)
-        self.csrf = secrets.token_hex(16)
-
-    def api(self, method: str, path: str, body: Any = None) -> Any:
-        import urllib.request
-
-        request = urllib.request.Request(
-            self.daphne.url + path, method=method, data=None if body is None else json.dumps(body).encode(),
-            headers={"Cookie": f"sessionid={self.session}; csrftoken={self.csrf}", "X-CSRFToken": self.csrf,
-                     "Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
+        self.live = LiveConsole(log_dir, production_like=mode != "embedded", topology={"document": topology},
+                                env={"LOG_LEVEL": "WARNING", "WIRETAP_TRACE_CAP": "10000000"})
+        self.mode, self.topology, self.api = mode, self.live.topology, self.live.api
 
     def run(self, messages: int, rate: float, speed: float | None) -> dict[str, Any]:
         """Start a run and watch it on one WebSocket; returns the client's timings.
@@ -177,19 +111,16 @@ class Console:
         msgspec: decoding whole documents with json.loads took it some 12 µs a segment, CPU that
         the console's own processes share on this machine.
         """
-        from websockets.asyncio.client import connect
 
         decode = msgspec.json.Decoder(Watched).decode
 
         workload = {**self.workload, "duration_s": messages / rate + 1,
                     "sources": [{**self.workload["sources"][0], "rate": {"per_second": rate}, "count": messages}]}
         run = self.api("POST", f"/api/topologies/{self.topology}/runs/", {"workload": workload, "speed": speed})
-        url = self.daphne.url.replace("http://", "ws://") + f"/ws/runs/{run['id']}/"
 
         async def watch() -> dict[str, Any]:
             arrivals: list[tuple[float, float, int]] = []  # (arrival, latest virtual end, segments)
-            async with connect(url, additional_headers={"Cookie": f"sessionid={self.session}",
-                                                        "Origin": self.daphne.url}, max_size=None) as socket:
+            async with self.live.socket(run["id"]) as socket:
                 while True:
                     message = decode(await socket.recv(decode=False))
                     now = time.time()
@@ -204,14 +135,7 @@ class Console:
         return {**watched, "run": stored}
 
     def stop(self) -> None:
-        for process in self.processes:
-            process.stop()
-        for step in self.cleanup:
-            step()
-        if self.mode != "embedded":
-            import redis
-
-            redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
+        self.live.stop()
 
 
 def _seconds(start: str | None, end: str | None) -> float:
@@ -253,9 +177,11 @@ def latency_at_x1(messages: int, rate: float) -> None:
 
 
 def insert_rate(rows: int) -> None:
+    from tests.live import drop_postgres_database, postgres_database
+
     with tempfile.TemporaryDirectory() as directory:
         for label, make in (("SQLite", lambda: (None, f"sqlite:///{Path(directory) / 'insert.sqlite3'}")),
-                            ("PostgreSQL", _postgres_database)):
+                            ("PostgreSQL", lambda: postgres_database("wiretap_bench"))):
             name, url = make()
             try:
                 env = {"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING"}
@@ -263,7 +189,7 @@ def insert_rate(rows: int) -> None:
                 figures = json.loads(_manage(env, "shell", "-c", INSERT_SCRIPT.format(rows=rows)).splitlines()[-1])
             finally:
                 if name:
-                    _drop_postgres(name)
+                    drop_postgres_database(name)
             print(f"   {label:<11} {figures['trace_rows_per_s']:>9,.0f} trace rows/s (6 segments each: "
                   f"{figures['trace_rows_per_s'] * 6:,.0f} segments/s), {figures['events_per_s']:>7,.0f} "
                   f"events/s of {figures['event_bytes'] / 1000:.0f} KB (500 segments each)")

@@ -11,6 +11,7 @@ log shown, when the fixture ends.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -152,3 +153,144 @@ class CeleryWorker(ConsoleProcess):
                    "--loglevel=INFO", "--without-gossip", "--without-mingle"]
         super().__init__(name, command, env, log_dir)
         self.wait_ready(lambda: " ready." in self.log())
+
+
+# A whole console, signed in ------------------------------------------------------------------
+
+POSTGRES_URL = os.environ.get("WIRETAP_E2E_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_SERVER = os.environ.get("WIRETAP_E2E_REDIS_URL", "redis://127.0.0.1:6379")
+
+SIGN_IN_SCRIPT = """
+import json
+from django.contrib.auth.models import User
+from django.test import Client
+from designer.services import create_topology
+alice = User.objects.create_user('alice', password='correct-horse-battery-9')
+client = Client()
+client.force_login(alice)
+created = create_topology(alice, **json.loads({arguments!r})).topology
+print(json.dumps([client.cookies['sessionid'].value, created.pk]))
+"""
+
+
+class ServiceMissing(RuntimeError):
+    """PostgreSQL or Redis, which the production-like mode needs, cannot be reached."""
+
+
+def free_redis_url() -> str:
+    """A Redis database (1-15) of the machine's server that holds nothing: this console's own."""
+    import random
+
+    import redis
+
+    server = redis.Redis.from_url(REDIS_SERVER, socket_connect_timeout=2)
+    try:
+        server.ping()
+    except redis.exceptions.ConnectionError as error:
+        raise ServiceMissing(
+            f"Redis is not reachable at {REDIS_SERVER} ({error}). Start it: redis-server --daemonize yes "
+            "--bind 127.0.0.1 --port 6379 --save '' --appendonly no (.ci/run installs and starts it), "
+            "or set WIRETAP_E2E_REDIS_URL.") from None
+    empty = [n for n in range(1, 16) if not redis.Redis.from_url(f"{REDIS_SERVER}/{n}").dbsize()]
+    if not empty:
+        raise ServiceMissing(f"Redis at {REDIS_SERVER} has no empty database among 1-15 for a console")
+    return f"{REDIS_SERVER}/{random.choice(empty)}"
+
+
+def postgres_database(prefix: str = "wiretap_live") -> tuple[str, str]:
+    """A new database on the machine's PostgreSQL server: its name and its DATABASE_URL."""
+    name = f"{prefix}_{os.getpid()}_{os.urandom(4).hex()}"
+    _postgres(f'CREATE DATABASE "{name}"')
+    return name, POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_postgres_database(name: str) -> None:
+    _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _postgres(statement: str) -> None:
+    import psycopg
+
+    try:
+        with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3) as connection:
+            connection.execute(statement)
+    except psycopg.OperationalError as error:
+        raise ServiceMissing(
+            f"PostgreSQL is not reachable at {POSTGRES_URL} ({error}). Start it: pg_ctlcluster "
+            "--skip-systemctl-redirect $(ls /etc/postgresql) main start (.ci/run does), or set "
+            "WIRETAP_E2E_POSTGRES_URL.") from None
+
+
+class LiveConsole:
+    """A console run as its users run it, with alice signed in and one topology of hers.
+
+    Embedded: Daphne with its worker thread, SQLite in ``log_dir``, the in-memory layer.
+    Production-like: a PostgreSQL database and a Redis database of its own on the machine's
+    servers (so that two sessions on one machine never take each other's runs), ``workers``
+    separate `celery -A console worker` processes, and Daphne. ``topology`` is what
+    ``designer.services.create_topology`` takes (``template_id=...`` or ``document=...``).
+    """
+
+    def __init__(self, log_dir: Path, *, production_like: bool, workers: int = 1,
+                 env: Mapping[str, str] | None = None, topology: Mapping[str, Any] | None = None) -> None:
+        self.log_dir = log_dir
+        self.processes: list[ConsoleProcess] = []
+        self.workers: list[CeleryWorker] = []
+        self.database = ""
+        if production_like:
+            self.redis_url = free_redis_url()
+            self.database, url = postgres_database()
+            base = {"DATABASE_URL": url, "REDIS_URL": self.redis_url, "CELERY_WORKER_EMBEDDED": "false"}
+        else:
+            self.redis_url = ""
+            base = {"DATABASE_URL": f"sqlite:///{log_dir / 'db.sqlite3'}", "REDIS_URL": "",
+                    "CELERY_WORKER_EMBEDDED": "true"}
+        self.env = {**base, "DEBUG": "true", **(env or {})}
+        try:
+            self.manage("migrate", "--no-input")
+            arguments = json.dumps(dict(topology or {"template_id": "scalable-webhook"}))
+            signed_in = self.manage("shell", "-c", SIGN_IN_SCRIPT.format(arguments=arguments))
+            self.session, self.topology = json.loads(signed_in.strip().splitlines()[-1])
+            self.csrf = os.urandom(16).hex()
+            for n in range(1, workers + 1 if production_like else 1):
+                self.workers.append(CeleryWorker(f"worker{n}", self.env, log_dir))
+            self.processes.extend(self.workers)
+            self.daphne = Daphne(self.env, log_dir)
+            self.processes.append(self.daphne)
+        except BaseException:
+            self.stop()
+            raise
+
+    def manage(self, *args: str) -> str:
+        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**os.environ, **self.env},
+                              capture_output=True, text=True, timeout=600)
+        if done.returncode:
+            raise RuntimeError(f"manage.py {args[0]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        return done.stdout
+
+    def api(self, method: str, path: str, body: Any = None, timeout_s: float = 30) -> Any:
+        """A JSON API call as the page makes it (session cookie, CSRF token)."""
+        request = urllib.request.Request(
+            self.daphne.url + path, method=method, data=None if body is None else json.dumps(body).encode(),
+            headers={"Cookie": f"sessionid={self.session}; csrftoken={self.csrf}", "X-CSRFToken": self.csrf,
+                     "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            return json.loads(response.read())
+
+    def socket(self, run_id: int, after: int = 0) -> Any:
+        """The run's stream as the page opens it: ``async with console.socket(id) as socket``."""
+        from websockets.asyncio.client import connect
+
+        url = self.daphne.url.replace("http://", "ws://") + f"/ws/runs/{run_id}/?after={after}"
+        return connect(url, additional_headers={"Cookie": f"sessionid={self.session}", "Origin": self.daphne.url},
+                       max_size=None)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.stop()
+        if self.database:
+            drop_postgres_database(self.database)
+        if self.redis_url:
+            import redis
+
+            redis.Redis.from_url(self.redis_url).flushdb()

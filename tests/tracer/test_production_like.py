@@ -14,32 +14,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import random
 import re
-import secrets
 import shutil
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-import redis
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 
 from tests.conftest import ARTIFACTS, failed
-from tests.live import ROOT, CeleryWorker, Daphne, wait_until
+from tests.live import CeleryWorker, LiveConsole, ServiceMissing, wait_until
 from tests.tracer.test_consumers import run_async
 
 # Every test here shares one stack: with `--dist loadgroup` (pyproject.toml), one xdist worker runs them.
 pytestmark = pytest.mark.xdist_group("production-like")
 
-POSTGRES_URL = os.environ.get("WIRETAP_E2E_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-REDIS_SERVER = os.environ.get("WIRETAP_E2E_REDIS_URL", "redis://127.0.0.1:6379")
 # Long enough that a worker starved of CPU by a parallel test session (heartbeats every second)
 # is not taken for dead; short enough for the killed worker's test.
 HEARTBEAT_TIMEOUT_S = 10
@@ -56,62 +46,13 @@ def workload(per_second: int = 50, duration_s: float = 10, **extra: Any) -> dict
             **extra}
 
 
-class Stack:
-    """The processes of one production-like console and a signed-in client of it."""
+class Stack(LiveConsole):
+    """The processes of one production-like console (two workers) and a signed-in client of it."""
 
     def __init__(self, log_dir: Path) -> None:
-        self.log_dir = log_dir
-        self.database = f"wiretap_e2e_{os.getpid()}_{secrets.token_hex(4)}"
-        self.redis_url = f"{REDIS_SERVER}/{_free_redis_database()}"
-        admin = psycopg.conninfo.conninfo_to_dict(POSTGRES_URL)
-        self.database_url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + self.database
-        with psycopg.connect(**admin, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{self.database}"')
-        self.env = {"DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "CELERY_WORKER_EMBEDDED": "false",
-                    "DEBUG": "true", "LOG_LEVEL": "INFO", "WIRETAP_HEARTBEAT_S": "1",
-                    "WIRETAP_HEARTBEAT_TIMEOUT_S": str(HEARTBEAT_TIMEOUT_S), "WIRETAP_REPAIR_EVERY_S": "1"}
-        self._manage("migrate", "--no-input")
-        self.workers = [CeleryWorker(f"worker{n}", self.env, log_dir) for n in (1, 2)]
-        self.daphne = Daphne(self.env, log_dir)
-        self.session, self.topology = self._alice()
-        self.csrf = secrets.token_hex(16)
-
-    def _manage(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**os.environ, **self.env},
-                              capture_output=True, text=True, timeout=120)
-        if done.returncode:
-            raise RuntimeError(f"manage.py {' '.join(args[:1])} failed:\n{done.stdout}\n{done.stderr}")
-        return done.stdout
-
-    def _alice(self) -> tuple[str, int]:
-        script = ("import json\n"
-                  "from django.contrib.auth.models import User\n"
-                  "from django.test import Client\n"
-                  "from designer.services import create_topology\n"
-                  "alice = User.objects.create_user('alice', password='correct-horse-battery-9')\n"
-                  "client = Client()\n"
-                  "client.force_login(alice)\n"
-                  "topology = create_topology(alice, template_id='scalable-webhook').topology\n"
-                  "print(json.dumps([client.cookies['sessionid'].value, topology.pk]))\n")
-        session, topology = json.loads(self._manage("shell", "-c", script).strip().splitlines()[-1])
-        return str(session), int(topology)
-
-    def stop(self) -> None:
-        self.daphne.stop()
-        for worker in self.workers:
-            worker.stop()
-        with psycopg.connect(**psycopg.conninfo.conninfo_to_dict(POSTGRES_URL), autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
-        redis.Redis.from_url(self.redis_url).flushdb()
-
-    # As the browser talks to it --------------------------------------------------------------
-    def api(self, method: str, path: str, body: Any = None) -> Any:
-        request = urllib.request.Request(
-            self.daphne.url + path, method=method, data=None if body is None else json.dumps(body).encode(),
-            headers={"Cookie": f"sessionid={self.session}; csrftoken={self.csrf}", "X-CSRFToken": self.csrf,
-                     "Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
+        super().__init__(log_dir, production_like=True, workers=2, env={
+            "LOG_LEVEL": "INFO", "WIRETAP_HEARTBEAT_S": "1", "WIRETAP_HEARTBEAT_TIMEOUT_S": str(HEARTBEAT_TIMEOUT_S),
+            "WIRETAP_REPAIR_EVERY_S": "1"})
 
     def start_run(self, body: dict[str, Any]) -> dict[str, Any]:
         run: dict[str, Any] = self.api("POST", f"/api/topologies/{self.topology}/runs/", body)
@@ -128,41 +69,18 @@ class Stack:
                                            interval_s=0.1)
         return found
 
-    def socket(self, run_id: int, after: int = 0) -> Any:
-        url = self.daphne.url.replace("http://", "ws://") + f"/ws/runs/{run_id}/?after={after}"
-        return connect(url, additional_headers={"Cookie": f"sessionid={self.session}", "Origin": self.daphne.url},
-                       max_size=None)
-
     def worker_running(self, run: dict[str, Any]) -> CeleryWorker:
         # A solo pool runs the task in the worker's main thread, whose native id is its pid.
         pid = int(run["worker"].rsplit(":", 1)[1])
         return next(worker for worker in self.workers if worker.pid == pid)
 
 
-def _free_redis_database() -> int:
-    server = redis.Redis.from_url(REDIS_SERVER, socket_connect_timeout=2)
-    try:
-        server.ping()
-    except redis.exceptions.ConnectionError as error:
-        pytest.fail(f"Redis is not reachable at {REDIS_SERVER} ({error}): the production-like tests need it. "
-                    "Start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' "
-                    "--appendonly no (.ci/run installs and starts it), or set WIRETAP_E2E_REDIS_URL.",
-                    pytrace=False)
-    empty = [n for n in range(1, 16) if not redis.Redis.from_url(f"{REDIS_SERVER}/{n}").dbsize()]
-    if not empty:
-        pytest.fail(f"Redis at {REDIS_SERVER} has no empty database among 1-15 for the test stack", pytrace=False)
-    return random.choice(empty)
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
-        psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
-    except psycopg.OperationalError as error:
-        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL} ({error}): the production-like tests need it. "
-                    "Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start "
-                    "(.ci/run does), or set WIRETAP_E2E_POSTGRES_URL.", pytrace=False)
-    built = Stack(tmp_path_factory.mktemp("production-like"))
+        built = Stack(tmp_path_factory.mktemp("production-like"))
+    except ServiceMissing as missing:
+        pytest.fail(f"{missing} The production-like tests need it.", pytrace=False)
     yield built
     built.stop()
 
