@@ -193,6 +193,15 @@ class Component:
     def request(self, call: Call) -> None:
         raise NotImplementedError(f"{self.kind.name} {self.id} cannot be called")
 
+    def refused_by_outage(self, call: Call, now: float) -> bool:
+        """True when an ``unavailable`` fault is on at ``now``: the call is then answered 503
+        after 1 ms (a refused connection takes no service time) and goes no further."""
+        faults = self.faults
+        if faults and faults.unavailable(now):
+            self.kernel.schedule(0.001, call.reply, service_unavailable(self.id))
+            return True
+        return False
+
     # Reporting -------------------------------------------------------------------------
     def metrics(self) -> dict[str, Any]:
         """CloudWatch-named metrics for the summary."""

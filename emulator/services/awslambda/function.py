@@ -34,7 +34,6 @@ from emulator.services.base import (
     call,
     mark,
     message_metadata,
-    service_unavailable,
 )
 from emulator.tracing import ASYNC_LINK, EPOCH, Subsegment, epoch
 
@@ -322,8 +321,7 @@ class Function(Component):
     # Asynchronous invocation -----------------------------------------------------------
     def _accept_event(self, call_: Call) -> None:
         now = self.kernel.now
-        if self.faults and self.faults.unavailable(now):
-            self.kernel.schedule(0.001, call_.reply, service_unavailable(self.id))
+        if self.refused_by_outage(call_, now):
             return
         message = call_.message
         if message.tracked:

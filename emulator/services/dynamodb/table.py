@@ -16,7 +16,7 @@ from emulator.pricing import (
     DYNAMODB_PER_WCU_HOUR,
     DYNAMODB_PER_WRITE_REQUEST_UNIT,
 )
-from emulator.services.base import OK, Call, Component, Link, Reply, service_unavailable
+from emulator.services.base import OK, Call, Component, Link, Reply
 from emulator.services.dynamodb.stream import TableStream
 from emulator.tracing import EPOCH
 
@@ -110,10 +110,9 @@ class Table(Component):
     def request(self, call_: Call) -> None:
         now = self.kernel.now
         self.requests += 1
-        faults = self.faults
-        if faults and faults.unavailable(now):
-            self.kernel.schedule(0.001, call_.reply, service_unavailable(self.id))
+        if self.refused_by_outage(call_, now):
             return
+        faults = self.faults
         read = call_.operation in _READS
         units = self.read_units if read else self.write_units
         partition = self._partition(call_) if self.partitions > 1 else 0

@@ -11,7 +11,7 @@ from emulator.histogram import Latencies
 from emulator.kernel import Event
 from emulator.messages import COMPLETED, LOST, Message
 from emulator.pricing import FIREHOSE_PER_GB, FIREHOSE_RECORD_ROUNDING_BYTES
-from emulator.services.base import OK, Call, Component, Link, Reply, call, mark, service_unavailable
+from emulator.services.base import OK, Call, Component, Link, Reply, call, mark
 from emulator.services.shards import Reader, Shard
 from emulator.tracing import EPOCH, Segment
 
@@ -85,10 +85,9 @@ class DeliveryStream(Component):
     def request(self, call_: Call) -> None:
         now = self.kernel.now
         self.requests += 1
-        faults = self.faults
-        if faults and faults.unavailable(now):
-            self.kernel.schedule(0.001, call_.reply, service_unavailable(self.id))
+        if self.refused_by_outage(call_, now):
             return
+        faults = self.faults
         message = call_.message
         segment = self.new_segment(message, call_.parent_id, now)
         segment.aws = {"operation": "PutRecord", "delivery_stream_name": self.id}

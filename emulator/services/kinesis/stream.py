@@ -12,7 +12,7 @@ from emulator.pricing import (
     KINESIS_PUT_PAYLOAD_UNIT_BYTES,
 )
 from emulator.services.awslambda.stream_mapping import KINESIS_POLL_S, attach
-from emulator.services.base import OK, Call, Component, Link, Reply, mark, service_unavailable
+from emulator.services.base import OK, Call, Component, Link, Reply, mark
 from emulator.services.shards import Shard, even_ranges, hash_key, shard_for
 from emulator.tracing import EPOCH
 
@@ -63,10 +63,9 @@ class Stream(Component):
     def request(self, call_: Call) -> None:
         now = self.kernel.now
         self.requests += 1
-        faults = self.faults
-        if faults and faults.unavailable(now):
-            self.kernel.schedule(0.001, call_.reply, service_unavailable(self.id))
+        if self.refused_by_outage(call_, now):
             return
+        faults = self.faults
         message = call_.message
         key = self.partition_key(call_)
         shard = shard_for(self.shards, hash_key(key))

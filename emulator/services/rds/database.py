@@ -6,7 +6,7 @@ from typing import Any
 
 from emulator.distributions import Duration
 from emulator.histogram import Latencies
-from emulator.services.base import Call, Component, Link, Reply, service_unavailable
+from emulator.services.base import Call, Component, Link, Reply
 
 
 class Database(Component):
@@ -37,8 +37,7 @@ class Database(Component):
 
     def request(self, call_: Call) -> None:
         now = self.kernel.now
-        if self.faults and self.faults.unavailable(now):
-            self.kernel.schedule(0.001, call_.reply, service_unavailable(self.id))
+        if self.refused_by_outage(call_, now):
             return
         holder = call_.holder
         setup = 0.0

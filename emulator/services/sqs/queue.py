@@ -13,7 +13,7 @@ from emulator.distributions import Duration
 from emulator.kernel import Deadline, Deadlines
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
 from emulator.pricing import SQS_FIFO_PER_REQUEST, SQS_STANDARD_PER_REQUEST
-from emulator.services.base import Call, Component, Link, Reply, service_unavailable, throttled
+from emulator.services.base import Call, Component, Link, Reply, throttled
 from emulator.services.sqs.stored import (
     DELAYED,
     GONE,
@@ -40,8 +40,6 @@ MAX_RECEIVE_MESSAGES: Final = 10_000
 RECEIVE_MESSAGES_PER_CALL: Final = 10
 FIFO_CALLS_PER_SECOND: Final = 300.0
 MAX_VISIBILITY_TIMEOUT_S: Final = 43_200.0
-# An unavailable endpoint refuses at once rather than after a full request.
-UNAVAILABLE_ANSWER_S: Final = 0.001
 
 
 class Queue(Component):
@@ -121,10 +119,9 @@ class Queue(Component):
 
     def request(self, call: Call) -> None:
         now = self.kernel.now
-        faults = self.faults
-        if faults and faults.unavailable(now):
-            self.kernel.schedule(UNAVAILABLE_ANSWER_S, call.reply, service_unavailable(self.id))
+        if self.refused_by_outage(call, now):
             return
+        faults = self.faults
         latency = self.send_latency.sample(self.rng) / 1000.0
         if faults:
             latency += faults.extra_ms(now) / 1000.0
