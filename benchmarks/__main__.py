@@ -341,13 +341,16 @@ def main(argv: list[str] | None = None) -> int:
           f"{kinesis['batches']:,} batches, {kinesis['completed']:,} of {kinesis['records']:,} completed, "
           f"{kinesis['throttled']:,} writes throttled)")
 
+    failed = 0
     if not arguments.no_browser:
-        designer_benchmark()
+        failed += not designer_benchmark()
     if not arguments.no_stream:
         from benchmarks.stream import stream_benchmark
 
-        stream_benchmark(quick=arguments.quick)
-    return 0
+        failed += stream_benchmark(quick=arguments.quick)
+    if failed:
+        print(f"\n{failed} benchmark(s) could not run: see above")
+    return 1 if failed else 0
 
 
 DESIGNER_FIGURES = Path("test-artifacts/designer-performance.json")
@@ -361,21 +364,23 @@ DESIGNER_STEPS = (
 )
 
 
-def designer_benchmark() -> None:
-    """The designer in headless chromium: 300 components beside 12, in the same run."""
+def designer_benchmark() -> bool:
+    """The designer in headless chromium: 300 components beside 12, in the same run. False when
+    it could not run."""
     print("\n6. Designer canvas in headless chromium: 300 components (225 connections) beside 12")
     DESIGNER_FIGURES.unlink(missing_ok=True)
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "-p", "no:cacheprovider",
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
                              "tests/browser/test_designer_performance.py"], capture_output=True, text=True)
     if result.returncode != 0 or not DESIGNER_FIGURES.exists():
         print("   the browser run failed:\n" + result.stdout[-2000:] + result.stderr[-2000:])
-        return
+        return False
     figures = json.loads(DESIGNER_FIGURES.read_text())
     small, large = figures["12"], figures["300"]
     print(f"   {'step':<36}{'12':>9}{'300':>9}   ratio")
     for key, label in DESIGNER_STEPS:
         ratio = large[key] / small[key] if small[key] else float("nan")
         print(f"   {label:<36}{small[key]:>7} ms{large[key]:>7} ms   {ratio:.1f}x")
+    return True
 
 
 if __name__ == "__main__":
