@@ -35,6 +35,8 @@ from typing import Any
 import msgspec
 
 ROOT = Path(__file__).resolve().parents[1]
+# A run that never ends (a worker that cannot take it) fails its benchmark instead of hanging it.
+WATCH_TIMEOUT_S = 300
 EPOCH = 1767225600.0  # emulator.tracing.EPOCH (not imported: this module loads no Django)
 
 INSERT_SCRIPT = """
@@ -120,7 +122,7 @@ class Console:
 
         async def watch() -> dict[str, Any]:
             arrivals: list[tuple[float, float, int]] = []  # (arrival, latest virtual end, segments)
-            async with self.live.socket(run["id"]) as socket:
+            async with asyncio.timeout(WATCH_TIMEOUT_S), self.live.socket(run["id"]) as socket:
                 while True:
                     message = decode(await socket.recv(decode=False))
                     now = time.time()
@@ -130,7 +132,11 @@ class Console:
                     elif message.type == "run.finished":
                         return {"arrivals": arrivals, "finished": now}
 
-        watched = asyncio.run(watch())
+        try:
+            watched = asyncio.run(watch())
+        except TimeoutError:
+            raise RuntimeError(f"run {run['id']} did not finish within {WATCH_TIMEOUT_S} s "
+                               f"(the console's logs: {self.live.log_dir})") from None
         stored = self.api("GET", f"/api/runs/{run['id']}/")
         return {**watched, "run": stored}
 

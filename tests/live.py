@@ -178,7 +178,8 @@ class ServiceMissing(RuntimeError):
 
 
 def free_redis_url() -> str:
-    """A Redis database (1-15) of the machine's server that holds nothing: this console's own."""
+    """A Redis database (1-15) of the machine's server that holds nothing and nobody uses: this
+    console's own."""
     import random
 
     import redis
@@ -191,10 +192,13 @@ def free_redis_url() -> str:
             f"Redis is not reachable at {REDIS_SERVER} ({error}). Start it: redis-server --daemonize yes "
             "--bind 127.0.0.1 --port 6379 --save '' --appendonly no (.ci/run installs and starts it), "
             "or set WIRETAP_E2E_REDIS_URL.") from None
-    empty = [n for n in range(1, 16) if not redis.Redis.from_url(f"{REDIS_SERVER}/{n}").dbsize()]
-    if not empty:
-        raise ServiceMissing(f"Redis at {REDIS_SERVER} has no empty database among 1-15 for a console")
-    return f"{REDIS_SERVER}/{random.choice(empty)}"
+    # Empty is not enough: a worker left running by a crashed session waits on an empty database
+    # (its queue drained) and would take this console's runs.
+    in_use = {int(client["db"]) for client in server.client_list()}
+    free = [n for n in range(1, 16) if n not in in_use and not redis.Redis.from_url(f"{REDIS_SERVER}/{n}").dbsize()]
+    if not free:
+        raise ServiceMissing(f"Redis at {REDIS_SERVER} has no database among 1-15 that is empty with no client")
+    return f"{REDIS_SERVER}/{random.choice(free)}"
 
 
 def postgres_database(prefix: str = "wiretap_live") -> tuple[str, str]:
@@ -234,8 +238,8 @@ class LiveConsole:
     def __init__(self, log_dir: Path, *, production_like: bool, workers: int = 1,
                  env: Mapping[str, str] | None = None, topology: Mapping[str, Any] | None = None) -> None:
         self.log_dir = log_dir
-        self.processes: list[ConsoleProcess] = []
-        self.workers: list[CeleryWorker] = []
+        self.daphne: Daphne | None = None
+        self.workers: list[CeleryWorker] = []  # a test may replace one (a killed worker's successor)
         self.database = ""
         if production_like:
             self.redis_url = free_redis_url()
@@ -254,9 +258,7 @@ class LiveConsole:
             self.csrf = os.urandom(16).hex()
             for n in range(1, workers + 1 if production_like else 1):
                 self.workers.append(CeleryWorker(f"worker{n}", self.env, log_dir))
-            self.processes.extend(self.workers)
             self.daphne = Daphne(self.env, log_dir)
-            self.processes.append(self.daphne)
         except BaseException:
             self.stop()
             raise
@@ -271,7 +273,7 @@ class LiveConsole:
     def api(self, method: str, path: str, body: Any = None, timeout_s: float = 30) -> Any:
         """A JSON API call as the page makes it (session cookie, CSRF token)."""
         request = urllib.request.Request(
-            self.daphne.url + path, method=method, data=None if body is None else json.dumps(body).encode(),
+            self.url + path, method=method, data=None if body is None else json.dumps(body).encode(),
             headers={"Cookie": f"sessionid={self.session}; csrftoken={self.csrf}", "X-CSRFToken": self.csrf,
                      "Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
@@ -281,12 +283,18 @@ class LiveConsole:
         """The run's stream as the page opens it: ``async with console.socket(id) as socket``."""
         from websockets.asyncio.client import connect
 
-        url = self.daphne.url.replace("http://", "ws://") + f"/ws/runs/{run_id}/?after={after}"
-        return connect(url, additional_headers={"Cookie": f"sessionid={self.session}", "Origin": self.daphne.url},
+        url = self.url.replace("http://", "ws://") + f"/ws/runs/{run_id}/?after={after}"
+        return connect(url, additional_headers={"Cookie": f"sessionid={self.session}", "Origin": self.url},
                        max_size=None)
 
+    @property
+    def url(self) -> str:
+        assert self.daphne is not None
+        return self.daphne.url
+
     def stop(self) -> None:
-        for process in self.processes:
+        """Every process this console has now, then its databases."""
+        for process in [*([self.daphne] if self.daphne else []), *self.workers]:
             process.stop()
         if self.database:
             drop_postgres_database(self.database)
