@@ -101,31 +101,40 @@ export class TokenSampler {
 /**
  * The tokens in motion: add() the frame's tokens at wall time `now` (ms), positions(now) says
  * where each is (progress 0..1 along its edge). A token takes `durationMs` to cross; at most
- * `maxActive` move at once (the oldest successful ones give way first; failures stay).
+ * `maxActive` move at once, and `maxPerEdge` on one connection (more made a solid bar that hid
+ * the connection's label). When there is no room a new successful token is not started: the ones
+ * on their way finish their journey (evicting the oldest instead kept every token near its source
+ * at high rates, none ever arriving). A failure always gets in, in the place of the oldest
+ * successful token.
  */
 export class TokenField {
-  constructor({ durationMs = 900, maxActive = 400 } = {}) {
+  constructor({ durationMs = 900, maxActive = 400, maxPerEdge = 12 } = {}) {
     this.durationMs = durationMs;
     this.maxActive = maxActive;
+    this.maxPerEdge = maxPerEdge;
     this.active = [];
+    this.perEdge = new Map();
   }
 
   add(tokens, now) {
     tokens.forEach((token, index) => {
       // Spread a frame's tokens a little so a batch does not move as one block.
-      this.active.push({ ...token, born: now + (index % 8) * 25 });
+      const moving = { ...token, born: now + (index % 8) * 25 };
+      const edge = edgeOf(token);
+      const room = this.active.length < this.maxActive && (this.perEdge.get(edge) ?? 0) < this.maxPerEdge;
+      if (!room && token.status === "ok") return;
+      if (!room) {
+        const oldest = this.active.findIndex((other) => other.status === "ok");
+        this.drop(oldest >= 0 ? oldest : 0);
+      }
+      this.active.push(moving);
+      this.perEdge.set(edge, (this.perEdge.get(edge) ?? 0) + 1);
     });
-    if (this.active.length > this.maxActive) {
-      let excess = this.active.length - this.maxActive;
-      this.active = this.active.filter((token) => {
-        if (excess > 0 && token.status === "ok") {
-          excess -= 1;
-          return false;
-        }
-        return true;
-      });
-      if (this.active.length > this.maxActive) this.active.splice(0, this.active.length - this.maxActive);
-    }
+  }
+
+  drop(index) {
+    const [token] = this.active.splice(index, 1);
+    if (token) this.perEdge.set(edgeOf(token), this.perEdge.get(edgeOf(token)) - 1);
   }
 
   /** [{token, progress}] of those on their way at `now`; finished ones are dropped. */
@@ -134,7 +143,10 @@ export class TokenField {
     const alive = [];
     for (const token of this.active) {
       const progress = (now - token.born) / this.durationMs;
-      if (progress >= 1) continue;
+      if (progress >= 1) {
+        this.perEdge.set(edgeOf(token), this.perEdge.get(edgeOf(token)) - 1);
+        continue;
+      }
       alive.push(token);
       if (progress >= 0) result.push({ token, progress: ease(progress) });
     }
@@ -145,6 +157,10 @@ export class TokenField {
   get size() {
     return this.active.length;
   }
+}
+
+function edgeOf(token) {
+  return `${token.source}>${token.target}`;
 }
 
 function ease(t) {

@@ -79,6 +79,30 @@ test("the field moves tokens from 0 to 1 and drops them at the end; failures out
   assert.equal(field.size, 0);
 });
 
+test("a full field lets the tokens on their way arrive: new successes wait, failures get in", () => {
+  const field = new TokenField({ durationMs: 1000, maxActive: 4 });
+  field.add(Array.from({ length: 4 }, () => hop("A", "B")), 0);
+  field.add(Array.from({ length: 10 }, () => hop("B", "C")), 500); // full: not started
+  assert.deepEqual(field.active.map((t) => t.target), ["B", "B", "B", "B"]);
+  field.add([hop("B", "C", "throttle")], 600);
+  assert.equal(field.size, 4);
+  assert.ok(field.active.some((t) => t.status === "throttle"));
+  const arriving = field.positions(990).filter(({ token }) => token.target === "B");
+  assert.ok(arriving.length === 3 && arriving.every(({ progress }) => progress > 0.9), "the first ones reach the end");
+});
+
+test("one connection holds at most maxPerEdge tokens; the others keep their room", () => {
+  const field = new TokenField({ durationMs: 1000, maxActive: 100, maxPerEdge: 3 });
+  field.add([...Array.from({ length: 5 }, () => hop("A", "B")), hop("B", "C"), hop("A", "B", "fault")], 0);
+  const onAB = field.active.filter((t) => t.target === "B");
+  assert.equal(onAB.length, 3);
+  assert.ok(onAB.some((t) => t.status === "fault"), "a failure takes a success's place");
+  assert.equal(field.active.filter((t) => t.target === "C").length, 1);
+  field.positions(2000); // all arrived: the connection has room again
+  field.add([hop("A", "B"), hop("A", "B")], 2000);
+  assert.equal(field.size, 2);
+});
+
 test("points along straight and curved edges", () => {
   assert.deepEqual(pointAlong({ x: 0, y: 0 }, { x: 10, y: 20 }, 0.5), { x: 5, y: 10 });
   assert.deepEqual(pointAlong({ x: 0, y: 0 }, { x: 10, y: 0 }, 0.5, { x: 5, y: 10 }), { x: 5, y: 5 });
