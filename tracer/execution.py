@@ -93,7 +93,7 @@ class Execution:
         self._settled(rows)
         self.events.flush(traces=rows)
         self.events.drain()  # merge_late reads the stored rows
-        self.traces.merge_late()
+        self._settled(self.traces.merge_late())  # messages still in flight: the page is told so
         virtual = self._now()
         self.events.add(protocol.RunFinished(self.events.next_seq(), status, summary))  # type: ignore[arg-type]
         with transaction.atomic():

@@ -6,6 +6,7 @@ of a kind a workload may send to), and the outage takes down a component downstr
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from emulator.catalog import KINDS
@@ -35,9 +36,34 @@ def _downstream(document: dict[str, Any], entries: list[str]) -> str | None:
     return None
 
 
+DRAIN_S = 120
+# Lambda's asynchronous retries: about 60 s, then 120 s after that (semantics.md), then the DLQ.
+ASYNC_RETRIES_S = 200
+
+
+def redrive_s(document: dict[str, Any]) -> float:
+    """How long the design takes, at most, to give up on a message that fails every time: a queue's
+    VisibilityTimeout x maxReceiveCount before its dead-letter queue, Lambda's asynchronous
+    retries before its own. 0 when nothing in it dead-letters."""
+    components = {c.get("id"): c for c in document.get("components", []) if isinstance(c, dict)}
+    longest = 0.0
+    for connection in document.get("connections", []):
+        if not isinstance(connection, dict) or connection.get("role") != "dead_letter":
+            continue
+        source = components.get(connection.get("source"), {})
+        if source.get("kind") == "sqs":
+            visibility = (source.get("properties") or {}).get("VisibilityTimeout", 30)
+            receives = (connection.get("properties") or {}).get("maxReceiveCount", 1)
+            if isinstance(visibility, int | float) and isinstance(receives, int | float):
+                longest = max(longest, float(visibility) * float(receives))
+        elif source.get("kind") == "lambda":
+            longest = max(longest, ASYNC_RETRIES_S)
+    return longest
+
+
 def _workload(name: str, description: str, sources: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     return {"format": FORMAT, "name": name, "description": description, "seed": 1, "duration_s": 60,
-            "drain_s": 120, "sources": sources, **extra}
+            "drain_s": DRAIN_S, "sources": sources, **extra}
 
 
 def presets(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -57,9 +83,13 @@ def presets(document: dict[str, Any]) -> list[dict[str, Any]]:
         {"id": "ramp", "workload": _workload("Ramp", "From 10 to 200 a second in four steps.", each(
             rate={"per_second": 10, "arrival": "poisson"},
             ramp=[{"at_s": 15, "per_second": 50}, {"at_s": 30, "per_second": 100}, {"at_s": 45, "per_second": 200}]))},
-        {"id": "poison", "workload": _workload("Poison messages", "20 a second, 5% of them poison (they fail "
-                                               "every time they are processed).", each(rate=steady, poison_rate=0.05))},
     ]
+    # Long enough a drain for the last poison message to reach its dead-letter queue.
+    drain = max(DRAIN_S, math.ceil(redrive_s(document) / 60 + 1) * 60)
+    found.append({"id": "poison", "workload": _workload(
+        "Poison messages", "20 a second, 5% of them poison (they fail every time they are processed); "
+        f"the run drains for {drain} s, time for the last of them to be dead-lettered.",
+        each(rate=steady, poison_rate=0.05), drain_s=drain)})
     target = _downstream(document, entries)
     if target is not None:
         found.append({"id": "outage", "workload": _workload(

@@ -214,10 +214,11 @@ class TraceStore:
         self.stored += 1
         return True
 
-    def merge_late(self) -> int:
+    def merge_late(self) -> list[TraceRow]:
         """Write what is left once the run has ended: segments of stored traces are appended to
-        them; the rest are messages still in flight, stored as such. Returns the rows touched."""
-        touched = 0
+        them; the rest are messages still in flight, stored as such. Returns the rows of those
+        (the ledger never finished them: nobody has been told their outcome yet)."""
+        in_flight: list[TraceRow] = []
         leftovers, self.groups = self.groups, {}
         for chunk in itertools.batched(leftovers.items(), BULK_ROWS):
             by_id = dict(chunk)
@@ -241,5 +242,5 @@ class TraceStore:
             Trace.objects.bulk_update(updated, ["segments", "segment_count", "has_error", "has_fault",
                                                 "has_throttle", "components"])
             insert_rows(Trace, created)
-            touched += len(updated) + len(created)
-        return touched
+            in_flight.extend(created)
+        return in_flight

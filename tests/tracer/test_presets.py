@@ -46,3 +46,25 @@ def test_every_preset_of_every_example_is_a_valid_workload_sent_to_its_entries()
         for preset in presets(document):
             workload = load_workload(preset["workload"], topology)
             assert {source.target for source in workload.sources} == set(entry_points(document)), directory.name
+
+
+def test_the_poison_preset_drains_until_its_last_poison_message_is_dead_lettered() -> None:
+    # Scalable Webhook's queue hides a message 60 s and dead-letters it at the 5th receive: a
+    # 2-minute drain ended with every poison message still cycling, and the page showed none in the DLQ.
+    from emulator.simulation import Simulation
+
+    document = example("scalable-webhook")
+    poison = next(preset["workload"] for preset in presets(document) if preset["id"] == "poison")
+    assert poison["drain_s"] >= 60 * 5
+    topology = load_topology(document)
+    summary = Simulation(topology, load_workload(poison, topology)).run()
+    assert summary["messages"]["dead_lettered"] > 0 and summary["messages"]["in_flight"] == 0
+
+
+def test_the_drain_covers_lambdas_asynchronous_retries_too() -> None:
+    document = {"format": "wiretap.topology/1", "components": [
+        {"id": "Caller", "kind": "client"}, {"id": "Worker", "kind": "lambda"}, {"id": "Failed", "kind": "sqs"}],
+        "connections": [{"source": "Caller", "target": "Worker", "role": "event"},
+                        {"source": "Worker", "target": "Failed", "role": "dead_letter"}]}
+    poison = next(preset["workload"] for preset in presets(document) if preset["id"] == "poison")
+    assert poison["drain_s"] >= 180  # retried about 60 s, then 120 s after that

@@ -220,3 +220,19 @@ def test_every_stored_trace_is_announced_once_with_its_outcome(queued_run: Run) 
             announced[item["trace_id"]] = (item["outcome"], item["duration_ms"])
     stored = {row.trace_id: (row.outcome, row.duration_ms) for row in run.traces.all()}
     assert announced == stored and len(stored) > 0
+
+
+def test_messages_still_in_flight_at_the_end_are_stored_and_announced_as_such(
+        alice: Any, topology: Topology, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Poison messages keep failing and going back to the queue: with a short drain, the run ends
+    # before the redrive policy dead-letters them, and the page must not count them as completed.
+    monkeypatch.setattr(services, "enqueue", lambda run_id: None)
+    run = services.start_run(alice, topology, {**workload(poison_rate=0.2), "drain_s": 5})
+    services.execute_run(run.pk)
+
+    stored = {row.trace_id: row.outcome for row in Trace.objects.filter(run=run)}
+    announced = {item["trace_id"]: item["outcome"]
+                 for body in RunEvent.objects.filter(run=run, type="run.traces").values_list("body", flat=True)
+                 for item in msgspec.json.decode(body)["traces"]}
+    assert announced == stored
+    assert list(stored.values()).count("in_flight") == Run.objects.get(pk=run.pk).summary["messages"]["in_flight"] > 0

@@ -52,7 +52,8 @@ def test_segments_after_the_row_are_appended_and_the_unfinished_stored_in_flight
     store.add([Segment("1-00000000-000000000000000000000001", "d" * 16, "DLQ", "AWS::SQS::Queue", EPOCH + 2,
                        in_progress=True),
                Segment("1-00000000-000000000000000000000009", "e" * 16, "Api", "AWS::ApiGateway::Stage", EPOCH + 9)])
-    assert store.merge_late() == 2
+    in_flight = store.merge_late()
+    assert [(row.trace_id[-1], row.outcome) for row in in_flight] == [("9", "in_flight")]
 
     rows = {row.trace_id[-1]: row for row in Trace.objects.filter(run=queued_run)}
     assert rows["1"].outcome == "dead_lettered" and rows["1"].segment_count == 3 and "DLQ" in rows["1"].components
