@@ -44,14 +44,14 @@ ASYNC_RETRIES_S = 200
 def redrive_s(document: dict[str, Any]) -> float:
     """How long the design takes, at most, to give up on a message that fails every time: a queue's
     VisibilityTimeout x maxReceiveCount before its dead-letter queue, Lambda's asynchronous
-    retries before its own. 0 when nothing in it dead-letters."""
+    retries before its DLQ or on-failure destination. 0 when nothing in it dead-letters."""
     components = {c.get("id"): c for c in document.get("components", []) if isinstance(c, dict)}
     longest = 0.0
     for connection in document.get("connections", []):
-        if not isinstance(connection, dict) or connection.get("role") != "dead_letter":
+        if not isinstance(connection, dict) or connection.get("role") not in ("dead_letter", "on_failure"):
             continue
         source = components.get(connection.get("source"), {})
-        if source.get("kind") == "sqs":
+        if source.get("kind") == "sqs" and connection.get("role") == "dead_letter":
             visibility = (source.get("properties") or {}).get("VisibilityTimeout", 30)
             receives = (connection.get("properties") or {}).get("maxReceiveCount", 1)
             if isinstance(visibility, int | float) and isinstance(receives, int | float):

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from emulator.topology import load_topology
 from emulator.workload import load_workload
 from tracer.presets import entry_points, presets
@@ -61,10 +63,11 @@ def test_the_poison_preset_drains_until_its_last_poison_message_is_dead_lettered
     assert summary["messages"]["dead_lettered"] > 0 and summary["messages"]["in_flight"] == 0
 
 
-def test_the_drain_covers_lambdas_asynchronous_retries_too() -> None:
+@pytest.mark.parametrize("role", ["dead_letter", "on_failure"])
+def test_the_drain_covers_lambdas_asynchronous_retries_too(role: str) -> None:
     document = {"format": "wiretap.topology/1", "components": [
         {"id": "Caller", "kind": "client"}, {"id": "Worker", "kind": "lambda"}, {"id": "Failed", "kind": "sqs"}],
         "connections": [{"source": "Caller", "target": "Worker", "role": "event"},
-                        {"source": "Worker", "target": "Failed", "role": "dead_letter"}]}
+                        {"source": "Worker", "target": "Failed", "role": role}]}
     poison = next(preset["workload"] for preset in presets(document) if preset["id"] == "poison")
     assert poison["drain_s"] >= 180  # retried about 60 s, then 120 s after that
