@@ -24,14 +24,12 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-import msgspec
 from django.db import connection, models
 
 from emulator.messages import DEAD_LETTERED, LOST, MessageRecord
 from emulator.tracing import EPOCH, Segment, Subsegment
 from tracer.models import Trace
 
-_encode = msgspec.json.Encoder().encode
 BULK_ROWS = 500
 Group = tuple[list[Segment], list[bytes]]  # a trace's segments so far, and their JSON texts
 
@@ -171,10 +169,10 @@ class TraceStore:
     def on_finished(self, record: MessageRecord) -> None:
         self._ready.append(record)
 
-    def add(self, segments: Sequence[Segment], raws: Sequence[bytes] | None = None) -> None:
-        """Group ``segments`` by trace; ``raws`` are their JSON texts (encoded here when not given)."""
+    def add(self, segments: Sequence[Segment], raws: Sequence[bytes]) -> None:
+        """Group ``segments`` by trace; ``raws`` are their JSON texts, in the same order."""
         groups = self.groups
-        for segment, raw in zip(segments, raws if raws is not None else [_encode(s) for s in segments], strict=True):
+        for segment, raw in zip(segments, raws, strict=True):
             group = groups.get(segment.trace_id)
             if group is None:
                 groups[segment.trace_id] = ([segment], [raw])

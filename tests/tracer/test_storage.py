@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -13,6 +14,10 @@ from tracer.storage import EventRow, TraceRow, TraceStore, insert_rows, outcome_
 pytestmark = pytest.mark.django_db
 
 
+def add(store: TraceStore, segments: list[Segment]) -> None:
+    store.add(segments, [msgspec.json.encode(segment) for segment in segments])
+
+
 def message(store: TraceStore, index: int, *, fault: bool = False, outcome: int = 0) -> list[Segment]:
     trace_id = f"1-00000000-{index:024d}"
     record = MessageRecord(f"msg-{index}", trace_id, float(index), tokens=0, outcome=outcome,
@@ -20,7 +25,7 @@ def message(store: TraceStore, index: int, *, fault: bool = False, outcome: int 
     segments = [Segment(trace_id, f"{index:016x}", "Api", "AWS::ApiGateway::Stage", EPOCH + index, EPOCH + index + 0.1),
                 Segment(trace_id, f"{index:015x}b", "Worker", "AWS::Lambda::Function", EPOCH + index + 0.2,
                         EPOCH + index + 0.5, fault=fault)]
-    store.add(segments)
+    add(store, segments)
     store.on_finished(record)
     return segments
 
@@ -35,7 +40,7 @@ def test_rows_wait_one_batch_for_late_segments_then_hold_the_whole_trace(queued_
     assert store.boundary() == []  # the grace: not at the first boundary
     late = Segment("1-00000000-000000000000000000000001", "c" * 16, "Audit", "AWS::Lambda::Function", EPOCH + 1.6,
                    EPOCH + 1.7)
-    store.add([late])
+    add(store, [late])
     rows = store.boundary()
     write(store, rows)
 
@@ -49,7 +54,7 @@ def test_segments_after_the_row_are_appended_and_the_unfinished_stored_in_flight
     message(store, 1, outcome=DEAD_LETTERED)
     store.boundary()
     write(store, store.boundary())
-    store.add([Segment("1-00000000-000000000000000000000001", "d" * 16, "DLQ", "AWS::SQS::Queue", EPOCH + 2,
+    add(store, [Segment("1-00000000-000000000000000000000001", "d" * 16, "DLQ", "AWS::SQS::Queue", EPOCH + 2,
                        in_progress=True),
                Segment("1-00000000-000000000000000000000009", "e" * 16, "Api", "AWS::ApiGateway::Stage", EPOCH + 9)])
     in_flight = store.merge_late()
