@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +32,6 @@ from typing import Any
 
 import msgspec
 
-ROOT = Path(__file__).resolve().parents[1]
 # A run that never ends (a worker that cannot take it) fails its benchmark instead of hanging it.
 WATCH_TIMEOUT_S = 300
 EPOCH = 1767225600.0  # emulator.tracing.EPOCH (not imported: this module loads no Django)
@@ -84,14 +81,6 @@ class Watched(msgspec.Struct):
 
     type: str
     segments: list[SegmentTimes] = []
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=600)
-    if done.returncode:
-        raise RuntimeError(f"manage.py {args[0]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return done.stdout
 
 
 class Console:
@@ -183,7 +172,7 @@ def latency_at_x1(messages: int, rate: float) -> None:
 
 
 def insert_rate(rows: int) -> None:
-    from tests.live import drop_postgres_database, postgres_database
+    from tests.live import drop_postgres_database, manage, postgres_database
 
     with tempfile.TemporaryDirectory() as directory:
         for label, make in (("SQLite", lambda: (None, f"sqlite:///{Path(directory) / 'insert.sqlite3'}")),
@@ -191,8 +180,8 @@ def insert_rate(rows: int) -> None:
             name, url = make()
             try:
                 env = {"DATABASE_URL": url, "REDIS_URL": "", "LOG_LEVEL": "WARNING"}
-                _manage(env, "migrate", "--no-input")
-                figures = json.loads(_manage(env, "shell", "-c", INSERT_SCRIPT.format(rows=rows)).splitlines()[-1])
+                manage(env, "migrate", "--no-input")
+                figures = json.loads(manage(env, "shell", "-c", INSERT_SCRIPT.format(rows=rows)).splitlines()[-1])
             finally:
                 if name:
                     drop_postgres_database(name)

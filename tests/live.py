@@ -173,6 +173,15 @@ print(json.dumps([client.cookies['sessionid'].value, created.pk]))
 """
 
 
+def manage(env: Mapping[str, str], *args: str) -> str:
+    """``manage.py`` with these variables; its output, or RuntimeError with the end of it."""
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode:
+        raise RuntimeError(f"manage.py {args[0]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
 class ServiceMissing(RuntimeError):
     """PostgreSQL or Redis, which the production-like mode needs, cannot be reached."""
 
@@ -264,11 +273,7 @@ class LiveConsole:
             raise
 
     def manage(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**os.environ, **self.env},
-                              capture_output=True, text=True, timeout=600)
-        if done.returncode:
-            raise RuntimeError(f"manage.py {args[0]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-        return done.stdout
+        return manage(self.env, *args)
 
     def api(self, method: str, path: str, body: Any = None, timeout_s: float = 30) -> Any:
         """A JSON API call as the page makes it (session cookie, CSRF token)."""
