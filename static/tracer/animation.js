@@ -105,7 +105,7 @@ export class TokenSampler {
  * the connection's label). When there is no room a new successful token is not started: the ones
  * on their way finish their journey (evicting the oldest instead kept every token near its source
  * at high rates, none ever arriving). A failure always gets in, in the place of the oldest
- * successful token.
+ * successful token on its connection (anywhere when the whole field is full).
  */
 export class TokenField {
   constructor({ durationMs = 900, maxActive = 400, maxPerEdge = 12 } = {}) {
@@ -124,8 +124,12 @@ export class TokenField {
       const room = this.active.length < this.maxActive && (this.perEdge.get(edge) ?? 0) < this.maxPerEdge;
       if (!room && token.status === "ok") return;
       if (!room) {
-        const oldest = this.active.findIndex((other) => other.status === "ok");
-        this.drop(oldest >= 0 ? oldest : 0);
+        // The field full: the oldest success anywhere gives way; only the connection full: the
+        // oldest success on it (one elsewhere would free nothing here).
+        const full = this.active.length >= this.maxActive;
+        const oldest = this.active.findIndex((other) => other.status === "ok" && (full || edgeOf(other) === edge));
+        if (oldest >= 0) this.drop(oldest);
+        else if (full) this.drop(0);
       }
       this.active.push(moving);
       this.perEdge.set(edge, (this.perEdge.get(edge) ?? 0) + 1);

@@ -103,6 +103,14 @@ test("one connection holds at most maxPerEdge tokens; the others keep their room
   assert.equal(field.size, 2);
 });
 
+test("a failure on a full connection takes the place of a success on it, not one elsewhere", () => {
+  const field = new TokenField({ durationMs: 1000, maxActive: 100, maxPerEdge: 2 });
+  field.add([hop("B", "C")], 0); // the oldest token of all, on another connection
+  field.add([hop("A", "B"), hop("A", "B"), hop("A", "B", "fault")], 10);
+  assert.equal(field.active.filter((t) => t.target === "C").length, 1);
+  assert.deepEqual(field.active.filter((t) => t.target === "B").map((t) => t.status), ["ok", "fault"]);
+});
+
 test("points along straight and curved edges", () => {
   assert.deepEqual(pointAlong({ x: 0, y: 0 }, { x: 10, y: 20 }, 0.5), { x: 5, y: 10 });
   assert.deepEqual(pointAlong({ x: 0, y: 0 }, { x: 10, y: 0 }, 0.5, { x: 5, y: 10 }), { x: 5, y: 5 });
