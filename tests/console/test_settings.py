@@ -81,11 +81,13 @@ def test_every_variable_the_settings_read_is_in_env_example() -> None:
 def test_with_redis_a_consumer_outwaits_its_own_blocking_read() -> None:
     # channels_redis blocks in BZPOPMIN for brpop_timeout; a socket timeout no longer than that
     # made a loaded machine's consumers die of TimeoutError, and their pages' streams with them.
-    script = ("(lambda core: (lambda pool: [pool.connection_class(**pool.connection_kwargs).socket_timeout, "
-              "core.RedisChannelLayer.brpop_timeout])(__import__('channels_redis.utils').utils.create_pool("
-              "core.RedisChannelLayer(**s.CHANNEL_LAYERS['default']['CONFIG']).hosts[0])))"
-              "(__import__('channels_redis.core').core)")
-    result = settings_with({"REDIS_URL": "redis://127.0.0.1:6379/0"}, script)
+    from channels_redis.core import RedisChannelLayer
+    from channels_redis.utils import create_pool
 
-    socket_timeout, block = json.loads(result.stdout)
-    assert socket_timeout >= 3 * block
+    result = settings_with({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "s.CHANNEL_LAYERS['default']")
+    layer = json.loads(result.stdout)
+    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+
+    pool = create_pool(RedisChannelLayer(**layer["CONFIG"]).hosts[0])
+    socket_timeout = pool.connection_class(**pool.connection_kwargs).socket_timeout
+    assert socket_timeout >= 3 * RedisChannelLayer.brpop_timeout
