@@ -5,9 +5,10 @@
 import { ApiError, request } from "./api.js";
 import { Autosaver } from "./autosave.js";
 import { createCanvas, edgeId, groupNodeId } from "./canvas.js";
+import { h } from "./dom.js";
 import { placeFindings } from "./findings.js";
 import { newComponentId, numberedId } from "./ids.js";
-import { h, renderInspector } from "./inspector.js";
+import { renderInspector } from "./inspector.js";
 import { copySelection, exportFile, parseImport, pasteCommand } from "./io.js";
 import { DesignModel, ModelError, findComponent, takenIds } from "./model.js";
 import { createPalette } from "./palette.js";
