@@ -5,11 +5,13 @@
 import { ApiError, request } from "./api.js";
 import { Autosaver } from "./autosave.js";
 import { createCanvas, edgeId, groupNodeId } from "./canvas.js";
+import { showConflict } from "./conflict.js";
 import { h } from "./dom.js";
+import { exportJson, exportPng, importFile } from "./files.js";
 import { placeFindings } from "./findings.js";
 import { newComponentId, numberedId } from "./ids.js";
 import { renderInspector } from "./inspector.js";
-import { copySelection, exportFile, parseImport, pasteCommand } from "./io.js";
+import { copySelection, pasteCommand } from "./io.js";
 import { DesignModel, ModelError, findComponent, takenIds } from "./model.js";
 import { createPalette } from "./palette.js";
 import { connectionChoice } from "./roles.js";
@@ -315,7 +317,7 @@ class Designer {
     if (document.name) body.name = document.name;
     const { status, data } = await request(this.config.urls.topology, { method: "PUT", body });
     if (status === 409) {
-      this.conflict(data.current);
+      showConflict(this, data.current);
       return { status: "conflict", message: data.message };
     }
     this.version = data.version;
@@ -331,48 +333,6 @@ class Designer {
     label.title = state === "error" ? "Retrying in a few seconds; your changes are kept in this page." : "";
   }
 
-  conflict(current) {
-    const dialog = this.element("conflict-dialog");
-    dialog.querySelector('[data-field="theirs"]').textContent = String(current.version);
-    dialog.querySelector('[data-field="author"]').textContent = current.author || "someone";
-    dialog.oncancel = (event) => event.preventDefault(); // a choice must be made: Escape does not drop it
-    dialog.querySelector('[data-choice="reload"]').onclick = () => {
-      dialog.close();
-      this.reloadTheirs(current);
-    };
-    dialog.querySelector('[data-choice="copy"]').onclick = async () => {
-      dialog.querySelector('[data-choice="copy"]').disabled = true;
-      try {
-        await this.saveAsCopy();
-      } catch (error) {
-        dialog.querySelector('[data-choice="copy"]').disabled = false;
-        this.toast(`The copy was not saved: ${error.message}`, { error: true });
-      }
-    };
-    if (!dialog.open) dialog.showModal();
-  }
-
-  // Theirs replaces the design as an undoable step: Undo brings mine back, to copy from.
-  reloadTheirs(current) {
-    this.version = current.version;
-    this.model.apply({ type: "replace", document: current.document, label: "reload the saved version" });
-    this.autosaver.resolved(this.model.revision);
-    this.showFindings(current.findings || [], this.model.document);
-    this.canvas.fit();
-    this.showSaveState("saved");
-  }
-
-  async saveAsCopy() {
-    const document = this.model.document;
-    const name = `${document.name || "Design"} (my copy)`;
-    const { data } = await request(this.config.urls.topologies, {
-      method: "POST",
-      body: { name, document: { ...document, name } },
-    });
-    this.leaving = true;
-    window.location.assign(window.location.pathname.replace(/\/\d+\/?$/, `/${data.id}/`));
-  }
-
   // --- Toolbar, files and keyboard ------------------------------------------------------------
 
   setUpToolbar() {
@@ -384,8 +344,8 @@ class Designer {
       group: () => this.group(),
       ungroup: () => this.ungroup(),
       import: () => this.element("import-file").click(),
-      "export-json": () => this.exportJson(),
-      "export-png": () => this.exportPng(),
+      "export-json": () => exportJson(this.model.document),
+      "export-png": () => exportPng(this.model.document, this.canvas),
     };
     this.root.querySelector(".toolbar").addEventListener("click", (event) => {
       const button = event.target.closest("[data-action]");
@@ -400,35 +360,7 @@ class Designer {
     name.addEventListener("keydown", (event) => {
       if (event.key === "Enter") name.blur();
     });
-    this.element("import-file").addEventListener("change", (event) => this.importFile(event.target));
-  }
-
-  async importFile(input) {
-    const file = input.files[0];
-    input.value = "";
-    if (!file) return;
-    const { document, error } = parseImport(await file.text());
-    if (error) {
-      this.toast(`${file.name} was not imported. ${error}`, { error: true });
-      return;
-    }
-    this.apply({ type: "replace", document, label: `import ${file.name}` });
-    if (this.canvas.unplaced().length) {
-      const positions = this.canvas.layout();
-      this.apply({ type: "move", positions, label: "auto-layout" });
-    }
-    this.canvas.fit();
-    this.toast(`Imported ${file.name}; Undo brings the previous design back.`);
-  }
-
-  exportJson() {
-    const file = exportFile(this.model.document);
-    download(new Blob([file.text], { type: "application/json" }), file.name);
-  }
-
-  exportPng() {
-    const base = exportFile(this.model.document).name.replace(/\.topology\.json$/, "");
-    download(this.canvas.png(), `${base}.png`);
+    this.element("import-file").addEventListener("change", (event) => importFile(this, event.target));
   }
 
   setUpKeyboard() {
@@ -487,15 +419,6 @@ class Designer {
 
 function isTyping(target) {
   return Boolean(target.closest?.("input, textarea, select, [contenteditable=''], [contenteditable='true']"));
-}
-
-function download(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const link = Object.assign(document.createElement("a"), { href: url, download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 async function main() {
