@@ -83,5 +83,26 @@ export function canvasStyle() {
       style: { "line-color": "#1f4e79", "target-arrow-color": "#1f4e79", "line-style": "dashed", label: "" },
     },
     { selector: ".eh-ghost-edge.eh-preview-active", style: { opacity: 0 } },
+    // Keyboard: the source of a connection being made, then the focus ring: a thick ink ring
+    // away from the border, so that it reads apart from the selected and the finding borders.
+    {
+      selector: "node.component.connect-source",
+      style: {
+        "outline-width": 3, "outline-style": "dashed", "outline-color": "#1f4e79", "outline-offset": 6,
+        "text-margin-y": 14,
+      },
+    },
+    {
+      selector: "node.component.keyboard-focus",
+      style: {
+        "outline-width": 4, "outline-style": "solid", "outline-color": "#1b2430", "outline-offset": 6,
+        "text-margin-y": 14, // the label below the ring, not under it
+      },
+    },
+    { selector: "node.component.keyboard-moving", style: { "outline-style": "dashed", "outline-width": 3 } },
+    {
+      selector: "edge.keyboard-preview",
+      style: { "line-color": "#1f4e79", "target-arrow-color": "#1f4e79", "line-style": "dashed", width: 3, label: "" },
+    },
   ];
 }

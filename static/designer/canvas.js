@@ -158,7 +158,8 @@ class Canvas {
       });
     });
     this.cy.edges().forEach((edge) => {
-      if (!edge.hasClass("eh-preview") && !edge.hasClass("eh-ghost-edge") && !wanted.has(edge.id())) edge.remove();
+      if (edge.is(".eh-preview, .eh-ghost-edge, .keyboard-preview") || wanted.has(edge.id())) return;
+      edge.remove();
     });
   }
 
@@ -454,6 +455,60 @@ class Canvas {
 
   png() {
     return this.cy.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" });
+  }
+
+  // --- Keyboard (keyboard.js) ------------------------------------------------------------------
+
+  /** The ring around the component the keyboard is on; null takes it away. */
+  showKeyboardFocus(id, { moving = false } = {}) {
+    this.cy.batch(() => {
+      this.cy.nodes(".keyboard-focus").removeClass("keyboard-focus keyboard-moving");
+      if (id) this.cy.getElementById(id).addClass(moving ? "keyboard-focus keyboard-moving" : "keyboard-focus");
+    });
+  }
+
+  keyboardFocused() {
+    const ringed = this.cy.nodes(".keyboard-focus");
+    return ringed.empty() ? null : ringed.id();
+  }
+
+  /** While connecting by keyboard: the source marked, a dashed arrow to the target. */
+  showConnectPreview(sourceId, targetId) {
+    this.cy.batch(() => {
+      this.cy.remove(".keyboard-preview");
+      this.cy.nodes(".connect-source").removeClass("connect-source");
+      if (!sourceId) return;
+      this.cy.getElementById(sourceId).addClass("connect-source");
+      if (!targetId) return;
+      this.cy.add({
+        group: "edges",
+        data: { id: "keyboard-preview", source: sourceId, target: targetId, label: "" },
+        classes: "keyboard-preview",
+      });
+    });
+  }
+
+  /** Draw components at `positions` without reporting a move: a keyboard move in progress. */
+  place(positions) {
+    this.cy.batch(() => {
+      for (const [id, position] of Object.entries(positions)) this.cy.getElementById(id).position({ ...position });
+    });
+  }
+
+  /** Pan, at once, so that a component the keyboard reached is in view. */
+  reveal(id) {
+    const node = this.cy.getElementById(id);
+    if (node.empty()) return;
+    const box = node.renderedBoundingBox();
+    const margin = 24;
+    const inside = box.x1 >= margin && box.y1 >= margin &&
+      box.x2 <= this.cy.width() - margin && box.y2 <= this.cy.height() - margin;
+    if (!inside) this.cy.center(node);
+  }
+
+  /** Where a component is drawn inside the canvas (rendered coordinates). */
+  renderedPoint(id) {
+    return { ...this.cy.getElementById(id).renderedPosition() };
   }
 
   /** For the browser tests: where a component is on the screen (client coordinates). */

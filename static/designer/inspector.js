@@ -11,7 +11,8 @@ import { describeFields } from "./schema-form.js";
 
 /**
  * Render the inspector. `context`: {document, selection, catalog, findings (placed items),
- * apply(command) -> error message or null, actions: {group(), ungroup(id), remove(), select(sel)}}.
+ * apply(command) -> error message or null, actions: {group(), ungroup(id), remove(), select(sel),
+ * open(sel): select and focus the form}}.
  */
 export function renderInspector(container, context) {
   // Never rebuild the form under a field being typed in (findings arrive after each save): the
@@ -74,7 +75,10 @@ function designOverview({ document }) {
       h("li", {}, h("kbd", {}, "Shift"), "+drag on the canvas: box select; ", h("kbd", {}, "Shift"), "+click: add to the selection."),
       h("li", {}, h("kbd", {}, "Delete"), " removes the selection; ", h("kbd", {}, "Ctrl+C"), " / ", h("kbd", {}, "Ctrl+V"), " copy and paste."),
       h("li", {}, h("kbd", {}, "Ctrl+Z"), " undo, ", h("kbd", {}, "Ctrl+Shift+Z"), " or ", h("kbd", {}, "Ctrl+Y"), " redo; ", h("kbd", {}, "Ctrl+S"), " saves now."),
-      h("li", {}, h("kbd", {}, "F"), " fit, ", h("kbd", {}, "L"), " auto-layout, ", h("kbd", {}, "G"), " group the selection, ", h("kbd", {}, "Ctrl+A"), " select all."),
+      h("li", {}, h("kbd", {}, "F"), " fit, ", h("kbd", {}, "L"), " auto-layout, ", h("kbd", {}, "G"), " group the selection, ", h("kbd", {}, "Ctrl+A"), " select all, ", h("kbd", {}, "/"), " search the palette."),
+      h("li", {}, "On the canvas: arrow keys or ", h("kbd", {}, "Tab"), " go to a component, ", h("kbd", {}, "Space"),
+        " adds it to the selection, ", h("kbd", {}, "M"), " moves it, ", h("kbd", {}, "C"), " connects it, ",
+        h("kbd", {}, "Enter"), " edits it here (", h("kbd", {}, "Escape"), " goes back)."),
     ),
   ];
 }
@@ -138,10 +142,31 @@ function componentForm(context, id) {
     generalFindings(findings),
     idField,
     labelField,
+    connectionList(context, id),
     ...sections,
     h("div", { className: "actions" },
-      h("button", { type: "button", className: "danger", onClick: () => context.actions.remove() }, "Delete component")),
+      h("button", { type: "button", className: "danger", dataset: { fieldKey: `${id}/delete` },
+        onClick: () => context.actions.remove() }, "Delete component")),
   ];
+}
+
+// Each of the component's connections, to open its form: the keyboard's way to a connection.
+function connectionList({ document, actions }, id) {
+  const keys = connectionKeys(document.connections);
+  const items = document.connections.flatMap((connection, index) => {
+    if (connection.source !== id && connection.target !== id) return [];
+    const outgoing = connection.source === id;
+    const other = outgoing ? connection.target : connection.source;
+    return [h("li", {}, h("button", {
+      type: "button",
+      className: "connection-link",
+      // A key, so that the focus comes back to it when findings rebuild the form.
+      dataset: { fieldKey: `${id}/connections/${keys[index]}` },
+      onClick: () => actions.open({ connections: [keys[index]] }),
+    }, `${outgoing ? "to" : "from"} ${other} · ${connection.role}`))];
+  });
+  if (!items.length) return null;
+  return h("section", {}, h("h3", {}, "Connections"), h("ul", { className: "connection-list" }, items));
 }
 
 // --- Connection -------------------------------------------------------------------------------
@@ -185,7 +210,8 @@ function connectionForm(context, key) {
       roleNames.length > 1 ? h("p", { className: "help" }, "Changing the role clears the connection's properties.") : null),
     ...sections,
     h("div", { className: "actions" },
-      h("button", { type: "button", className: "danger", onClick: () => context.actions.remove() }, "Delete connection")),
+      h("button", { type: "button", className: "danger", dataset: { fieldKey: `${key}/delete` },
+        onClick: () => context.actions.remove() }, "Delete connection")),
   ];
 }
 

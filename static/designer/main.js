@@ -2,18 +2,20 @@
 // palette, the side panel, the toolbar, the keyboard and autosave. Logic lives in the DOM-free
 // modules (model, roles, schema-form, findings, autosave, io); this file only connects them.
 
+import { describeAdded, describeConnected, describeDeleted } from "./announce.js";
 import { ApiError, request } from "./api.js";
 import { Autosaver } from "./autosave.js";
 import { createCanvas, edgeId, groupNodeId } from "./canvas.js";
 import { showConflict } from "./conflict.js";
-import { h } from "./dom.js";
 import { exportJson, exportPng, importFile } from "./files.js";
 import { placeFindings } from "./findings.js";
 import { newComponentId, numberedId } from "./ids.js";
 import { renderInspector } from "./inspector.js";
 import { copySelection, pasteCommand } from "./io.js";
+import { CanvasKeyboard, setUpShortcuts } from "./keyboard.js";
 import { DesignModel, ModelError, findComponent, takenIds } from "./model.js";
 import { createPalette } from "./palette.js";
+import { chooseRole } from "./role-menu.js";
 import { connectionChoice } from "./roles.js";
 import { renderExplanation, renderFindings, setUpTabs } from "./sidepanel.js";
 
@@ -84,11 +86,18 @@ class Designer {
       list: this.element("palette-list"),
       search: this.element("palette-search"),
       kinds: this.catalog.kinds,
-      onAdd: (kind) => this.add(kind, this.canvas.freeSpot()),
+      onAdd: (kind, { keyboard }) => this.addFromPalette(kind, keyboard),
     });
     this.tabs = setUpTabs(this.root.querySelector(".sidepanel"));
+    this.keyboard = new CanvasKeyboard(this);
     this.setUpToolbar();
-    this.setUpKeyboard();
+    setUpShortcuts(this);
+    // Escape anywhere in the side panel takes the keyboard back to the canvas, where it was.
+    this.root.querySelector(".sidepanel").addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || document.querySelector("dialog[open]")) return;
+      event.stopPropagation();
+      this.keyboard.enter();
+    });
     this.setUpTemplate();
     this.root.querySelector(".canvas-area").addEventListener("click", (event) => {
       const badge = event.target.closest(".badge");
@@ -119,6 +128,7 @@ class Designer {
 
   changed({ document }) {
     this.canvas.sync(document);
+    this.keyboard?.documentChanged(document);
     this.autosaver.changed(this.model.revision);
     this.selection = this.canvas.selection();
     this.refresh();
@@ -158,13 +168,33 @@ class Designer {
           ungroup: (id) => this.apply({ type: "ungroup", id }),
           remove: () => this.removeSelection(),
           select: (selection) => this.canvas.select(selection),
+          open: (selection) => {
+            this.canvas.select(selection);
+            this.openInspector();
+          },
         },
       });
+      if (this.focusInspector) {
+        this.focusInspector = false;
+        this.element("inspector").querySelector("input, select, textarea, button")?.focus();
+      }
     }, 0);
+  }
+
+  /** Enter on the canvas: the side panel's form for the selection, its first field focused. */
+  openInspector() {
+    this.tabs.show("tab-inspector");
+    this.focusInspector = true;
+    // The selection reaches this.selection in a microtask (canvas.js): render after it.
+    queueMicrotask(() => {
+      this.selection = this.canvas.selection();
+      this.renderInspectorSoon();
+    });
   }
 
   selected(selection) {
     this.selection = selection;
+    this.keyboard?.selectionChanged(selection);
     this.refresh();
     const total = selection.components.length + selection.connections.length + selection.groups.length;
     if (total > 0) this.tabs.show("tab-inspector");
@@ -172,11 +202,21 @@ class Designer {
 
   // --- Gestures -------------------------------------------------------------------------------
 
+  /** Add a component of `kind` at `position`, selected; returns its id, or null if refused. */
   add(kind, position) {
     const id = newComponentId(kind, takenIds(this.model.document));
-    if (this.apply({ type: "add", components: [{ id, kind, position }] }) === null) {
-      this.canvas.select({ components: [id] });
-    }
+    if (this.apply({ type: "add", components: [{ id, kind, position }] }) !== null) return null;
+    this.canvas.select({ components: [id] });
+    return id;
+  }
+
+  // Added by keyboard, the component is where the keyboard goes next: to place or connect it.
+  addFromPalette(kind, keyboard) {
+    const id = this.add(kind, this.canvas.freeSpot());
+    if (!id) return;
+    const said = describeAdded(this.catalog, { id, kind });
+    if (keyboard) this.keyboard.enter(id, `${said} Arrow keys go to the others, M moves it, C connects it.`);
+    else this.announce(said);
   }
 
   moved(positions) {
@@ -203,47 +243,51 @@ class Designer {
       const connection = { source: sourceId, target: targetId, role };
       if (this.apply({ type: "connect", connection }) === null) {
         this.canvas.select({ connections: [`${sourceId}>${targetId}>${role}`] });
+        this.announce(`${describeConnected(connection)}. Enter edits the connection, Delete removes it.`);
       }
     };
-    if (choice.roles.length === 1) make(choice.roles[0].name);
-    else this.chooseRole(point, source, target, choice.roles, make);
+    if (choice.roles.length === 1) {
+      make(choice.roles[0].name);
+      return;
+    }
+    chooseRole({
+      menu: this.element("role-menu"),
+      area: this.root.querySelector(".canvas-area"),
+      point,
+      source,
+      target,
+      roles: choice.roles,
+      onChoose: make,
+      onClose: (chosen) => {
+        this.element("cy").focus();
+        if (!chosen) this.announce(`No connection made from ${sourceId} to ${targetId}.`);
+      },
+    });
   }
 
-  chooseRole(point, source, target, roles, make) {
-    const menu = this.element("role-menu");
-    const close = () => {
-      menu.hidden = true;
-      document.removeEventListener("mousedown", outside, true);
-      this.element("cy").focus();
-    };
-    const outside = (event) => {
-      if (!menu.contains(event.target)) close();
-    };
-    const buttons = roles.map((role) =>
-      h("button", { type: "button", role: "menuitem", dataset: { role: role.name }, onClick: () => { close(); make(role.name); } },
-        role.name, h("span", { className: "role-help" }, role.description)));
-    menu.replaceChildren(h("h3", {}, `${source.id} → ${target.id}: which connection?`), ...buttons);
-    menu.onkeydown = (event) => {
-      const index = buttons.indexOf(document.activeElement);
-      if (event.key === "Escape") close();
-      if (event.key === "ArrowDown") buttons[(index + 1) % buttons.length].focus();
-      if (event.key === "ArrowUp") buttons[(index + buttons.length - 1) % buttons.length].focus();
-      if (event.key.startsWith("Arrow")) event.preventDefault();
-    };
-    const area = this.root.querySelector(".canvas-area");
-    menu.hidden = false;
-    const left = Math.min(point.x + 16, area.clientWidth - menu.offsetWidth - 8);
-    const top = Math.min(Math.max(point.y - 20, 8), area.clientHeight - menu.offsetHeight - 8);
-    menu.style.left = `${Math.max(left, 8)}px`;
-    menu.style.top = `${Math.max(top, 8)}px`;
-    buttons[0].focus();
-    document.addEventListener("mousedown", outside, true);
-  }
-
+  /** Delete what is selected; returns what the live region then says ("" if nothing was). */
   removeSelection() {
-    const { components, connections, groups } = this.selection;
-    if (!components.length && !connections.length && !groups.length) return;
-    this.apply({ type: "remove", components, connections, groups, label: groups.length && !components.length ? "ungroup" : "delete" });
+    const { components, connections, groups } = this.canvas.selection();
+    if (!components.length && !connections.length && !groups.length) return "";
+    const label = groups.length && !components.length ? "ungroup" : "delete";
+    if (this.apply({ type: "remove", components, connections, groups, label }) !== null) return "";
+    const said = describeDeleted({ components, connections, groups });
+    this.announce(said);
+    return said;
+  }
+
+  undo() {
+    const label = this.model.undoLabel;
+    const done = this.model.undo();
+    if (done) this.announce(`Undid ${label}.`);
+    return done;
+  }
+
+  redo() {
+    const label = this.model.redoLabel;
+    const done = this.model.redo();
+    if (done) this.announce(`Redid ${label}.`);
+    return done;
   }
 
   group() {
@@ -337,8 +381,8 @@ class Designer {
 
   setUpToolbar() {
     const actions = {
-      undo: () => this.model.undo(),
-      redo: () => this.model.redo(),
+      undo: () => this.undo(),
+      redo: () => this.redo(),
       fit: () => this.canvas.fit(),
       layout: () => this.layout(),
       group: () => this.group(),
@@ -363,38 +407,6 @@ class Designer {
     this.element("import-file").addEventListener("change", (event) => importFile(this, event.target));
   }
 
-  setUpKeyboard() {
-    document.addEventListener("keydown", (event) => {
-      if (document.querySelector("dialog[open]")) return;
-      const ctrl = event.ctrlKey || event.metaKey;
-      const key = event.key.toLowerCase();
-      if (ctrl && key === "s") {
-        event.preventDefault();
-        this.autosaver.flush();
-        return;
-      }
-      if (isTyping(event.target) || !this.element("role-menu").hidden) return;
-      const handled = this.shortcut(key, ctrl, event.shiftKey);
-      if (handled) event.preventDefault();
-    });
-  }
-
-  shortcut(key, ctrl, shift) {
-    if (ctrl && key === "z") return shift ? this.model.redo() || true : this.model.undo() || true;
-    if (ctrl && key === "y") return this.model.redo() || true;
-    if (ctrl && key === "c") return this.copy();
-    if (ctrl && key === "x") return this.copy() && (this.removeSelection(), true);
-    if (ctrl && key === "v") return this.paste(), true;
-    if (ctrl && key === "a") return this.canvas.selectAll(), true;
-    if (ctrl || shift) return false;
-    if (key === "delete" || key === "backspace") return this.removeSelection(), true;
-    if (key === "escape") return this.canvas.select(EMPTY_SELECTION), true;
-    if (key === "f") return this.canvas.fit(), true;
-    if (key === "l") return this.layout(), true;
-    if (key === "g") return this.group(), true;
-    return false;
-  }
-
   setUpTemplate() {
     const templates = this.catalog.templates || [];
     const template =
@@ -403,6 +415,14 @@ class Designer {
     if (!template || !template.explanation) return;
     renderExplanation(this.element("template-info"), template);
     this.element("tab-template").hidden = false;
+  }
+
+  /** Say `text` in the canvas's live region (said again even when it repeats). */
+  announce(text) {
+    const region = this.element("canvas-announcer");
+    this.announced = !this.announced;
+    // A trailing no-break space, every other time: the same words twice are a change to read.
+    region.textContent = this.announced ? text : `${text}\u00a0`;
   }
 
   toast(message, { error = false } = {}) {
@@ -415,10 +435,6 @@ class Designer {
       toast.hidden = true;
     }, error ? 7000 : 3500);
   }
-}
-
-function isTyping(target) {
-  return Boolean(target.closest?.("input, textarea, select, [contenteditable=''], [contenteditable='true']"));
 }
 
 async function main() {
@@ -449,6 +465,10 @@ async function main() {
     },
     get timings() {
       return { ...designer.timings };
+    },
+    /** The component drawn with the keyboard's focus ring, or null. */
+    get keyboardFocus() {
+      return designer.canvas.keyboardFocused();
     },
     screenBox: (id) => designer.canvas.screenBox(id),
   });
