@@ -48,23 +48,7 @@ class Field:
     def json_schema(self) -> dict[str, Any]:
         """The JSON Schema of this field, for the designer's generated forms."""
         if self.type == "duration":
-            return {
-                "description": self.help,
-                "default": self.default,
-                "oneOf": [
-                    {"type": "number", "minimum": 0},
-                    {
-                        "type": "object",
-                        "properties": {
-                            "median": {"type": "number", "minimum": 0},
-                            "p99": {"type": "number", "minimum": 0},
-                        },
-                        "required": ["median", "p99"],
-                        "additionalProperties": False,
-                    },
-                ],
-                "x-unit": "ms",
-            }
+            return _duration_schema(self.help, self.default)
         schema: dict[str, Any] = {"type": _JSON_TYPES[self.type], "description": self.help}
         if self.default is not None:
             schema["default"] = self.default
@@ -79,6 +63,33 @@ class Field:
         if self.references_component:
             schema["x-references"] = "component"
         return schema
+
+
+def _duration_schema(description: str, default: Any) -> dict[str, Any]:
+    """A duration's shapes (emulator.distributions.Duration): a fixed number of milliseconds, or a
+    lognormal from its median and 99th percentile. JSON Schema cannot say that p99 is at least
+    the median; emulator.values.duration_error does, and the designer repeats it."""
+    return {
+        "description": description,
+        "default": default,
+        "oneOf": [
+            {"title": "Fixed", "type": "number", "minimum": 0,
+             "description": "Every call takes exactly this long."},
+            {
+                "title": "Median and p99",
+                "type": "object",
+                "properties": {
+                    "median": {"type": "number", "exclusiveMinimum": 0,
+                               "description": "Half the calls take less than this."},
+                    "p99": {"type": "number", "exclusiveMinimum": 0,
+                            "description": "99 calls in 100 take less than this (at least the median)."},
+                },
+                "required": ["median", "p99"],
+                "additionalProperties": False,
+            },
+        ],
+        "x-unit": "ms",
+    }
 
 
 def fields_schema(fields: tuple[Field, ...]) -> dict[str, Any]:

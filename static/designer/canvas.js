@@ -5,6 +5,7 @@
 import cytoscape from "../vendor/cytoscape/cytoscape.esm.min.mjs";
 import cytoscapeDagre from "../vendor/cytoscape-dagre/cytoscape-dagre.mjs";
 
+import { canvasStyle } from "./canvas-style.js";
 import { connectionKeys } from "./model.js";
 import { connectionClasses } from "./roles.js";
 
@@ -27,91 +28,6 @@ async function registerPlugins() {
 export const groupNodeId = (id) => `group:${id}`;
 export const edgeId = (key) => `edge:${key}`;
 
-function style() {
-  return [
-    {
-      selector: "node.component",
-      style: {
-        shape: "round-rectangle",
-        width: 64,
-        height: 64,
-        "background-color": "#ffffff",
-        "border-width": 1.5,
-        "border-color": "#aeb7c3",
-        "background-image": "data(icon)",
-        "background-width": 44,
-        "background-height": 44,
-        "background-image-smoothing": "yes",
-        label: "data(label)",
-        "text-valign": "bottom",
-        "text-halign": "center",
-        "text-margin-y": 6,
-        "font-size": 14,
-        "font-family": "system-ui, sans-serif",
-        color: "#1b2430",
-        "text-wrap": "ellipsis",
-        "text-max-width": 150,
-        "min-zoomed-font-size": 7,
-      },
-    },
-    { selector: "node.component.finding-warning", style: { "border-color": "#d99a00", "border-width": 3 } },
-    { selector: "node.component.finding-error", style: { "border-color": "#a4262c", "border-width": 3 } },
-    {
-      selector: "node.group",
-      style: {
-        shape: "round-rectangle",
-        "background-color": "#e3e9f1",
-        "background-opacity": 0.55,
-        "border-width": 1.5,
-        "border-style": "dashed",
-        "border-color": "#8d9aab",
-        padding: 26,
-        label: "data(label)",
-        "text-valign": "top",
-        "text-halign": "center",
-        "text-margin-y": -4,
-        "font-size": 15,
-        "font-weight": 600,
-        color: "#3d4756",
-      },
-    },
-    {
-      selector: "edge",
-      style: {
-        width: 2,
-        "curve-style": "bezier",
-        "line-color": "#6f7b8b",
-        "target-arrow-color": "#6f7b8b",
-        "target-arrow-shape": "triangle",
-        "arrow-scale": 1.1,
-        label: "data(label)",
-        "font-size": 12,
-        "font-family": "system-ui, sans-serif",
-        color: "#3d4756",
-        "text-background-color": "#f4f6f9",
-        "text-background-opacity": 1,
-        "text-background-padding": 2,
-        "min-zoomed-font-size": 8,
-      },
-    },
-    { selector: "edge.async", style: { "line-style": "dashed", "line-dash-pattern": [7, 4] } },
-    { selector: "edge.failure", style: { "line-color": "#b0645a", "target-arrow-color": "#b0645a" } },
-    { selector: "edge.finding-warning", style: { "line-color": "#d99a00", "target-arrow-color": "#d99a00", width: 3, color: "#8a5a00" } },
-    { selector: "edge.finding-error", style: { "line-color": "#a4262c", "target-arrow-color": "#a4262c", width: 3, color: "#a4262c" } },
-    {
-      selector: ":selected",
-      style: { "border-color": "#1f4e79", "border-width": 3.5, "line-color": "#1f4e79", "target-arrow-color": "#1f4e79" },
-    },
-    { selector: "node.group:selected", style: { "border-style": "solid" } },
-    { selector: ".eh-hover", style: { "border-color": "#1f4e79", "border-width": 4 } },
-    {
-      selector: ".eh-preview, .eh-ghost-edge",
-      style: { "line-color": "#1f4e79", "target-arrow-color": "#1f4e79", "line-style": "dashed", label: "" },
-    },
-    { selector: ".eh-ghost-edge.eh-preview-active", style: { opacity: 0 } },
-  ];
-}
-
 /**
  * Create the canvas. `handlers`: onSelect(selection), onMoved(positions), onConnect(sourceId,
  * targetId, renderedPoint), onDrop(kind, position), onContextChange().
@@ -121,7 +37,7 @@ export async function createCanvas({ container, area, handle, minimap, catalog, 
   const icons = new Map(catalog.kinds.map((kind) => [kind.name, kind.icon]));
   const cy = cytoscape({
     container,
-    style: style(),
+    style: canvasStyle(),
     boxSelectionEnabled: true,
     selectionType: "single",
     minZoom: 0.1,
@@ -242,7 +158,8 @@ class Canvas {
       });
     });
     this.cy.edges().forEach((edge) => {
-      if (!edge.hasClass("eh-preview") && !edge.hasClass("eh-ghost-edge") && !wanted.has(edge.id())) edge.remove();
+      if (edge.is(".eh-preview, .eh-ghost-edge, .keyboard-preview") || wanted.has(edge.id())) return;
+      edge.remove();
     });
   }
 
@@ -538,6 +455,60 @@ class Canvas {
 
   png() {
     return this.cy.png({ output: "blob", full: true, scale: 2, bg: "#ffffff" });
+  }
+
+  // --- Keyboard (keyboard.js) ------------------------------------------------------------------
+
+  /** The ring around the component the keyboard is on; null takes it away. */
+  showKeyboardFocus(id, { moving = false } = {}) {
+    this.cy.batch(() => {
+      this.cy.nodes(".keyboard-focus").removeClass("keyboard-focus keyboard-moving");
+      if (id) this.cy.getElementById(id).addClass(moving ? "keyboard-focus keyboard-moving" : "keyboard-focus");
+    });
+  }
+
+  keyboardFocused() {
+    const ringed = this.cy.nodes(".keyboard-focus");
+    return ringed.empty() ? null : ringed.id();
+  }
+
+  /** While connecting by keyboard: the source marked, a dashed arrow to the target. */
+  showConnectPreview(sourceId, targetId) {
+    this.cy.batch(() => {
+      this.cy.remove(".keyboard-preview");
+      this.cy.nodes(".connect-source").removeClass("connect-source");
+      if (!sourceId) return;
+      this.cy.getElementById(sourceId).addClass("connect-source");
+      if (!targetId) return;
+      this.cy.add({
+        group: "edges",
+        data: { id: "keyboard-preview", source: sourceId, target: targetId, label: "" },
+        classes: "keyboard-preview",
+      });
+    });
+  }
+
+  /** Draw components at `positions` without reporting a move: a keyboard move in progress. */
+  place(positions) {
+    this.cy.batch(() => {
+      for (const [id, position] of Object.entries(positions)) this.cy.getElementById(id).position({ ...position });
+    });
+  }
+
+  /** Pan, at once, so that a component the keyboard reached is in view. */
+  reveal(id) {
+    const node = this.cy.getElementById(id);
+    if (node.empty()) return;
+    const box = node.renderedBoundingBox();
+    const margin = 24;
+    const inside = box.x1 >= margin && box.y1 >= margin &&
+      box.x2 <= this.cy.width() - margin && box.y2 <= this.cy.height() - margin;
+    if (!inside) this.cy.center(node);
+  }
+
+  /** Where a component is drawn inside the canvas (rendered coordinates). */
+  renderedPoint(id) {
+    return { ...this.cy.getElementById(id).renderedPosition() };
   }
 
   /** For the browser tests: where a component is on the screen (client coordinates). */

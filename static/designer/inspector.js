@@ -2,29 +2,17 @@
 // generated from the catalog's JSON Schemas (schema-form.js). Every change is one model
 // command; a value that does not fit the schema is shown inline and not applied.
 
+import { h } from "./dom.js";
+import { findingNote, schemaField, textField } from "./fields.js";
 import { idProblem } from "./ids.js";
 import { connectionKeys, findComponent, takenIds } from "./model.js";
 import { connectionChoice, kindTitle, rolePropertyApplies } from "./roles.js";
-import { describeFields, parseInput } from "./schema-form.js";
-
-/** Build an element: h("p", {className: "x"}, "text", child). */
-export function h(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "className") element.className = value;
-    else if (name === "dataset") Object.assign(element.dataset, value);
-    else if (name.startsWith("on")) element.addEventListener(name.slice(2).toLowerCase(), value);
-    else if (value === true) element.setAttribute(name, "");
-    else element.setAttribute(name, value);
-  }
-  element.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
-  return element;
-}
+import { describeFields } from "./schema-form.js";
 
 /**
  * Render the inspector. `context`: {document, selection, catalog, findings (placed items),
- * apply(command) -> error message or null, actions: {group(), ungroup(id), remove(), select(sel)}}.
+ * apply(command) -> error message or null, actions: {group(), ungroup(id), remove(), select(sel),
+ * open(sel): select and focus the form}}.
  */
 export function renderInspector(container, context) {
   // Never rebuild the form under a field being typed in (findings arrive after each save): the
@@ -87,7 +75,10 @@ function designOverview({ document }) {
       h("li", {}, h("kbd", {}, "Shift"), "+drag on the canvas: box select; ", h("kbd", {}, "Shift"), "+click: add to the selection."),
       h("li", {}, h("kbd", {}, "Delete"), " removes the selection; ", h("kbd", {}, "Ctrl+C"), " / ", h("kbd", {}, "Ctrl+V"), " copy and paste."),
       h("li", {}, h("kbd", {}, "Ctrl+Z"), " undo, ", h("kbd", {}, "Ctrl+Shift+Z"), " or ", h("kbd", {}, "Ctrl+Y"), " redo; ", h("kbd", {}, "Ctrl+S"), " saves now."),
-      h("li", {}, h("kbd", {}, "F"), " fit, ", h("kbd", {}, "L"), " auto-layout, ", h("kbd", {}, "G"), " group the selection, ", h("kbd", {}, "Ctrl+A"), " select all."),
+      h("li", {}, h("kbd", {}, "F"), " fit, ", h("kbd", {}, "L"), " auto-layout, ", h("kbd", {}, "G"), " group the selection, ", h("kbd", {}, "Ctrl+A"), " select all, ", h("kbd", {}, "/"), " search the palette."),
+      h("li", {}, "On the canvas: arrow keys or ", h("kbd", {}, "Tab"), " go to a component, ", h("kbd", {}, "Space"),
+        " adds it to the selection, ", h("kbd", {}, "M"), " moves it, ", h("kbd", {}, "C"), " connects it, ",
+        h("kbd", {}, "Enter"), " edits it here (", h("kbd", {}, "Escape"), " goes back)."),
     ),
   ];
 }
@@ -151,10 +142,31 @@ function componentForm(context, id) {
     generalFindings(findings),
     idField,
     labelField,
+    connectionList(context, id),
     ...sections,
     h("div", { className: "actions" },
-      h("button", { type: "button", className: "danger", onClick: () => context.actions.remove() }, "Delete component")),
+      h("button", { type: "button", className: "danger", dataset: { fieldKey: `${id}/delete` },
+        onClick: () => context.actions.remove() }, "Delete component")),
   ];
+}
+
+// Each of the component's connections, to open its form: the keyboard's way to a connection.
+function connectionList({ document, actions }, id) {
+  const keys = connectionKeys(document.connections);
+  const items = document.connections.flatMap((connection, index) => {
+    if (connection.source !== id && connection.target !== id) return [];
+    const outgoing = connection.source === id;
+    const other = outgoing ? connection.target : connection.source;
+    return [h("li", {}, h("button", {
+      type: "button",
+      className: "connection-link",
+      // A key, so that the focus comes back to it when findings rebuild the form.
+      dataset: { fieldKey: `${id}/connections/${keys[index]}` },
+      onClick: () => actions.open({ connections: [keys[index]] }),
+    }, `${outgoing ? "to" : "from"} ${other} · ${connection.role}`))];
+  });
+  if (!items.length) return null;
+  return h("section", {}, h("h3", {}, "Connections"), h("ul", { className: "connection-list" }, items));
 }
 
 // --- Connection -------------------------------------------------------------------------------
@@ -198,7 +210,8 @@ function connectionForm(context, key) {
       roleNames.length > 1 ? h("p", { className: "help" }, "Changing the role clears the connection's properties.") : null),
     ...sections,
     h("div", { className: "actions" },
-      h("button", { type: "button", className: "danger", onClick: () => context.actions.remove() }, "Delete connection")),
+      h("button", { type: "button", className: "danger", dataset: { fieldKey: `${key}/delete` },
+        onClick: () => context.actions.remove() }, "Delete connection")),
   ];
 }
 
@@ -226,7 +239,7 @@ function groupForm(context, id) {
   ];
 }
 
-// --- Fields -----------------------------------------------------------------------------------
+// --- Sections ---------------------------------------------------------------------------------
 
 function findingsFor(context, predicate) {
   return context.findings.filter((item) => predicate(item.place));
@@ -238,12 +251,6 @@ function generalFindings(findings) {
   return h("div", {}, general.map(({ problem }) => findingNote(problem)));
 }
 
-function findingNote(problem) {
-  const severity = problem.severity === "warning" ? "warning" : "error";
-  return h("p", { className: `field-finding ${severity}` },
-    problem.message, problem.fix ? h("br") : null, problem.fix || null);
-}
-
 function schemaSection(context, title, schema, values, commit, keyPrefix, findings, section, applies) {
   const fields = describeFields(schema, values || {}, applies);
   if (!fields.length) return null;
@@ -252,106 +259,4 @@ function schemaSection(context, title, schema, values, commit, keyPrefix, findin
     fields.map((field) => schemaField(field, commit, `${keyPrefix}/${field.name}`,
       findings.filter((item) => item.place.field === `${section}/${field.name}` ||
         item.place.field.startsWith(`${section}/${field.name}/`)))));
-}
-
-function schemaField(field, commit, key, findings) {
-  const inputId = `field-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
-  const error = h("p", { className: "error", id: `${inputId}-error`, hidden: true });
-  const wrapper = h("div", { className: "form-field", dataset: { field: field.name } });
-  const input = controlFor(field, inputId, key);
-  const show = (message) => {
-    error.textContent = message || "";
-    error.hidden = !message;
-    wrapper.classList.toggle("invalid", Boolean(message));
-    input.setAttribute("aria-invalid", message ? "true" : "false");
-  };
-  input.dataset.rendered = field.text;
-  const read = () => parseInput(field, input.value);
-  input.addEventListener("input", () => {
-    const result = read();
-    show(result.error);
-  });
-  input.addEventListener("change", () => {
-    if (!input.isConnected) return;
-    const result = read();
-    show(result.error);
-    if (result.error) return;
-    const message = commit(field.name, result.value);
-    if (message) show(message);
-    else input.dataset.rendered = input.value; // committed: no longer a half-typed value
-  });
-  input.setAttribute("aria-describedby", `${inputId}-help ${inputId}-error`);
-  const range = rangeText(field);
-  wrapper.append(
-    h("label", { for: inputId }, field.name, h("span", { className: "unit" }, [field.unit, range].filter(Boolean).join(" · "))),
-    input,
-    error,
-    ...findings.map(({ problem }) => findingNote(problem)),
-    h("p", { className: "help", id: `${inputId}-help` }, field.help),
-  );
-  return wrapper;
-}
-
-function rangeText(field) {
-  if (field.minimum !== undefined && field.maximum !== undefined) return `${field.minimum}–${field.maximum}`;
-  if (field.minimum !== undefined) return `≥ ${field.minimum}`;
-  return "";
-}
-
-function controlFor(field, id, key) {
-  const common = { id, name: field.name, dataset: { fieldKey: key } };
-  if (field.control === "select" || field.control === "boolean") {
-    const options = field.control === "boolean" ? ["true", "false"] : field.options;
-    return h("select", common,
-      h("option", { value: "" }, field.placeholder === "not set" ? "not set" : field.placeholder),
-      options.map((option) => h("option", { value: option, selected: option === field.text }, option)));
-  }
-  if (field.control === "json") {
-    const area = h("textarea", { ...common, rows: 3, placeholder: field.placeholder, spellcheck: "false" });
-    area.value = field.text;
-    return area;
-  }
-  const input = h("input", {
-    ...common,
-    type: "text",
-    inputmode: field.control === "number" ? "decimal" : null,
-    placeholder: field.placeholder,
-    autocomplete: "off",
-    spellcheck: "false",
-  });
-  input.value = field.text;
-  return input;
-}
-
-function textField({ key, label, help, value, placeholder, check = () => null, commit }) {
-  const inputId = `field-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
-  const input = h("input", { id: inputId, type: "text", placeholder, autocomplete: "off", spellcheck: "false", dataset: { fieldKey: key } });
-  input.value = value;
-  input.dataset.rendered = value;
-  const error = h("p", { className: "error", hidden: true });
-  const wrapper = h("div", { className: "form-field" });
-  const show = (message) => {
-    error.textContent = message || "";
-    error.hidden = !message;
-    wrapper.classList.toggle("invalid", Boolean(message));
-    input.setAttribute("aria-invalid", message ? "true" : "false");
-  };
-  input.addEventListener("input", () => show(check(input.value)));
-  input.addEventListener("change", () => {
-    if (!input.isConnected) return;
-    const problem = check(input.value);
-    show(problem);
-    if (problem) return;
-    const message = commit(input.value);
-    show(message);
-    if (!message) input.dataset.rendered = input.value;
-  });
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      input.value = value;
-      show(null);
-    }
-  });
-  wrapper.append(h("label", { for: inputId }, label), input, error, h("p", { className: "help" }, help));
-  return wrapper;
 }

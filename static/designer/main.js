@@ -2,15 +2,20 @@
 // palette, the side panel, the toolbar, the keyboard and autosave. Logic lives in the DOM-free
 // modules (model, roles, schema-form, findings, autosave, io); this file only connects them.
 
+import { describeAdded, describeConnected, describeDeleted } from "./announce.js";
 import { ApiError, request } from "./api.js";
 import { Autosaver } from "./autosave.js";
 import { createCanvas, edgeId, groupNodeId } from "./canvas.js";
+import { showConflict } from "./conflict.js";
+import { exportJson, exportPng, importFile } from "./files.js";
 import { placeFindings } from "./findings.js";
 import { newComponentId, numberedId } from "./ids.js";
-import { h, renderInspector } from "./inspector.js";
-import { copySelection, exportFile, parseImport, pasteCommand } from "./io.js";
+import { renderInspector } from "./inspector.js";
+import { copySelection, pasteCommand } from "./io.js";
+import { CanvasKeyboard, setUpShortcuts } from "./keyboard.js";
 import { DesignModel, ModelError, findComponent, takenIds } from "./model.js";
 import { createPalette } from "./palette.js";
+import { chooseRole } from "./role-menu.js";
 import { connectionChoice } from "./roles.js";
 import { renderExplanation, renderFindings, setUpTabs } from "./sidepanel.js";
 
@@ -81,11 +86,18 @@ class Designer {
       list: this.element("palette-list"),
       search: this.element("palette-search"),
       kinds: this.catalog.kinds,
-      onAdd: (kind) => this.add(kind, this.canvas.freeSpot()),
+      onAdd: (kind, { keyboard }) => this.addFromPalette(kind, keyboard),
     });
     this.tabs = setUpTabs(this.root.querySelector(".sidepanel"));
+    this.keyboard = new CanvasKeyboard(this);
     this.setUpToolbar();
-    this.setUpKeyboard();
+    setUpShortcuts(this);
+    // Escape anywhere in the side panel takes the keyboard back to the canvas, where it was.
+    this.root.querySelector(".sidepanel").addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || document.querySelector("dialog[open]")) return;
+      event.stopPropagation();
+      this.keyboard.enter();
+    });
     this.setUpTemplate();
     this.root.querySelector(".canvas-area").addEventListener("click", (event) => {
       const badge = event.target.closest(".badge");
@@ -116,6 +128,7 @@ class Designer {
 
   changed({ document }) {
     this.canvas.sync(document);
+    this.keyboard?.documentChanged(document);
     this.autosaver.changed(this.model.revision);
     this.selection = this.canvas.selection();
     this.refresh();
@@ -155,13 +168,33 @@ class Designer {
           ungroup: (id) => this.apply({ type: "ungroup", id }),
           remove: () => this.removeSelection(),
           select: (selection) => this.canvas.select(selection),
+          open: (selection) => {
+            this.canvas.select(selection);
+            this.openInspector();
+          },
         },
       });
+      if (this.focusInspector) {
+        this.focusInspector = false;
+        this.element("inspector").querySelector("input, select, textarea, button")?.focus();
+      }
     }, 0);
+  }
+
+  /** Enter on the canvas: the side panel's form for the selection, its first field focused. */
+  openInspector() {
+    this.tabs.show("tab-inspector");
+    this.focusInspector = true;
+    // The selection reaches this.selection in a microtask (canvas.js): render after it.
+    queueMicrotask(() => {
+      this.selection = this.canvas.selection();
+      this.renderInspectorSoon();
+    });
   }
 
   selected(selection) {
     this.selection = selection;
+    this.keyboard?.selectionChanged(selection);
     this.refresh();
     const total = selection.components.length + selection.connections.length + selection.groups.length;
     if (total > 0) this.tabs.show("tab-inspector");
@@ -169,11 +202,21 @@ class Designer {
 
   // --- Gestures -------------------------------------------------------------------------------
 
+  /** Add a component of `kind` at `position`, selected; returns its id, or null if refused. */
   add(kind, position) {
     const id = newComponentId(kind, takenIds(this.model.document));
-    if (this.apply({ type: "add", components: [{ id, kind, position }] }) === null) {
-      this.canvas.select({ components: [id] });
-    }
+    if (this.apply({ type: "add", components: [{ id, kind, position }] }) !== null) return null;
+    this.canvas.select({ components: [id] });
+    return id;
+  }
+
+  // Added by keyboard, the component is where the keyboard goes next: to place or connect it.
+  addFromPalette(kind, keyboard) {
+    const id = this.add(kind, this.canvas.freeSpot());
+    if (!id) return;
+    const said = describeAdded(this.catalog, { id, kind });
+    if (keyboard) this.keyboard.enter(id, `${said} Arrow keys go to the others, M moves it, C connects it.`);
+    else this.announce(said);
   }
 
   moved(positions) {
@@ -200,47 +243,51 @@ class Designer {
       const connection = { source: sourceId, target: targetId, role };
       if (this.apply({ type: "connect", connection }) === null) {
         this.canvas.select({ connections: [`${sourceId}>${targetId}>${role}`] });
+        this.announce(`${describeConnected(connection)}. Enter edits the connection, Delete removes it.`);
       }
     };
-    if (choice.roles.length === 1) make(choice.roles[0].name);
-    else this.chooseRole(point, source, target, choice.roles, make);
+    if (choice.roles.length === 1) {
+      make(choice.roles[0].name);
+      return;
+    }
+    chooseRole({
+      menu: this.element("role-menu"),
+      area: this.root.querySelector(".canvas-area"),
+      point,
+      source,
+      target,
+      roles: choice.roles,
+      onChoose: make,
+      onClose: (chosen) => {
+        this.element("cy").focus();
+        if (!chosen) this.announce(`No connection made from ${sourceId} to ${targetId}.`);
+      },
+    });
   }
 
-  chooseRole(point, source, target, roles, make) {
-    const menu = this.element("role-menu");
-    const close = () => {
-      menu.hidden = true;
-      document.removeEventListener("mousedown", outside, true);
-      this.element("cy").focus();
-    };
-    const outside = (event) => {
-      if (!menu.contains(event.target)) close();
-    };
-    const buttons = roles.map((role) =>
-      h("button", { type: "button", role: "menuitem", dataset: { role: role.name }, onClick: () => { close(); make(role.name); } },
-        role.name, h("span", { className: "role-help" }, role.description)));
-    menu.replaceChildren(h("h3", {}, `${source.id} → ${target.id}: which connection?`), ...buttons);
-    menu.onkeydown = (event) => {
-      const index = buttons.indexOf(document.activeElement);
-      if (event.key === "Escape") close();
-      if (event.key === "ArrowDown") buttons[(index + 1) % buttons.length].focus();
-      if (event.key === "ArrowUp") buttons[(index + buttons.length - 1) % buttons.length].focus();
-      if (event.key.startsWith("Arrow")) event.preventDefault();
-    };
-    const area = this.root.querySelector(".canvas-area");
-    menu.hidden = false;
-    const left = Math.min(point.x + 16, area.clientWidth - menu.offsetWidth - 8);
-    const top = Math.min(Math.max(point.y - 20, 8), area.clientHeight - menu.offsetHeight - 8);
-    menu.style.left = `${Math.max(left, 8)}px`;
-    menu.style.top = `${Math.max(top, 8)}px`;
-    buttons[0].focus();
-    document.addEventListener("mousedown", outside, true);
-  }
-
+  /** Delete what is selected; returns what the live region then says ("" if nothing was). */
   removeSelection() {
-    const { components, connections, groups } = this.selection;
-    if (!components.length && !connections.length && !groups.length) return;
-    this.apply({ type: "remove", components, connections, groups, label: groups.length && !components.length ? "ungroup" : "delete" });
+    const { components, connections, groups } = this.canvas.selection();
+    if (!components.length && !connections.length && !groups.length) return "";
+    const label = groups.length && !components.length ? "ungroup" : "delete";
+    if (this.apply({ type: "remove", components, connections, groups, label }) !== null) return "";
+    const said = describeDeleted({ components, connections, groups });
+    this.announce(said);
+    return said;
+  }
+
+  undo() {
+    const label = this.model.undoLabel;
+    const done = this.model.undo();
+    if (done) this.announce(`Undid ${label}.`);
+    return done;
+  }
+
+  redo() {
+    const label = this.model.redoLabel;
+    const done = this.model.redo();
+    if (done) this.announce(`Redid ${label}.`);
+    return done;
   }
 
   group() {
@@ -314,7 +361,7 @@ class Designer {
     if (document.name) body.name = document.name;
     const { status, data } = await request(this.config.urls.topology, { method: "PUT", body });
     if (status === 409) {
-      this.conflict(data.current);
+      showConflict(this, data.current);
       return { status: "conflict", message: data.message };
     }
     this.version = data.version;
@@ -330,61 +377,19 @@ class Designer {
     label.title = state === "error" ? "Retrying in a few seconds; your changes are kept in this page." : "";
   }
 
-  conflict(current) {
-    const dialog = this.element("conflict-dialog");
-    dialog.querySelector('[data-field="theirs"]').textContent = String(current.version);
-    dialog.querySelector('[data-field="author"]').textContent = current.author || "someone";
-    dialog.oncancel = (event) => event.preventDefault(); // a choice must be made: Escape does not drop it
-    dialog.querySelector('[data-choice="reload"]').onclick = () => {
-      dialog.close();
-      this.reloadTheirs(current);
-    };
-    dialog.querySelector('[data-choice="copy"]').onclick = async () => {
-      dialog.querySelector('[data-choice="copy"]').disabled = true;
-      try {
-        await this.saveAsCopy();
-      } catch (error) {
-        dialog.querySelector('[data-choice="copy"]').disabled = false;
-        this.toast(`The copy was not saved: ${error.message}`, { error: true });
-      }
-    };
-    if (!dialog.open) dialog.showModal();
-  }
-
-  // Theirs replaces the design as an undoable step: Undo brings mine back, to copy from.
-  reloadTheirs(current) {
-    this.version = current.version;
-    this.model.apply({ type: "replace", document: current.document, label: "reload the saved version" });
-    this.autosaver.resolved(this.model.revision);
-    this.showFindings(current.findings || [], this.model.document);
-    this.canvas.fit();
-    this.showSaveState("saved");
-  }
-
-  async saveAsCopy() {
-    const document = this.model.document;
-    const name = `${document.name || "Design"} (my copy)`;
-    const { data } = await request(this.config.urls.topologies, {
-      method: "POST",
-      body: { name, document: { ...document, name } },
-    });
-    this.leaving = true;
-    window.location.assign(window.location.pathname.replace(/\/\d+\/?$/, `/${data.id}/`));
-  }
-
   // --- Toolbar, files and keyboard ------------------------------------------------------------
 
   setUpToolbar() {
     const actions = {
-      undo: () => this.model.undo(),
-      redo: () => this.model.redo(),
+      undo: () => this.undo(),
+      redo: () => this.redo(),
       fit: () => this.canvas.fit(),
       layout: () => this.layout(),
       group: () => this.group(),
       ungroup: () => this.ungroup(),
       import: () => this.element("import-file").click(),
-      "export-json": () => this.exportJson(),
-      "export-png": () => this.exportPng(),
+      "export-json": () => exportJson(this.model.document),
+      "export-png": () => exportPng(this.model.document, this.canvas),
     };
     this.root.querySelector(".toolbar").addEventListener("click", (event) => {
       const button = event.target.closest("[data-action]");
@@ -399,67 +404,7 @@ class Designer {
     name.addEventListener("keydown", (event) => {
       if (event.key === "Enter") name.blur();
     });
-    this.element("import-file").addEventListener("change", (event) => this.importFile(event.target));
-  }
-
-  async importFile(input) {
-    const file = input.files[0];
-    input.value = "";
-    if (!file) return;
-    const { document, error } = parseImport(await file.text());
-    if (error) {
-      this.toast(`${file.name} was not imported. ${error}`, { error: true });
-      return;
-    }
-    this.apply({ type: "replace", document, label: `import ${file.name}` });
-    if (this.canvas.unplaced().length) {
-      const positions = this.canvas.layout();
-      this.apply({ type: "move", positions, label: "auto-layout" });
-    }
-    this.canvas.fit();
-    this.toast(`Imported ${file.name}; Undo brings the previous design back.`);
-  }
-
-  exportJson() {
-    const file = exportFile(this.model.document);
-    download(new Blob([file.text], { type: "application/json" }), file.name);
-  }
-
-  exportPng() {
-    const base = exportFile(this.model.document).name.replace(/\.topology\.json$/, "");
-    download(this.canvas.png(), `${base}.png`);
-  }
-
-  setUpKeyboard() {
-    document.addEventListener("keydown", (event) => {
-      if (document.querySelector("dialog[open]")) return;
-      const ctrl = event.ctrlKey || event.metaKey;
-      const key = event.key.toLowerCase();
-      if (ctrl && key === "s") {
-        event.preventDefault();
-        this.autosaver.flush();
-        return;
-      }
-      if (isTyping(event.target) || !this.element("role-menu").hidden) return;
-      const handled = this.shortcut(key, ctrl, event.shiftKey);
-      if (handled) event.preventDefault();
-    });
-  }
-
-  shortcut(key, ctrl, shift) {
-    if (ctrl && key === "z") return shift ? this.model.redo() || true : this.model.undo() || true;
-    if (ctrl && key === "y") return this.model.redo() || true;
-    if (ctrl && key === "c") return this.copy();
-    if (ctrl && key === "x") return this.copy() && (this.removeSelection(), true);
-    if (ctrl && key === "v") return this.paste(), true;
-    if (ctrl && key === "a") return this.canvas.selectAll(), true;
-    if (ctrl || shift) return false;
-    if (key === "delete" || key === "backspace") return this.removeSelection(), true;
-    if (key === "escape") return this.canvas.select(EMPTY_SELECTION), true;
-    if (key === "f") return this.canvas.fit(), true;
-    if (key === "l") return this.layout(), true;
-    if (key === "g") return this.group(), true;
-    return false;
+    this.element("import-file").addEventListener("change", (event) => importFile(this, event.target));
   }
 
   setUpTemplate() {
@@ -472,6 +417,14 @@ class Designer {
     this.element("tab-template").hidden = false;
   }
 
+  /** Say `text` in the canvas's live region (said again even when it repeats). */
+  announce(text) {
+    const region = this.element("canvas-announcer");
+    this.announced = !this.announced;
+    // A trailing no-break space, every other time: the same words twice are a change to read.
+    region.textContent = this.announced ? text : `${text}\u00a0`;
+  }
+
   toast(message, { error = false } = {}) {
     const toast = this.element("toast");
     toast.textContent = message;
@@ -482,19 +435,6 @@ class Designer {
       toast.hidden = true;
     }, error ? 7000 : 3500);
   }
-}
-
-function isTyping(target) {
-  return Boolean(target.closest?.("input, textarea, select, [contenteditable=''], [contenteditable='true']"));
-}
-
-function download(blob, name) {
-  const url = URL.createObjectURL(blob);
-  const link = Object.assign(document.createElement("a"), { href: url, download: name });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 async function main() {
@@ -525,6 +465,10 @@ async function main() {
     },
     get timings() {
       return { ...designer.timings };
+    },
+    /** The component drawn with the keyboard's focus ring, or null. */
+    get keyboardFocus() {
+      return designer.canvas.keyboardFocused();
     },
     screenBox: (id) => designer.canvas.screenBox(id),
   });

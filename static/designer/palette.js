@@ -1,44 +1,60 @@
 // The palette: every kind of the catalog with its icon, filtered by the search box. Items are
-// dragged onto the canvas (HTML drag and drop) or added with Enter.
+// dragged onto the canvas (HTML drag and drop), or added with Enter or Space. The list is one
+// stop for Tab (the item last reached); the arrow keys, Home and End go through it.
 
 export function createPalette({ list, search, kinds, onAdd }) {
-  const items = kinds.map((kind) => paletteItem(kind, onAdd));
-  list.replaceChildren(...items);
+  const entries = kinds.map((kind) => paletteEntry(kind, onAdd));
+  const items = entries.map((entry) => entry.firstElementChild);
+  list.replaceChildren(...entries);
   const empty = document.createElement("li");
   empty.className = "palette-empty";
   empty.textContent = "No component matches.";
   empty.hidden = true;
   list.append(empty);
+  let current = items[0];
+  const visible = () => items.filter((item) => !item.parentElement.hidden);
+  const makeCurrent = (item) => {
+    for (const other of items) other.tabIndex = other === item ? 0 : -1;
+    current = item;
+  };
+  makeCurrent(current);
 
   search.addEventListener("input", () => {
     const words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
-    let shown = 0;
     items.forEach((item, index) => {
       const text = searchText(kinds[index]);
-      item.hidden = !words.every((word) => text.includes(word));
-      if (!item.hidden) shown += 1;
+      item.parentElement.hidden = !words.every((word) => text.includes(word));
     });
-    empty.hidden = shown > 0;
+    const shown = visible();
+    empty.hidden = shown.length > 0;
+    if (shown.length && !shown.includes(current)) makeCurrent(shown[0]);
   });
   search.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
-      const first = items.find((item) => !item.hidden);
-      if (first) onAdd(first.dataset.kind);
+      const first = visible()[0];
+      if (first) onAdd(first.dataset.kind, { keyboard: true });
     }
     if (event.key === "ArrowDown") {
       event.preventDefault();
-      items.find((item) => !item.hidden)?.focus();
+      visible()[0]?.focus();
     }
   });
+  list.addEventListener("focusin", (event) => {
+    if (items.includes(event.target)) makeCurrent(event.target);
+  });
   list.addEventListener("keydown", (event) => {
-    const visible = items.filter((item) => !item.hidden);
-    const index = visible.indexOf(document.activeElement);
+    const shown = visible();
+    const index = shown.indexOf(document.activeElement);
     if (index === -1) return;
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      event.preventDefault();
-      const next = visible[index + (event.key === "ArrowDown" ? 1 : -1)];
-      (next || (event.key === "ArrowUp" ? search : null))?.focus();
-    }
+    const next = {
+      ArrowDown: shown[index + 1],
+      ArrowUp: index === 0 ? search : shown[index - 1],
+      Home: shown[0],
+      End: shown.at(-1),
+    }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    next.focus();
   });
 }
 
@@ -46,13 +62,18 @@ function searchText(kind) {
   return [kind.name, kind.title, kind.cloudformation_type || "", kind.description].join(" ").toLowerCase();
 }
 
-function paletteItem(kind, onAdd) {
-  const item = document.createElement("li");
+// A real <button> cannot be dragged in Firefox (bugzilla.mozilla.org 568313), so the item is an
+// element with the button role, answering Enter and Space as a button does.
+function paletteEntry(kind, onAdd) {
+  const entry = document.createElement("li");
+  const item = document.createElement("div");
   item.className = "palette-item";
+  item.setAttribute("role", "button");
   item.draggable = true;
-  item.tabIndex = 0;
+  item.tabIndex = -1;
   item.dataset.kind = kind.name;
   item.title = `${kind.title}${kind.cloudformation_type ? ` (${kind.cloudformation_type})` : ""}: ${kind.description}`;
+  item.setAttribute("aria-label", `Add ${kind.title}`);
   const icon = document.createElement("img");
   icon.src = kind.icon;
   icon.alt = "";
@@ -69,9 +90,10 @@ function paletteItem(kind, onAdd) {
   item.addEventListener("keydown", (event) => {
     if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
-      onAdd(kind.name);
+      onAdd(kind.name, { keyboard: true });
     }
   });
-  item.addEventListener("dblclick", () => onAdd(kind.name));
-  return item;
+  item.addEventListener("dblclick", () => onAdd(kind.name, { keyboard: false }));
+  entry.append(item);
+  return entry;
 }

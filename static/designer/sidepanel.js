@@ -1,6 +1,6 @@
 // The side panel's tabs, the findings list and the template explanation.
 
-import { h } from "./inspector.js";
+import { h } from "./dom.js";
 
 export function setUpTabs(root) {
   const tabs = [...root.querySelectorAll('[role="tab"]')];

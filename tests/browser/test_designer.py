@@ -356,3 +356,69 @@ def test_the_history_link_lists_every_version_and_restores_an_old_one(
     assert component_ids(page) == []
     page.get_by_role("link", name="History").click()
     expect(page.locator("tr[data-version]")).to_have_count(3)
+
+
+def test_a_latency_distribution_is_edited_in_fields_checked_as_typed_and_saved_as_the_same_json(
+        page: Page, live_server: object) -> None:
+    base_url = str(live_server)
+    sign_up(page, base_url, "kira")
+    open_new_topology(page, base_url, "Latency")
+    drop_from_palette(page, "lambda", 300, 220)
+    wait_for_ids(page, ["Function1"])
+    click_component(page, "Function1")
+    duration = page.locator('.form-field[data-field="duration_ms"]')
+    shape = duration.get_by_label("duration_ms shape")
+    error = duration.locator(".error")
+    expect(shape).to_have_value("default")
+    expect(shape.locator("option:checked")).to_have_text("Default (median 50, p99 250 ms)")
+
+    def behavior() -> Any:
+        return document(page)["components"][0].get("behavior", {}).get("duration_ms")
+
+    # Choosing median and p99 starts from the default's numbers, and saves them.
+    shape.select_option("median_p99")
+    median = duration.get_by_label("median")
+    p99 = duration.get_by_label("p99")
+    expect(median).to_have_value("50")
+    expect(p99).to_have_value("250")
+    page.wait_for_function("window.wiretapDesigner.document.components[0].behavior?.duration_ms?.p99 === 250")
+    assert behavior() == {"median": 50, "p99": 250}
+
+    # A p99 under the median is refused as it is typed, with the emulator's words, and not saved.
+    p99.fill("40")
+    expect(error).to_have_text("duration_ms p99 (40 ms) must not be below the median (50 ms)")
+    expect(p99).to_have_attribute("aria-invalid", "true")
+    expect(median).to_have_attribute("aria-invalid", "false")
+    p99.press("Tab")
+    assert behavior() == {"median": 50, "p99": 250}
+    p99.fill("800")
+    expect(error).to_be_hidden()
+    p99.press("Tab")
+    page.wait_for_function("window.wiretapDesigner.document.components[0].behavior?.duration_ms?.p99 === 800")
+    median.fill("0")
+    expect(error).to_have_text("duration_ms median must be above 0 ms, got 0")
+    median.fill("120")
+    median.press("Tab")
+    page.wait_for_function("window.wiretapDesigner.document.components[0].behavior?.duration_ms?.median === 120")
+    assert behavior() == {"median": 120, "p99": 800}
+
+    # Fixed: one number, the median carried over.
+    duration.get_by_label("duration_ms shape").select_option("fixed")
+    fixed = duration.get_by_label("fixed")
+    expect(fixed).to_have_value("120")
+    page.wait_for_function("window.wiretapDesigner.document.components[0].behavior?.duration_ms === 120")
+    fixed.fill("-5")
+    expect(error).to_have_text("duration_ms must not be negative, got -5")
+    fixed.fill("30")
+    fixed.press("Tab")
+    page.wait_for_function("window.wiretapDesigner.document.components[0].behavior?.duration_ms === 30")
+    wait_saved(page)
+    saved = page.evaluate("async url => (await (await fetch(url)).json())",
+                          page.url.replace("/topologies/", "/api/topologies/"))
+    assert saved["document"]["components"][0]["behavior"] == {"duration_ms": 30}
+    assert not [problem for problem in saved["findings"] if "duration_ms" in problem["message"]]
+
+    # The default again: the key is gone and the emulator's default applies.
+    duration.get_by_label("duration_ms shape").select_option("default")
+    page.wait_for_function("!('behavior' in window.wiretapDesigner.document.components[0])")
+    expect(duration.locator(".duration-parts")).to_be_hidden()

@@ -31,3 +31,15 @@ def test_roles_list_only_pairs_of_kinds_that_exist() -> None:
         assert all(source in KINDS and target in KINDS for source, target in role["pairs"])
     assert roles_between("sqs", "lambda") == ["event_source"]
     assert roles_between("rds", "sqs") == []
+
+
+def test_a_duration_schema_offers_a_fixed_time_or_a_median_above_zero_and_a_p99() -> None:
+    behavior = next(k for k in describe()["kinds"] if k["name"] == "lambda")["behavior"]
+    duration = behavior["properties"]["duration_ms"]
+    assert [option["title"] for option in duration["oneOf"]] == ["Fixed", "Median and p99"]
+    assert duration["x-unit"] == "ms"
+    validator = jsonschema.Draft202012Validator(behavior)
+    for good in (0, 30, {"median": 120, "p99": 800}):
+        assert not list(validator.iter_errors({"duration_ms": good})), good
+    for bad in (-1, {"median": 0, "p99": 10}, {"median": 10}, {"median": 10, "p99": 20, "mean": 12}):
+        assert list(validator.iter_errors({"duration_ms": bad})), bad

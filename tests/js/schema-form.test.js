@@ -30,8 +30,9 @@ test("durations, objects and arrays", () => {
   const behavior = describeFields(kind("lambda").behavior, { duration_ms: { median: 120, p99: 800 } });
   const duration = field(behavior, "duration_ms");
   assert.equal(duration.control, "duration");
-  assert.equal(duration.text, '{"median":120,"p99":800}');
-  assert.equal(duration.placeholder, 'default {"median":50,"p99":250}');
+  assert.deepEqual(duration.duration, { shape: "median_p99", texts: { median: "120", p99: "800" } });
+  assert.deepEqual(duration.shapes.map((shape) => shape.title), ["Fixed", "Median and p99"]);
+  assert.equal(duration.defaultTitle, "Default (median 50, p99 250 ms)");
   const subscription = describeFields(role("subscription").properties, {});
   assert.equal(field(subscription, "FilterPolicy").control, "json");
   assert.equal(field(subscription, "FilterPolicy").placeholder, "not set");
@@ -61,12 +62,12 @@ test("values out of AWS ranges say what is valid", () => {
   assert.deepEqual(parseInput(field(rds, "connect_ms"), "-1"), { error: "Must be at least 0 ms." });
 });
 
-test("durations accept a number or median and p99", () => {
+test("a duration's value is checked with the emulator's message", () => {
   const duration = field(describeFields(kind("lambda").behavior), "duration_ms");
-  assert.deepEqual(parseInput(duration, "120"), { value: 120 });
-  assert.deepEqual(parseInput(duration, '{"median": 100, "p99": 900}'), { value: { median: 100, p99: 900 } });
-  assert.match(parseInput(duration, '{"median": 100}').error, /median.*p99/);
-  assert.match(parseInput(duration, "{median").error, /^Not valid JSON/);
+  assert.equal(validateValue(duration.schema, { median: 100, p99: 900 }), null);
+  assert.equal(validateValue(duration.schema, 120), null);
+  assert.equal(validateValue(duration.schema, { median: 100, p99: 90 }),
+    "p99 (90 ms) must not be below the median (100 ms)");
 });
 
 test("objects must be JSON objects, arrays JSON arrays", () => {
