@@ -24,14 +24,13 @@ from designer.models import Topology
 from designer.services import InvalidInput, latest_version, validate_document
 from emulator.problems import Problem
 from emulator.topology import load_topology
-from emulator.workload import check_workload, load_workload
+from emulator.workload import MAX_SEED, check_workload, load_workload
 from tracer import protocol
 from tracer.execution import Execution
 from tracer.models import Run, RunEvent, Trace
 from tracer.stream import EventLog, publisher
 
 log = logging.getLogger(__name__)
-MAX_SEED = 2**63 - 1
 
 
 def _at(where: str, problems: list[Problem]) -> list[Problem]:

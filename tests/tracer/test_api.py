@@ -52,6 +52,38 @@ def test_start_refuses_what_cannot_run(as_alice: Client, topology: Topology, bod
     assert not Run.objects.exists()
 
 
+def raw_start(client: Client, topology: Topology, text: str) -> Any:
+    return client.post(f"/api/topologies/{topology.pk}/runs/", text, content_type="application/json")
+
+
+@pytest.mark.parametrize("replace, by, pointer, message", [
+    ('"duration_s": 3', '"duration_s": Infinity', "/workload/duration_s", "Infinity is not a JSON number"),
+    ('"duration_s": 3', '"duration_s": NaN', "/workload/duration_s", "NaN is not a JSON number"),
+    ('"duration_s": 3', '"duration_s": 1e400', "/workload/duration_s", "at most about ±1.8e308, not 1e400"),
+    ('"seed": 7', '"seed": 9223372036854775808', "/workload/seed", "from 0 to 9223372036854775807"),
+    ('"$seq"', '"n\\u0000"', "/workload/sources/0/payload/n", "NUL characters (\\u0000) cannot be stored"),
+    ('"Partner"', '"Part\\udfffner"', "/workload/sources/0/target", "lone surrogate (\\udfff)"),
+    ('"drain_s": 30', '"drain_s": ' + "3" * 5000, "/workload/drain_s", "at most 308 digits"),
+])
+def test_a_workload_the_console_cannot_store_or_run_answers_400_in_json_and_starts_nothing(
+        as_alice: Client, topology: Topology, replace: str, by: str, pointer: str, message: str) -> None:
+    text = json.dumps({"workload": workload()})
+    assert replace in text
+
+    response = raw_start(as_alice, topology, text.replace(replace, by))
+
+    assert response.status_code == 400 and response.json()["error"] == "invalid"
+    assert [(p["pointer"], message in p["message"]) for p in response.json()["problems"]] == [(pointer, True)]
+    assert not Run.objects.exists()
+
+
+def test_a_body_nested_10000_deep_answers_400_naming_the_limit(as_alice: Client, topology: Topology) -> None:
+    response = raw_start(as_alice, topology, '{"workload": ' + "[" * 10_000 + "]" * 10_000 + "}")
+
+    assert response.status_code == 400
+    assert response.json()["message"] == "the body nests arrays and objects 10,001 deep; at most 100 levels are read"
+
+
 def test_someone_elses_runs_and_topologies_are_404(client: Client, charlie: Any, topology: Topology,
                                                    finished_run: Run) -> None:
     client.force_login(charlie)
@@ -119,3 +151,4 @@ def test_workload_presets_are_valid_for_the_topology(as_alice: Client, topology:
         assert post(as_alice, f"/api/topologies/{topology.pk}/runs/", {"workload": preset["workload"]}).status_code \
             == 201
     assert as_alice.get("/api/workload-presets/").status_code == 400
+
