@@ -188,6 +188,15 @@ def _add_version(topology: Topology, base_version: int, document: dict[str, Any]
     return version
 
 
+def whole_number(value: Any) -> int | None:
+    """``value`` as an int when JSON Schema calls it an integer (7, or 7.0), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, float) and value.is_integer() else None
+
+
 def _base_version_problems(base_version: Any) -> list[Problem]:
     if isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 1:
         return [Problem("/version", "must be the number of the version you started from (a whole number, 1 or "

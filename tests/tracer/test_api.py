@@ -127,6 +127,33 @@ def test_traces_filter_and_page_by_keyset(as_alice: Client, finished_run: Run) -
     assert as_alice.get(url, {"min_duration_ms": "slow"}).status_code == 400
 
 
+@pytest.mark.parametrize("query, name", [
+    ({"after": -1}, "after"), ({"after": "x"}, "after"), ({"after": 2**63}, "after"), ({"after": "1.5"}, "after"),
+    ({"limit": 0}, "limit"), ({"limit": 501}, "limit"), ({"limit": ""}, "limit"),
+    ({"min_duration_ms": "nan"}, "min_duration_ms"), ({"max_duration_ms": "inf"}, "max_duration_ms"),
+    ({"min_duration_ms": -1}, "min_duration_ms"), ({"max_duration_ms": "1e400"}, "max_duration_ms"),
+    ({"component": "Wri\x00ter"}, "component"), ({"outcome": ""}, "outcome"),
+])
+def test_a_trace_filter_out_of_range_or_malformed_answers_400_naming_the_parameter(
+        as_alice: Client, finished_run: Run, query: dict[str, Any], name: str) -> None:
+    response = as_alice.get(f"/api/runs/{finished_run.pk}/traces/", query)
+
+    assert response.status_code == 400 and response.json()["error"] == "invalid"
+    assert [p["pointer"] for p in response.json()["problems"]] == [f"/{name}"]
+    assert f"the query parameter {name} must" in response.json()["message"]
+
+
+def test_trace_filters_take_whole_numbers_written_with_a_fraction_and_the_largest_id(
+        as_alice: Client, finished_run: Run) -> None:
+    url = f"/api/runs/{finished_run.pk}/traces/"
+    first = finished_run.traces.order_by("id").values_list("id", flat=True)[:2]
+
+    assert [t["id"] for t in as_alice.get(url, {"limit": "1.0", "after": "0"}).json()["traces"]] == [first[0]]
+    assert [t["id"] for t in as_alice.get(url, {"limit": 1, "after": f"{first[0]}.0"}).json()["traces"]] == [first[1]]
+    assert as_alice.get(url, {"after": 2**63 - 1}).json() == {"traces": [], "next": None}
+    assert as_alice.get(f"/api/runs/{finished_run.pk}/traces/1-0000\x00/").status_code == 404
+
+
 def test_one_trace_and_the_exports(as_alice: Client, finished_run: Run) -> None:
     first = finished_run.traces.order_by("id").first()
     assert first is not None
@@ -152,3 +179,14 @@ def test_workload_presets_are_valid_for_the_topology(as_alice: Client, topology:
             == 201
     assert as_alice.get("/api/workload-presets/").status_code == 400
 
+@pytest.mark.parametrize("value", ["0", "-3", "x", str(2**63), "1e400", "nan"])
+def test_workload_presets_for_a_topology_id_out_of_range_or_malformed_answer_400(as_alice: Client,
+                                                                                 value: str) -> None:
+    response = as_alice.get("/api/workload-presets/", {"topology": value})
+
+    assert response.status_code == 400
+    assert [p["pointer"] for p in response.json()["problems"]] == ["/topology"]
+
+
+def test_workload_presets_for_an_id_nobody_has_answer_404(as_alice: Client, topology: Topology) -> None:
+    assert as_alice.get("/api/workload-presets/", {"topology": 2**63 - 1}).status_code == 404
