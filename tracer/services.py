@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from designer.models import Topology
-from designer.services import InvalidInput, latest_version, validate_document
+from designer.services import InvalidInput, latest_version, validate_document, whole_number
 from emulator.problems import Problem
 from emulator.topology import load_topology
 from emulator.workload import MAX_SEED, check_workload, load_workload
@@ -58,7 +58,8 @@ def start_run(owner: AbstractBaseUser, topology: Topology, workload: Any, seed: 
         raise InvalidInput([dataclasses.replace(errors[0], message="the topology has errors (fix them in the "
                                                 "designer first): " + errors[0].message), *errors[1:]])
     problems = _at("/workload", check_workload(workload, load_topology(version.document)))
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED):
+    chosen_seed = None if seed is None else whole_number(seed)
+    if seed is not None and (chosen_seed is None or not 0 <= chosen_seed <= MAX_SEED):
         problems.append(Problem("/seed", f"must be a whole number from 0 to {MAX_SEED}"))
     if problems:
         raise InvalidInput(problems)
@@ -66,7 +67,8 @@ def start_run(owner: AbstractBaseUser, topology: Topology, workload: Any, seed: 
     with transaction.atomic():
         run = Run.objects.create(
             topology=topology, topology_version=version.number, document=version.document, workload=workload,
-            seed=load_workload(workload).seed if seed is None else seed, owner=owner, speed=chosen_speed)
+            seed=load_workload(workload).seed if chosen_seed is None else chosen_seed, owner=owner,
+            speed=chosen_speed)
         transaction.on_commit(lambda: enqueue(run.pk))
     return run
 

@@ -230,6 +230,43 @@ def test_a_version_that_is_nan_or_infinity_is_an_invalid_number_not_a_conflict(
     assert topology.versions.count() == 2
 
 
+def test_a_whole_number_written_with_a_fraction_is_a_version_as_json_schema_says(
+        as_alice: Client, topology: Topology) -> None:
+    saved = call(as_alice, "PUT", f"/api/topologies/{topology.pk}/", raw='{"version": 2.0, "document": '
+                 f'{json.dumps(services.empty_document("x"))}}}')
+    restored = call(as_alice, "POST", f"/api/topologies/{topology.pk}/versions/2/restore/", raw='{"version": 3.0}')
+
+    assert (saved.status_code, saved.json()["version"]) == (200, 3)
+    assert (restored.status_code, restored.json()["version"]) == (200, 4)
+
+
+@pytest.mark.parametrize("document, pointers", [
+    ({"components": [], "connections": ["Queue -> Worker"]}, ["/document/connections/0"]),
+    ({"components": ["Queue"], "groups": [{"id": "g"}, 7]}, ["/document/components/0", "/document/groups/1"]),
+    ({"components": [], "name": 7}, ["/document/name"]),
+    ({"components": [], "name": "x" * 201}, ["/document/name"]),
+])
+def test_a_document_whose_parts_are_not_lists_of_objects_is_not_a_topology_and_is_refused(
+        as_alice: Client, topology: Topology, document: dict[str, Any], pointers: list[str]) -> None:
+    sent = {"format": FORMAT, **document}
+
+    response = call(as_alice, "PUT", f"/api/topologies/{topology.pk}/", {"version": 2, "document": sent,
+                                                                          "name": "Orders"})
+
+    assert response.status_code == 400
+    assert [p["pointer"] for p in response.json()["problems"]] == pointers
+    assert topology.versions.count() == 2
+
+
+def test_a_name_is_measured_as_sent_before_its_whitespace_is_collapsed(as_alice: Client) -> None:
+    too_long = "a" + " " * 199 + "b"
+
+    response = call(as_alice, "POST", "/api/topologies/", {"name": too_long})
+
+    assert response.status_code == 400
+    assert response.json()["problems"][0]["message"] == "must be at most 200 characters, got 201"
+
+
 def test_a_state_machine_nested_ten_parallel_states_deep_is_saved_and_checked(
         as_alice: Client, topology: Topology) -> None:
     machine: dict[str, Any] = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}

@@ -84,6 +84,18 @@ def test_a_body_nested_10000_deep_answers_400_naming_the_limit(as_alice: Client,
     assert response.json()["message"] == "the body nests arrays and objects 10,001 deep; at most 100 levels are read"
 
 
+def test_the_largest_seed_runs_and_a_whole_number_with_a_fraction_is_a_seed(as_alice: Client,
+                                                                              topology: Topology) -> None:
+    largest = raw_start(as_alice, topology, json.dumps({"workload": workload(), "seed": 2**63 - 1}))
+    fraction = raw_start(as_alice, topology, json.dumps({"workload": workload(), "seed": 41.0}))
+    in_workload = raw_start(as_alice, topology, json.dumps({"workload": {**workload(), "seed": 2**63 - 1}}))
+
+    assert (largest.status_code, largest.json()["seed"]) == (201, 2**63 - 1)
+    assert (fraction.status_code, fraction.json()["seed"]) == (201, 41)
+    assert (in_workload.status_code, in_workload.json()["seed"]) == (201, 2**63 - 1)
+    assert raw_start(as_alice, topology, json.dumps({"workload": workload(), "seed": 41.5})).status_code == 400
+
+
 def test_someone_elses_runs_and_topologies_are_404(client: Client, charlie: Any, topology: Topology,
                                                    finished_run: Run) -> None:
     client.force_login(charlie)
@@ -178,6 +190,7 @@ def test_workload_presets_are_valid_for_the_topology(as_alice: Client, topology:
         assert post(as_alice, f"/api/topologies/{topology.pk}/runs/", {"workload": preset["workload"]}).status_code \
             == 201
     assert as_alice.get("/api/workload-presets/").status_code == 400
+
 
 @pytest.mark.parametrize("value", ["0", "-3", "x", str(2**63), "1e400", "nan"])
 def test_workload_presets_for_a_topology_id_out_of_range_or_malformed_answer_400(as_alice: Client,
