@@ -107,6 +107,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that whatever answers an error under /api/ (Django's DEBUG pages included),
+    # the answer is JSON.
+    "console.middleware.api_answers_json",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
