@@ -107,6 +107,8 @@ def clean_name(name: Any, where: str = "/name") -> str:
         raise InvalidInput([Problem(where, f"must be a string, got {_json_type(name)}")])
     if len(name) > NAME_MAX_LENGTH:
         raise InvalidInput([Problem(where, f"must be at most {NAME_MAX_LENGTH} characters, got {len(name)}")])
+    if "\x00" in name:  # a form's name (the API's bodies cannot hold one): PostgreSQL would refuse it
+        raise InvalidInput([Problem(where, "must not hold a NUL character")])
     name = " ".join(name.split())
     if not name:
         raise InvalidInput([Problem(where, "must not be blank")])
