@@ -10,6 +10,7 @@ from typing import Any
 
 from designer.catalog import templates
 from designer.services import NAME_MAX_LENGTH, WHITESPACE_CLASS
+from designer.strict_json import MAX_DEPTH, MAX_INTEGER_DIGITS
 from emulator.topology import FORMAT
 
 MAX_ID = 2**63 - 1  # ids are signed 64-bit integers
@@ -220,7 +221,10 @@ def document() -> dict[str, Any]:
                            "their traces. Session "
                            "authentication (sign in to the console); requests that change anything send the "
                            "csrftoken cookie's value in the X-CSRFToken header. Every error is JSON: "
-                           '{"error": code, "message": one line, ...}.',
+                           '{"error": code, "message": one line, ...}. Bodies are RFC 8259 JSON nested at most '
+                           f"{MAX_DEPTH} deep, whose numbers are finite doubles (integers of at most "
+                           f"{MAX_INTEGER_DIGITS} digits) and whose strings hold no NUL character and no lone "
+                           "surrogate; any other body is a 400.",
         },
         "components": {
             "schemas": {**SCHEMAS, **runs.SCHEMAS, "TemplateId": {"enum": [item.id for item in templates()]}},
