@@ -205,6 +205,10 @@ def traces_of(run: Run, *, outcome: str | None = None, component: str | None = N
 
 
 def trace_of(run: Run, trace_id: str) -> Trace:
+    """Raises Trace.DoesNotExist when the run has no such trace (an id holding a NUL, which
+    PostgreSQL cannot compare with, names none)."""
+    if "\x00" in trace_id:
+        raise Trace.DoesNotExist(f"no trace {trace_id!r}")
     return run.traces.get(trace_id=trace_id)
 
 

@@ -163,7 +163,12 @@ def test_trace_filters_take_whole_numbers_written_with_a_fraction_and_the_larges
     assert [t["id"] for t in as_alice.get(url, {"limit": "1.0", "after": "0"}).json()["traces"]] == [first[0]]
     assert [t["id"] for t in as_alice.get(url, {"limit": 1, "after": f"{first[0]}.0"}).json()["traces"]] == [first[1]]
     assert as_alice.get(url, {"after": 2**63 - 1}).json() == {"traces": [], "next": None}
-    assert as_alice.get(f"/api/runs/{finished_run.pk}/traces/1-0000\x00/").status_code == 404
+
+
+def test_a_trace_id_holding_a_nul_character_is_not_found(as_alice: Client, finished_run: Run) -> None:
+    response = as_alice.get(f"/api/runs/{finished_run.pk}/traces/1-0000\x00/")
+
+    assert response.status_code == 404 and response.json()["error"] == "not_found"
 
 
 def test_one_trace_and_the_exports(as_alice: Client, finished_run: Run) -> None:
