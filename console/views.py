@@ -1,5 +1,5 @@
 """Account pages the console adds to Django's (sign up), and error pages that answer JSON
-under /api/ and HTML elsewhere."""
+under /api/ (console/middleware.py's errors) and HTML elsewhere."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.csrf import csrf_failure as html_csrf_failure
 from django.views.decorators.http import require_http_methods
 
-API_PREFIX = "/api/"
+from console.middleware import API_PREFIX, api_error
 
 
 @login_not_required
@@ -42,13 +42,12 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 @login_not_required
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
-        return JsonResponse({"error": "not_found", "message": f"nothing at {request.path}"}, status=404)
+        return api_error(request, 404)
     return render(request, "404.html", status=404)
 
 
 @login_not_required
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
-        return JsonResponse({"error": "server_error", "message": "the server failed unexpectedly; try again"},
-                            status=500)
+        return api_error(request, 500)
     return render(request, "500.html", status=500)

@@ -8,7 +8,6 @@ thing wrong by its JSON pointer in the body, a stale version 409 with the curren
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -18,7 +17,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
-from designer import presenters
+from designer import presenters, strict_json
 from designer.services import Conflict, InvalidInput
 from emulator.problems import Problem, unknown_fields
 
@@ -72,16 +71,15 @@ def api_view(*methods: str) -> Callable[[View], View]:
 
 
 def json_body(request: HttpRequest, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The request's JSON object (an empty body is ``{}``); raises InvalidInput naming what is wrong."""
+    """The request's JSON object (an empty body is ``{}``), read by designer/strict_json.py; raises
+    InvalidInput naming what is wrong."""
     if not request.body.strip():
         body: Any = {}
     else:
         try:
-            body = json.loads(request.body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as bad:
-            detail = f"{bad.msg} at line {bad.lineno} column {bad.colno}" if isinstance(bad, json.JSONDecodeError) \
-                else "it is not UTF-8"
-            raise InvalidInput([Problem("", f"the body is not valid JSON: {detail}")]) from None
+            body = strict_json.loads(request.body)
+        except strict_json.InvalidJson as bad:
+            raise InvalidInput(bad.problems) from None
     if not isinstance(body, dict):
         raise InvalidInput([Problem("", "the body must be a JSON object")])
     found = unknown_fields(body, allowed, "", "this request's body")

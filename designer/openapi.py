@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from designer.catalog import templates
+from designer.services import NAME_MAX_LENGTH, WHITESPACE_CLASS
+from designer.strict_json import MAX_DEPTH, MAX_INTEGER_DIGITS
 from emulator.topology import FORMAT
+
+MAX_ID = 2**63 - 1  # ids are signed 64-bit integers
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -30,10 +35,14 @@ _INVALID = _error("The body cannot be used: each problem names what is wrong and
 _CONFLICT = _error("`version` is not the latest: nothing was written; `current` is the topology as it is now.",
                    "Conflict")
 _CSRF = _error("The X-CSRFToken header (the csrftoken cookie's value) is missing or wrong.")
+_TOO_LARGE = _error("The body is larger than the console accepts (DATA_UPLOAD_MAX_MEMORY_SIZE); nothing was saved.")
 
-_TOPOLOGY_ID = {"name": "topology_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+_TOPOLOGY_ID = {"name": "topology_id", "in": "path", "required": True, "schema": _ID}
 _NUMBER = {"name": "number", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
            "description": "A version number."}
+# What clean_name accepts: not blank (some character that is not whitespace), at most 200 long as sent.
+_NAME = {"type": "string", "maxLength": NAME_MAX_LENGTH, "pattern": f"[^{WHITESPACE_CLASS}]"}
 
 
 def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
@@ -50,13 +59,14 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
                     "properties": {"topologies": {"type": "array", "items": _ref("TopologySummary")}}},
                    "The list.")}),
     ("/api/topologies/", "post", "Create a topology (version 1): from a document, a template, or empty.", [],
-     _body({"type": "object", "additionalProperties": False, "properties": {
-         "name": {"type": "string", "minLength": 1, "maxLength": 200,
-                  "description": "Written into the document too. Default: the template's name, else the "
-                                 "document's, else 'Untitled topology'."},
-         "document": _ref("TopologyDocument"),
-         "template": {"type": "string", "description": "A template id from the catalog (not with document)."},
-     }}), {"201": _json(_ref("Topology"), "Created."), "400": _INVALID}),
+     _body({"type": "object", "additionalProperties": False, "not": {"required": ["document", "template"]},
+            "properties": {
+                "name": {**_NAME, "description": "Written into the document too. Default: the template's name, "
+                                                 "else the document's, else 'Untitled topology'."},
+                "document": _ref("TopologyDocument"),
+                "template": {**_ref("TemplateId"), "description": "A template from the catalog (not with "
+                                                                  "document)."},
+            }}, required=False), {"201": _json(_ref("Topology"), "Created."), "400": _INVALID, "413": _TOO_LARGE}),
     ("/api/topologies/{topology_id}/", "get", "The latest version of a topology, with its findings.",
      [_TOPOLOGY_ID], None, {"200": _json(_ref("Topology"), "The topology."), "404": _NOT_FOUND}),
     ("/api/topologies/{topology_id}/", "put", "Save a new version. Incomplete designs are accepted (their "
@@ -64,11 +74,10 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
      _body({"type": "object", "additionalProperties": False, "required": ["version", "document"], "properties": {
          "version": {"type": "integer", "minimum": 1, "description": "The version the client started from."},
          "document": _ref("TopologyDocument"),
-         "name": {"type": "string", "minLength": 1, "maxLength": 200,
-                  "description": "The topology's name, written into the document too. Default: the "
-                                 "document's own name, else the current one."},
+         "name": {**_NAME, "description": "The topology's name, written into the document too. Default: the "
+                                          "document's own name, else the current one."},
      }}), {"200": _json(_ref("Topology"), "Saved as version + 1."), "400": _INVALID, "404": _NOT_FOUND,
-           "409": _CONFLICT}),
+           "409": _CONFLICT, "413": _TOO_LARGE}),
     ("/api/topologies/{topology_id}/", "delete", "Delete a topology and all its versions.", [_TOPOLOGY_ID], None,
      {"204": {"description": "Deleted."}, "404": _NOT_FOUND}),
     ("/api/topologies/{topology_id}/versions/", "get", "The version history, newest first.", [_TOPOLOGY_ID], None,
@@ -82,7 +91,7 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
      _body({"type": "object", "additionalProperties": False, "required": ["version"], "properties": {
          "version": {"type": "integer", "minimum": 1, "description": "The latest version, as the client knows it."},
      }}), {"200": _json(_ref("Topology"), "Restored as a new version."), "400": _INVALID, "404": _NOT_FOUND,
-           "409": _CONFLICT}),
+           "409": _CONFLICT, "413": _TOO_LARGE}),
     ("/api/topologies/{topology_id}/validate/", "post", "Errors (the emulator would refuse to run) or else "
      "best-practice warnings of a draft, or of the latest saved version when the body has no document: the "
      "findings of `python -m emulator validate`.", [_TOPOLOGY_ID],
@@ -90,7 +99,7 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
          "description": "A draft: any JSON value; what is wrong with it comes back as problems."}}}, required=False),
      {"200": _json({"type": "object", "required": ["problems"],
                     "properties": {"problems": {"type": "array", "items": _ref("Problem")}}}, "The findings."),
-      "400": _INVALID, "404": _NOT_FOUND}),
+      "400": _INVALID, "404": _NOT_FOUND, "413": _TOO_LARGE}),
     ("/api/openapi.json", "get", "This document.", [], None,
      {"200": _json({"type": "object"}, "OpenAPI 3.1.")}),
 ]
@@ -119,9 +128,12 @@ SCHEMAS: dict[str, Any] = {
         "error": {"const": "conflict"}, "current": _ref("Topology")}}]},
     "TopologyDocument": {
         "type": "object", "required": ["format", "components"],
-        "description": "A wiretap.topology/1 document (formats.md section 1). Its content is checked by the "
-                       "findings, not by saving.",
-        "properties": {"format": {"const": FORMAT}, "name": {"type": "string"},
+        "description": "A wiretap.topology/1 document (formats.md section 1). What is inside its components, "
+                       "connections and groups is checked by the findings, not by saving: an unfinished design "
+                       "is kept as sent.",
+        "properties": {"format": {"const": FORMAT},
+                       "name": {"type": "string", "maxLength": NAME_MAX_LENGTH,
+                                "description": "Blank: the topology's name is used."},
                        "components": {"type": "array", "items": {"type": "object"}},
                        "connections": {"type": "array", "items": {"type": "object"}},
                        "groups": {"type": "array", "items": {"type": "object"}}},
@@ -209,10 +221,13 @@ def document() -> dict[str, Any]:
                            "their traces. Session "
                            "authentication (sign in to the console); requests that change anything send the "
                            "csrftoken cookie's value in the X-CSRFToken header. Every error is JSON: "
-                           '{"error": code, "message": one line, ...}.',
+                           '{"error": code, "message": one line, ...}. Bodies are RFC 8259 JSON nested at most '
+                           f"{MAX_DEPTH} deep, whose numbers are finite doubles (integers of at most "
+                           f"{MAX_INTEGER_DIGITS} digits) and whose strings hold no NUL character and no lone "
+                           "surrogate; any other body is a 400.",
         },
         "components": {
-            "schemas": {**SCHEMAS, **runs.SCHEMAS},
+            "schemas": {**SCHEMAS, **runs.SCHEMAS, "TemplateId": {"enum": [item.id for item in templates()]}},
             "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "sessionid"}},
         },
         "security": [{"session": []}],

@@ -7,10 +7,10 @@ the database serialises, so of two saves from the same version exactly one lands
 (topology, number) constraint backs it up.
 
 Saving accepts unfinished designs: only a document that is not a topology at all (not an
-object, another ``format``, components or connections not arrays) is refused, with
-``InvalidInput``. What is wrong inside it comes back as findings (``validate_document``).
-Pointers in ``InvalidInput`` problems point into the request that carried the arguments:
-``/name``, ``/document/components``.
+object, another ``format``, components, connections or groups not arrays of objects, a name
+that is not a string) is refused, with ``InvalidInput``. What is wrong inside it comes back as
+findings (``validate_document``). Pointers in ``InvalidInput`` problems point into the request
+that carried the arguments: ``/name``, ``/document/components``.
 
 A topology's name and its latest document's ``name`` are the same: a name given with a save
 (or at creation) is written into the document, a save without one takes the document's, and
@@ -36,6 +36,9 @@ from emulator.problems import Problem
 from emulator.topology import FORMAT
 
 NAME_MAX_LENGTH = Topology._meta.get_field("name").max_length or 200
+# A regular-expression character class (brackets aside) of exactly the characters str.split(), so
+# clean_name, takes for whitespace: the OpenAPI name pattern, which every engine reads alike.
+WHITESPACE_CLASS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
 class InvalidInput(ValueError):
@@ -77,24 +80,38 @@ def document_problems(document: Any, where: str = "/document") -> list[Problem]:
     problems = []
     if document.get("format") != FORMAT:
         problems.append(Problem(f"{where}/format", f'must be "{FORMAT}", got {_short_json(document.get("format"))}'))
+    name = document.get("name", "")
+    if not isinstance(name, str) or len(name) > NAME_MAX_LENGTH:
+        problems.append(Problem(f"{where}/name", f"must be a string of at most {NAME_MAX_LENGTH} characters, got "
+                                + (f"{len(name)}" if isinstance(name, str) else _json_type(name))))
     if not isinstance(document.get("components"), list):
         problems.append(Problem(f"{where}/components", f"must be an array of components, got "
                                 f"{_json_type(document.get('components'))}"))
-    for key in ("connections", "groups"):
-        if key in document and not isinstance(document[key], list):
-            problems.append(Problem(f"{where}/{key}", f"must be an array, got {_json_type(document[key])}"))
+    for key in ("components", "connections", "groups"):
+        items = document.get(key, [])
+        if not isinstance(items, list):
+            if key != "components":
+                problems.append(Problem(f"{where}/{key}", f"must be an array, got {_json_type(items)}"))
+            continue
+        problems += [Problem(f"{where}/{key}/{index}", f"must be an object (one of the {key}), got {_json_type(item)}")
+                     for index, item in enumerate(items) if not isinstance(item, dict)]
     return problems
 
 
 def clean_name(name: Any, where: str = "/name") -> str:
-    """A topology name: a non-blank string of at most NAME_MAX_LENGTH characters, trimmed."""
+    """A topology name: a string of at most NAME_MAX_LENGTH characters, not blank; its runs of
+    whitespace (``str.split``'s, WHITESPACE_CLASS) become one space, and it is trimmed.
+
+    The length is the one sent, before trimming, as /api/openapi.json's ``maxLength`` says."""
     if not isinstance(name, str):
         raise InvalidInput([Problem(where, f"must be a string, got {_json_type(name)}")])
+    if len(name) > NAME_MAX_LENGTH:
+        raise InvalidInput([Problem(where, f"must be at most {NAME_MAX_LENGTH} characters, got {len(name)}")])
+    if "\x00" in name:  # a form's name (the API's bodies cannot hold one): PostgreSQL would refuse it
+        raise InvalidInput([Problem(where, "must not hold a NUL character")])
     name = " ".join(name.split())
     if not name:
         raise InvalidInput([Problem(where, "must not be blank")])
-    if len(name) > NAME_MAX_LENGTH:
-        raise InvalidInput([Problem(where, f"must be at most {NAME_MAX_LENGTH} characters, got {len(name)}")])
     return name
 
 
@@ -130,20 +147,23 @@ def save_topology(topology: Topology, base_version: Any, document: Any, user: Ab
 
     The name is ``name`` if given, else the document's, else the topology's current one.
     """
-    problems = _base_version_problems(base_version) + document_problems(document)
+    problems: list[Problem] = []
+    base = _base_version(base_version, problems)
+    problems += document_problems(document)
     if problems:
         raise InvalidInput(problems)
-    return _add_version(topology, base_version, document, user, _name_for(name, document) or topology.name)
+    return _add_version(topology, base, document, user, _name_for(name, document) or topology.name)
 
 
 def restore_version(topology: Topology, number: int, base_version: Any, user: AbstractBaseUser) -> TopologyVersion:
     """A new version whose document (and so name) is version ``number``'s; raises Conflict if
     ``base_version`` is stale."""
-    problems = _base_version_problems(base_version)
+    problems: list[Problem] = []
+    base = _base_version(base_version, problems)
     if problems:
         raise InvalidInput(problems)
     old = get_version(topology, number)
-    return _add_version(topology, base_version, old.document, user, _name_for(None, old.document) or topology.name)
+    return _add_version(topology, base, old.document, user, _name_for(None, old.document) or topology.name)
 
 
 def rename_topology(topology: Topology, name: Any, user: AbstractBaseUser) -> TopologyVersion:
@@ -188,11 +208,23 @@ def _add_version(topology: Topology, base_version: int, document: dict[str, Any]
     return version
 
 
-def _base_version_problems(base_version: Any) -> list[Problem]:
-    if isinstance(base_version, bool) or not isinstance(base_version, int) or base_version < 1:
-        return [Problem("/version", "must be the number of the version you started from (a whole number, 1 or "
-                        f"more), got {_short_json(base_version)}")]
-    return []
+def whole_number(value: Any) -> int | None:
+    """``value`` as an int when JSON Schema calls it an integer (7, or 7.0), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, float) and value.is_integer() else None
+
+
+def _base_version(value: Any, problems: list[Problem]) -> int:
+    """The version number a save starts from; 0, with a problem added, when ``value`` is not one."""
+    number = whole_number(value)
+    if number is None or number < 1:
+        problems.append(Problem("/version", "must be the number of the version you started from (a whole number, "
+                                f"1 or more), got {_short_json(value)}"))
+        return 0
+    return number
 
 
 # Reads ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from emulator.faults import FAULT_KINDS, FaultWindow
 from emulator.problems import InvalidDocument, Problem, check_format, pointer, unknown_fields
@@ -18,6 +18,8 @@ from emulator.topology import Topology
 
 FORMAT = "wiretap.workload/1"
 DEFAULT_DRAIN_S = 600.0
+# A seed is stored as a signed 64-bit integer (the console's runs) and seeds random.Random.
+MAX_SEED: Final = 2**63 - 1
 _TOP_LEVEL = {"format", "name", "description", "seed", "duration_s", "drain_s", "sources", "faults"}
 _SOURCE_KEYS = {"target", "rate", "ramp", "payload", "attributes", "group_id", "deduplication_id",
                 "poison_rate", "count", "start_s"}
@@ -77,8 +79,9 @@ def check_workload(document: Any, topology: Topology | None = None) -> list[Prob
         return [Problem("", "a workload must be a JSON object")]
     problems = check_format(document, FORMAT, _TOP_LEVEL, "a workload")
     seed = document.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        problems.append(Problem("/seed", f"must be a whole number of 0 or more, got {json.dumps(seed)}"))
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        problems.append(Problem("/seed", f"must be a whole number from 0 to {MAX_SEED} (2**63 - 1), got "
+                                f"{json.dumps(seed)}"))
     _number(document, "duration_s", problems, "", minimum=0.0, required=True, above=True)
     _number(document, "drain_s", problems, "", minimum=0.0)
     sources = document.get("sources")

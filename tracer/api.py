@@ -7,6 +7,7 @@ the caller's, 401 anonymous.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 
 import msgspec
@@ -22,6 +23,8 @@ from tracer import presenters, presets, services
 from tracer.models import Trace
 
 MAX_PAGE = 500
+DEFAULT_PAGE = 100
+MAX_ID = 2**63 - 1  # ids are signed 64-bit integers
 _segments = msgspec.json.Decoder(list[Segment])
 
 
@@ -59,34 +62,61 @@ def summary(request: HttpRequest, run_id: int) -> HttpResponse:
     return JsonResponse(run.summary)
 
 
-def _number(request: HttpRequest, name: str, *, whole: bool = False) -> float | None:
+def _query_text(request: HttpRequest, name: str) -> str | None:
+    """The query parameter ``name`` (None when absent); a NUL in it is refused."""
     text = request.GET.get(name)
-    if text in (None, ""):
+    if text is not None and "\x00" in text:
+        raise InvalidInput([Problem(f"/{name}", f"the query parameter {name} must not hold a NUL character")])
+    return text
+
+
+def _query_number(request: HttpRequest, name: str, minimum: int, maximum: int | None = None, *,
+                  whole: bool = False) -> float | None:
+    """The query parameter ``name`` as a number within the bounds /api/openapi.json gives it; 7.0 is a
+    whole number, as JSON Schema says. None when absent."""
+    text = _query_text(request, name)
+    if text is None:
         return None
-    try:
-        value = int(text) if whole else float(text)
-    except ValueError:
-        raise InvalidInput([Problem(f"/{name}", f"must be a {'whole ' if whole else ''}number, got {text!r}")]) \
-            from None
-    if value < 0:
-        raise InvalidInput([Problem(f"/{name}", "must not be negative")])
+    value = _number(text)
+    if value is not None and whole:
+        value = designer.whole_number(value)
+    if value is None or value < minimum or (maximum is not None and value > maximum):
+        kind = "whole number" if whole else "number"
+        bounds = f"from {minimum} to {maximum}" if maximum is not None else f"of {minimum} or more"
+        raise InvalidInput([Problem(f"/{name}", f"the query parameter {name} must be a {kind} {bounds}, got "
+                                    f"{text[:40]!r}")])
     return value
+
+
+def _number(text: str) -> float | None:
+    """``text`` as a finite number (an int when it is written as one), else None."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 @api_view("GET")
 def traces(request: HttpRequest, run_id: int) -> HttpResponse:
     run = services.run_of(request.user, run_id)
-    outcome = request.GET.get("outcome") or None
+    outcome = _query_text(request, "outcome")
     if outcome is not None and outcome not in Trace.Outcome.values:
-        raise InvalidInput([Problem("/outcome", f"must be one of {', '.join(Trace.Outcome.values)}")])
-    after, limit = _number(request, "after", whole=True), _number(request, "limit", whole=True)
+        raise InvalidInput([Problem("/outcome", f"the query parameter outcome must be one of "
+                                    f"{', '.join(Trace.Outcome.values)}")])
+    after = _query_number(request, "after", 0, MAX_ID, whole=True)
+    limit = int(_query_number(request, "limit", 1, MAX_PAGE, whole=True) or DEFAULT_PAGE)
     page = services.traces_of(
-        run, outcome=outcome, component=request.GET.get("component") or None,
-        min_duration_ms=_number(request, "min_duration_ms"), max_duration_ms=_number(request, "max_duration_ms"),
-        after=None if after is None else int(after), limit=min(int(limit or 100), MAX_PAGE) or 1)
+        run, outcome=outcome, component=_query_text(request, "component") or None,
+        min_duration_ms=_query_number(request, "min_duration_ms", 0),
+        max_duration_ms=_query_number(request, "max_duration_ms", 0),
+        after=None if after is None else int(after), limit=limit)
     items = [presenters.trace_summary(row) for row in page]
-    more = len(page) == min(int(limit or 100), MAX_PAGE)
-    return JsonResponse({"traces": items, "next": page[-1].pk if page and more else None})
+    return JsonResponse({"traces": items, "next": page[-1].pk if len(page) == limit else None})
 
 
 @api_view("GET")
@@ -131,7 +161,7 @@ def export_otlp(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @api_view("GET")
 def workload_presets(request: HttpRequest) -> HttpResponse:
-    topology_id = _number(request, "topology", whole=True)
+    topology_id = _query_number(request, "topology", 1, MAX_ID, whole=True)
     if topology_id is None:
         raise InvalidInput([Problem("/topology", "is required: the id of the topology to send to")])
     topology = designer.topology_of(request.user, int(topology_id))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from designer.openapi import _INVALID, _NOT_FOUND, _TOPOLOGY_ID, _body, _json, _ref
+from designer.openapi import _ID, _INVALID, _NOT_FOUND, _TOO_LARGE, _TOPOLOGY_ID, MAX_ID, _body, _json, _ref
+from emulator.workload import MAX_SEED
 
-_RUN_ID = {"name": "run_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_RUN_ID = {"name": "run_id", "in": "path", "required": True, "schema": _ID}
 _TRACE_ID = {"name": "trace_id", "in": "path", "required": True, "schema": {"type": "string"},
              "description": "An X-Ray trace id (1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx)."}
 _SPEED = {"type": ["number", "null"], "exclusiveMinimum": 0,
@@ -25,9 +26,10 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
      "workload; it is queued, then a worker runs it. The stream is at /ws/runs/{id}/.", [_TOPOLOGY_ID],
      _body({"type": "object", "additionalProperties": False, "required": ["workload"], "properties": {
          "workload": {"type": "object", "description": "A wiretap.workload/1 document (formats.md section 2)."},
-         "seed": {"type": "integer", "minimum": 0, "description": "Default: the workload's seed."},
+         "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED, "description": "Default: the workload's "
+                  "seed."},
          "speed": _SPEED}}),
-     {"201": _json(_ref("Run"), "Queued."), "400": _INVALID, "404": _NOT_FOUND}),
+     {"201": _json(_ref("Run"), "Queued."), "400": _INVALID, "404": _NOT_FOUND, "413": _TOO_LARGE}),
     ("/api/runs/{run_id}/", "get", "A run's status and counts.", [_RUN_ID], None,
      {"200": _json(_ref("Run"), "The run."), "404": _NOT_FOUND}),
     ("/api/runs/{run_id}/cancel/", "post", "Cancel: a queued run at once, a running one within a quarter "
@@ -36,7 +38,7 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
     ("/api/runs/{run_id}/control/", "post", "Set the speed and pause of a run.", [_RUN_ID],
      _body({"type": "object", "additionalProperties": False, "required": ["speed", "paused"],
             "properties": {"speed": _SPEED, "paused": {"type": "boolean"}}}),
-     {"200": _json(_ref("Run"), "The run."), "400": _INVALID, "404": _NOT_FOUND}),
+     {"200": _json(_ref("Run"), "The run."), "400": _INVALID, "404": _NOT_FOUND, "413": _TOO_LARGE}),
     ("/api/runs/{run_id}/summary/", "get", "The wiretap.summary/1 of a finished or cancelled run.", [_RUN_ID], None,
      {"200": _json({"type": "object"}, "The summary."), "404": _NOT_FOUND,
       "409": _json(_ref("Error"), "The run has not ended yet.")}),
@@ -45,7 +47,8 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
       _query("component", {"type": "string"}, "Only traces that touched this component."),
       _query("min_duration_ms", {"type": "number", "minimum": 0}, "At least this end-to-end duration."),
       _query("max_duration_ms", {"type": "number", "minimum": 0}, "At most this end-to-end duration."),
-      _query("after", {"type": "integer"}, "The previous page's `next` (keyset pagination)."),
+      _query("after", {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+             "The previous page's `next` (keyset pagination); absent or 0: the first page."),
       _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "Page size, default 100.")], None,
      {"200": _json({"type": "object", "required": ["traces", "next"], "properties": {
          "traces": {"type": "array", "items": _ref("TraceSummary")},
@@ -61,7 +64,7 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
      "documents, one a line (500 traces each).", [_RUN_ID], None, {"200": _NDJSON, "404": _NOT_FOUND}),
     ("/api/workload-presets/", "get", "Ready-made workloads for a topology's entry points: steady, spike, ramp, "
      "poison messages, a dependency outage.",
-     [{**_query("topology", {"type": "integer"}, "The topology id."), "required": True}], None,
+     [{**_query("topology", _ID, "The topology id."), "required": True}], None,
      {"200": _json({"type": "object", "required": ["presets"], "properties": {"presets": {"type": "array", "items": {
          "type": "object", "required": ["id", "workload"],
          "properties": {"id": {"type": "string"}, "workload": {"type": "object"}}}}}}, "The presets."),

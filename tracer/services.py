@@ -21,17 +21,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from designer.models import Topology
-from designer.services import InvalidInput, latest_version, validate_document
+from designer.services import InvalidInput, latest_version, validate_document, whole_number
 from emulator.problems import Problem
 from emulator.topology import load_topology
-from emulator.workload import check_workload, load_workload
+from emulator.workload import MAX_SEED, check_workload, load_workload
 from tracer import protocol
 from tracer.execution import Execution
 from tracer.models import Run, RunEvent, Trace
 from tracer.stream import EventLog, publisher
 
 log = logging.getLogger(__name__)
-MAX_SEED = 2**63 - 1
 
 
 def _at(where: str, problems: list[Problem]) -> list[Problem]:
@@ -59,7 +58,8 @@ def start_run(owner: AbstractBaseUser, topology: Topology, workload: Any, seed: 
         raise InvalidInput([dataclasses.replace(errors[0], message="the topology has errors (fix them in the "
                                                 "designer first): " + errors[0].message), *errors[1:]])
     problems = _at("/workload", check_workload(workload, load_topology(version.document)))
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED):
+    chosen_seed = None if seed is None else whole_number(seed)
+    if seed is not None and (chosen_seed is None or not 0 <= chosen_seed <= MAX_SEED):
         problems.append(Problem("/seed", f"must be a whole number from 0 to {MAX_SEED}"))
     if problems:
         raise InvalidInput(problems)
@@ -67,7 +67,8 @@ def start_run(owner: AbstractBaseUser, topology: Topology, workload: Any, seed: 
     with transaction.atomic():
         run = Run.objects.create(
             topology=topology, topology_version=version.number, document=version.document, workload=workload,
-            seed=load_workload(workload).seed if seed is None else seed, owner=owner, speed=chosen_speed)
+            seed=load_workload(workload).seed if chosen_seed is None else chosen_seed, owner=owner,
+            speed=chosen_speed)
         transaction.on_commit(lambda: enqueue(run.pk))
     return run
 
@@ -204,6 +205,10 @@ def traces_of(run: Run, *, outcome: str | None = None, component: str | None = N
 
 
 def trace_of(run: Run, trace_id: str) -> Trace:
+    """Raises Trace.DoesNotExist when the run has no such trace (an id holding a NUL, which
+    PostgreSQL cannot compare with, names none)."""
+    if "\x00" in trace_id:
+        raise Trace.DoesNotExist(f"no trace {trace_id!r}")
     return run.traces.get(trace_id=trace_id)
 
 

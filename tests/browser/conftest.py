@@ -10,7 +10,8 @@ Fixtures (each xdist worker has its own live server, database and browser):
 - ``browser``: one headless chromium per worker, launched from /usr/bin/chromium (never a
   downloaded build; CI installs Debian's package).
 - ``page``: a fresh browser context and page per test. When the test fails, a screenshot and the
-  page's console messages are saved in ``test-artifacts/``.
+  page's console messages are saved in ``test-artifacts/``. The Content-Security-Policy is
+  bypassed unless the test is marked ``enforce_csp`` (tests/browser/test_content_security_policy.py).
 - ``console_messages``: what the page printed to its console ("error: ..." lines included).
 - ``user``: a new account (``user.username``, password ``PASSWORD``) in the live server's database.
 - ``signed_in_page``: ``page`` signed in as ``user`` (through the login form), on the list page.
@@ -88,7 +89,10 @@ def console_messages() -> list[str]:
 
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest, console_messages: list[str]) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT)
+    # Playwright evaluates a string predicate (wait_for_function("window.x")) with eval, which the
+    # console's Content-Security-Policy forbids: tests marked enforce_csp keep the policy (and use
+    # function predicates, "() => window.x"); the others test behaviour and let Playwright bypass it.
+    context = browser.new_context(viewport=VIEWPORT, bypass_csp=request.node.get_closest_marker("enforce_csp") is None)
     context.set_default_timeout(TIMEOUT_MS)
     opened = context.new_page()
 

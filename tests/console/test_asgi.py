@@ -1,14 +1,16 @@
-"""console/asgi.py, the application Daphne serves: pages and static files through ASGI."""
+"""console/asgi.py, the application Daphne serves: pages, the API and static files through ASGI."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
 from channels.routing import ProtocolTypeRouter
+from django.test import override_settings
 
 from console.asgi import application
 
@@ -61,3 +63,13 @@ def test_pages_are_served_through_asgi() -> None:
 
     assert response["status"] == 302
     assert response["headers"][b"Location"] == b"/accounts/login/?next=/"
+
+
+@pytest.mark.parametrize("debug", [True, False], ids=["DEBUG", "no DEBUG"])
+def test_an_unknown_api_url_answers_json_through_asgi(debug: bool) -> None:
+    with override_settings(DEBUG=debug):
+        response = get("/api/nothing-here/")
+
+    assert response["status"] == 404
+    assert response["headers"][b"Content-Type"] == b"application/json"
+    assert json.loads(response["body"]) == {"error": "not_found", "message": "nothing at /api/nothing-here/"}

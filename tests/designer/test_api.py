@@ -185,6 +185,104 @@ def test_a_bad_create_body_answers_400_and_creates_nothing(as_alice: Client, bod
     assert not Topology.objects.exists()
 
 
+# Bodies the console cannot store: each answered 400 in JSON, saying what and where, on SQLite and
+# PostgreSQL alike (make test runs this file on both).
+UNUSABLE_BODIES = {
+    "nested 10,000 deep": ("[" * 10_000 + "]" * 10_000, "", "nests arrays and objects 10,000 deep; at most 100"),
+    "a lone surrogate in a name": ('{"name": "\\ud800"}', "/name", "lone surrogate (\\ud800)"),
+    "a NUL character in a name": ('{"name": "Or\\u0000ders"}', "/name", "NUL characters (\\u0000) cannot be stored"),
+    "a NUL character in the document": ('{"document": {"format": "wiretap.topology/1", "components": '
+                                        '[{"id": "Q\\u0000", "kind": "sqs"}]}}', "/document/components/0/id",
+                                        "NUL characters"),
+    "an integer of 5,000 digits": ('{"name": ' + "7" * 5000 + "}", "/name", "at most 308 digits"),
+    "NaN": ('{"name": NaN}', "/name", "NaN is not a JSON number"),
+    "-Infinity": ('{"document": {"format": "wiretap.topology/1", "components": [], "x": -Infinity}}',
+                  "/document/x", "-Infinity is not a JSON number"),
+    "a number past a double": ('{"document": {"format": "wiretap.topology/1", "components": [], "x": 2e308}}',
+                               "/document/x", "at most about ±1.8e308, not 2e308"),
+}
+
+
+@pytest.mark.parametrize("raw, pointer, message", UNUSABLE_BODIES.values(), ids=UNUSABLE_BODIES.keys())
+def test_a_body_the_console_cannot_store_answers_400_in_json_saying_what_and_where(
+        as_alice: Client, raw: str, pointer: str, message: str) -> None:
+    response = call(as_alice, "POST", "/api/topologies/", raw=raw)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["error"] == "invalid" and message in body["message"]
+    assert [(p["pointer"], message in p["message"]) for p in body["problems"]] == [(pointer, True)]
+    assert not Topology.objects.exists()
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity"])
+def test_a_version_that_is_nan_or_infinity_is_an_invalid_number_not_a_conflict(
+        as_alice: Client, topology: Topology, constant: str) -> None:
+    raw = f'{{"version": {constant}, "document": {json.dumps(services.empty_document("x"))}}}'
+
+    response = call(as_alice, "PUT", f"/api/topologies/{topology.pk}/", raw=raw)
+
+    assert response.status_code == 400
+    assert response.json()["problems"] == [{"severity": "error", "rule": "invalid", "pointer": "/version",
+                                            "subject": "", "message": f"RFC 8259 has no NaN or infinities: "
+                                                                      f"{constant} is not a JSON number"}]
+    assert topology.versions.count() == 2
+
+
+def test_a_whole_number_written_with_a_fraction_is_a_version_as_json_schema_says(
+        as_alice: Client, topology: Topology) -> None:
+    saved = call(as_alice, "PUT", f"/api/topologies/{topology.pk}/", raw='{"version": 2.0, "document": '
+                 f'{json.dumps(services.empty_document("x"))}}}')
+    restored = call(as_alice, "POST", f"/api/topologies/{topology.pk}/versions/2/restore/", raw='{"version": 3.0}')
+
+    assert (saved.status_code, saved.json()["version"]) == (200, 3)
+    assert (restored.status_code, restored.json()["version"]) == (200, 4)
+
+
+@pytest.mark.parametrize("document, pointers", [
+    ({"components": [], "connections": ["Queue -> Worker"]}, ["/document/connections/0"]),
+    ({"components": ["Queue"], "groups": [{"id": "g"}, 7]}, ["/document/components/0", "/document/groups/1"]),
+    ({"components": [], "name": 7}, ["/document/name"]),
+    ({"components": [], "name": "x" * 201}, ["/document/name"]),
+])
+def test_a_document_whose_parts_are_not_lists_of_objects_is_not_a_topology_and_is_refused(
+        as_alice: Client, topology: Topology, document: dict[str, Any], pointers: list[str]) -> None:
+    sent = {"format": FORMAT, **document}
+
+    response = call(as_alice, "PUT", f"/api/topologies/{topology.pk}/", {"version": 2, "document": sent,
+                                                                          "name": "Orders"})
+
+    assert response.status_code == 400
+    assert [p["pointer"] for p in response.json()["problems"]] == pointers
+    assert topology.versions.count() == 2
+
+
+def test_a_name_is_measured_as_sent_before_its_whitespace_is_collapsed(as_alice: Client) -> None:
+    too_long = "a" + " " * 199 + "b"
+
+    response = call(as_alice, "POST", "/api/topologies/", {"name": too_long})
+
+    assert response.status_code == 400
+    assert response.json()["problems"][0]["message"] == "must be at most 200 characters, got 201"
+
+
+def test_a_state_machine_nested_ten_parallel_states_deep_is_saved_and_checked(
+        as_alice: Client, topology: Topology) -> None:
+    machine: dict[str, Any] = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+    for level in range(10):
+        machine = {"StartAt": f"Fork{level}", "States": {f"Fork{level}": {"Type": "Parallel", "End": True,
+                                                                          "Branches": [machine, machine]}}}
+    document = {**services.empty_document("Deep"), "components": [
+        {"id": "Flow", "kind": "stepfunctions", "properties": {"Definition": machine}}]}
+
+    saved = call(as_alice, "PUT", f"/api/topologies/{topology.pk}/", {"version": 2, "document": document})
+    checked = call(as_alice, "POST", f"/api/topologies/{topology.pk}/validate/", {"document": document})
+
+    assert saved.status_code == 200 and checked.status_code == 200
+    assert [p for p in checked.json()["problems"] if p["severity"] == "error"] == []
+
+
 def test_a_method_the_endpoint_does_not_take_answers_405_in_json(as_alice: Client, topology: Topology) -> None:
     response = as_alice.post(f"/api/topologies/{topology.pk}/versions/")
 

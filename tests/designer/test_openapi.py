@@ -115,3 +115,28 @@ def test_the_answers_match_their_schemas(as_alice: Client, alice: Any, openapi: 
     assert statuses == [200, 201, 400, 200, 200, 200, 409, 400, 200, 200, 200, 409, 200, 404, 204]
     for path, method, response in exchanges:
         _check(openapi, path, method, response)
+
+
+def test_the_name_pattern_counts_as_whitespace_exactly_what_the_server_trims() -> None:
+    every_character = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF)
+
+    assert re.findall(f"[{services.WHITESPACE_CLASS}]", every_character) == [
+        character for character in every_character if character.isspace()]
+
+
+def test_a_name_is_valid_for_the_document_exactly_when_the_server_takes_it(openapi: dict[str, Any]) -> None:
+    schema = openapi["paths"]["/api/topologies/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    validator = _validator(openapi, schema["properties"]["name"])
+    for name in ["Orders", " a ", "\u3000x", "x" * 200, "", " ", "\u2028\x1c\x85", "\ufeff", "a" + " " * 199 + "b"]:
+        try:
+            services.clean_name(name)
+            taken = True
+        except services.InvalidInput:
+            taken = False
+        assert validator.is_valid(name) == taken, repr(name)
+
+
+def test_templates_are_named_by_the_ids_the_catalog_offers(as_alice: Client, openapi: dict[str, Any]) -> None:
+    offered = [template["id"] for template in as_alice.get("/api/catalog/").json()["templates"]]
+
+    assert openapi["components"]["schemas"]["TemplateId"] == {"enum": offered}

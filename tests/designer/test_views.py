@@ -76,6 +76,17 @@ def test_renaming_from_the_list(as_alice: Client, alice: Any) -> None:
     assert "Renamed to Order intake" in response.content.decode()
 
 
+def test_a_name_with_a_nul_character_is_refused_from_the_list_forms(as_alice: Client, alice: Any) -> None:
+    topology = services.create_topology(alice, name="Orders").topology
+
+    renamed = as_alice.post(f"/topologies/{topology.pk}/rename/", {"name": "Or\x00ders"}, follow=True)
+    created = as_alice.post("/topologies/new/", {"name": "New\x00"}, follow=True)
+
+    assert "the name must not hold a NUL character" in renamed.content.decode()
+    assert "Could not create the topology: must not hold a NUL character" in created.content.decode()
+    assert list(Topology.objects.values_list("name", "version")) == [("Orders", 1)]
+
+
 def test_deleting_asks_first_then_deletes_on_post(as_alice: Client, alice: Any) -> None:
     topology = services.create_topology(alice, name="Orders").topology
 

@@ -29,6 +29,18 @@ def test_a_target_that_is_not_an_entry_point_is_refused_naming_the_entry_points(
     assert problem.pointer == "/sources/0/target" and "components: Browser, Api, Items" in problem.message
 
 
+@pytest.mark.parametrize("seed", [-1, 2**63, 2**64, 1.5, "7", True])
+def test_a_seed_outside_what_a_signed_64_bit_integer_holds_is_refused(seed: object) -> None:
+    (problem,) = check_workload({**workload(), "seed": seed}, load_topology(API))
+
+    assert problem.pointer == "/seed"
+    assert problem.message.startswith("must be a whole number from 0 to 9223372036854775807 (2**63 - 1)")
+
+
+def test_the_largest_seed_is_a_seed() -> None:
+    assert load_workload({**workload(), "seed": 2**63 - 1}, load_topology(API)).seed == 2**63 - 1
+
+
 def test_unknown_generators_and_fault_kinds_are_errors() -> None:
     document = workload(payload={"id": "$sequence"})
     document["faults"] = [{"component": "Items", "kind": "meltdown", "from_s": 1, "to_s": 2}]

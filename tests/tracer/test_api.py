@@ -52,6 +52,50 @@ def test_start_refuses_what_cannot_run(as_alice: Client, topology: Topology, bod
     assert not Run.objects.exists()
 
 
+def raw_start(client: Client, topology: Topology, text: str) -> Any:
+    return client.post(f"/api/topologies/{topology.pk}/runs/", text, content_type="application/json")
+
+
+@pytest.mark.parametrize("replace, by, pointer, message", [
+    ('"duration_s": 3', '"duration_s": Infinity', "/workload/duration_s", "Infinity is not a JSON number"),
+    ('"duration_s": 3', '"duration_s": NaN', "/workload/duration_s", "NaN is not a JSON number"),
+    ('"duration_s": 3', '"duration_s": 1e400', "/workload/duration_s", "at most about ±1.8e308, not 1e400"),
+    ('"seed": 7', '"seed": 9223372036854775808', "/workload/seed", "from 0 to 9223372036854775807"),
+    ('"$seq"', '"n\\u0000"', "/workload/sources/0/payload/n", "NUL characters (\\u0000) cannot be stored"),
+    ('"Partner"', '"Part\\udfffner"', "/workload/sources/0/target", "lone surrogate (\\udfff)"),
+    ('"drain_s": 30', '"drain_s": ' + "3" * 5000, "/workload/drain_s", "at most 308 digits"),
+])
+def test_a_workload_the_console_cannot_store_or_run_answers_400_in_json_and_starts_nothing(
+        as_alice: Client, topology: Topology, replace: str, by: str, pointer: str, message: str) -> None:
+    text = json.dumps({"workload": workload()})
+    assert replace in text
+
+    response = raw_start(as_alice, topology, text.replace(replace, by))
+
+    assert response.status_code == 400 and response.json()["error"] == "invalid"
+    assert [(p["pointer"], message in p["message"]) for p in response.json()["problems"]] == [(pointer, True)]
+    assert not Run.objects.exists()
+
+
+def test_a_body_nested_10000_deep_answers_400_naming_the_limit(as_alice: Client, topology: Topology) -> None:
+    response = raw_start(as_alice, topology, '{"workload": ' + "[" * 10_000 + "]" * 10_000 + "}")
+
+    assert response.status_code == 400
+    assert response.json()["message"] == "the body nests arrays and objects 10,001 deep; at most 100 levels are read"
+
+
+def test_the_largest_seed_runs_and_a_whole_number_with_a_fraction_is_a_seed(as_alice: Client,
+                                                                              topology: Topology) -> None:
+    largest = raw_start(as_alice, topology, json.dumps({"workload": workload(), "seed": 2**63 - 1}))
+    fraction = raw_start(as_alice, topology, json.dumps({"workload": workload(), "seed": 41.0}))
+    in_workload = raw_start(as_alice, topology, json.dumps({"workload": {**workload(), "seed": 2**63 - 1}}))
+
+    assert (largest.status_code, largest.json()["seed"]) == (201, 2**63 - 1)
+    assert (fraction.status_code, fraction.json()["seed"]) == (201, 41)
+    assert (in_workload.status_code, in_workload.json()["seed"]) == (201, 2**63 - 1)
+    assert raw_start(as_alice, topology, json.dumps({"workload": workload(), "seed": 41.5})).status_code == 400
+
+
 def test_someone_elses_runs_and_topologies_are_404(client: Client, charlie: Any, topology: Topology,
                                                    finished_run: Run) -> None:
     client.force_login(charlie)
@@ -95,6 +139,38 @@ def test_traces_filter_and_page_by_keyset(as_alice: Client, finished_run: Run) -
     assert as_alice.get(url, {"min_duration_ms": "slow"}).status_code == 400
 
 
+@pytest.mark.parametrize("query, name", [
+    ({"after": -1}, "after"), ({"after": "x"}, "after"), ({"after": 2**63}, "after"), ({"after": "1.5"}, "after"),
+    ({"limit": 0}, "limit"), ({"limit": 501}, "limit"), ({"limit": ""}, "limit"),
+    ({"min_duration_ms": "nan"}, "min_duration_ms"), ({"max_duration_ms": "inf"}, "max_duration_ms"),
+    ({"min_duration_ms": -1}, "min_duration_ms"), ({"max_duration_ms": "1e400"}, "max_duration_ms"),
+    ({"component": "Wri\x00ter"}, "component"), ({"outcome": ""}, "outcome"),
+])
+def test_a_trace_filter_out_of_range_or_malformed_answers_400_naming_the_parameter(
+        as_alice: Client, finished_run: Run, query: dict[str, Any], name: str) -> None:
+    response = as_alice.get(f"/api/runs/{finished_run.pk}/traces/", query)
+
+    assert response.status_code == 400 and response.json()["error"] == "invalid"
+    assert [p["pointer"] for p in response.json()["problems"]] == [f"/{name}"]
+    assert f"the query parameter {name} must" in response.json()["message"]
+
+
+def test_trace_filters_take_whole_numbers_written_with_a_fraction_and_the_largest_id(
+        as_alice: Client, finished_run: Run) -> None:
+    url = f"/api/runs/{finished_run.pk}/traces/"
+    first = finished_run.traces.order_by("id").values_list("id", flat=True)[:2]
+
+    assert [t["id"] for t in as_alice.get(url, {"limit": "1.0", "after": "0"}).json()["traces"]] == [first[0]]
+    assert [t["id"] for t in as_alice.get(url, {"limit": 1, "after": f"{first[0]}.0"}).json()["traces"]] == [first[1]]
+    assert as_alice.get(url, {"after": 2**63 - 1}).json() == {"traces": [], "next": None}
+
+
+def test_a_trace_id_holding_a_nul_character_is_not_found(as_alice: Client, finished_run: Run) -> None:
+    response = as_alice.get(f"/api/runs/{finished_run.pk}/traces/1-0000\x00/")
+
+    assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
 def test_one_trace_and_the_exports(as_alice: Client, finished_run: Run) -> None:
     first = finished_run.traces.order_by("id").first()
     assert first is not None
@@ -119,3 +195,16 @@ def test_workload_presets_are_valid_for_the_topology(as_alice: Client, topology:
         assert post(as_alice, f"/api/topologies/{topology.pk}/runs/", {"workload": preset["workload"]}).status_code \
             == 201
     assert as_alice.get("/api/workload-presets/").status_code == 400
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "x", str(2**63), "1e400", "nan"])
+def test_workload_presets_for_a_topology_id_out_of_range_or_malformed_answer_400(as_alice: Client,
+                                                                                 value: str) -> None:
+    response = as_alice.get("/api/workload-presets/", {"topology": value})
+
+    assert response.status_code == 400
+    assert [p["pointer"] for p in response.json()["problems"]] == ["/topology"]
+
+
+def test_workload_presets_for_an_id_nobody_has_answer_404(as_alice: Client, topology: Topology) -> None:
+    assert as_alice.get("/api/workload-presets/", {"topology": 2**63 - 1}).status_code == 404
