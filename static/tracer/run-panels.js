@@ -129,6 +129,8 @@ export function renderServiceMap(container, details, graph) {
           width: 44, height: 44, "background-color": "#fff", "border-width": 5, "border-color": "data(colour)",
           label: "data(label)", "text-valign": "bottom", "text-margin-y": 5, "font-size": 12, "text-wrap": "wrap",
           "font-family": "system-ui, sans-serif", color: "#1b2430" } },
+        // X-Ray draws a component known only from its callers' calls as an inferred node.
+        { selector: "node.inferred", style: { "border-style": "dashed", "background-color": "#f4f6f9" } },
         { selector: "edge", style: {
           width: 2, "curve-style": "bezier", "line-color": "data(colour)", "target-arrow-color": "data(colour)",
           "target-arrow-shape": "triangle", label: "data(label)", "font-size": 11, color: "#3d4756",
@@ -136,7 +138,8 @@ export function renderServiceMap(container, details, graph) {
         { selector: ":selected", style: { "overlay-color": "#1f4e79", "overlay-opacity": 0.15, "overlay-padding": 6 } },
       ],
       elements: [
-        ...graph.nodes.map((node) => ({ group: "nodes", data: { id: node.id, colour: node.colour, label: node.id } })),
+        ...graph.nodes.map((node) => ({ group: "nodes", data: { id: node.id, colour: node.colour, label: node.id },
+          classes: node.inferred ? "inferred" : "" })),
         ...graph.edges.map((edge) => ({ group: "edges", data: { id: edge.id, source: edge.source, target: edge.target, colour: "#8a95a5", label: "" } })),
       ],
     });
@@ -154,7 +157,9 @@ export function renderServiceMap(container, details, graph) {
   mapCy.scratch("graph", graph);
   mapCy.batch(() => {
     for (const node of graph.nodes) {
-      mapCy.getElementById(node.id).data({ colour: node.colour, label: `${node.id}\n${node.count.toLocaleString("en")} · ${node.p50Ms ?? "–"} ms p50` });
+      const what = node.inferred ? " calls" : "";
+      mapCy.getElementById(node.id).data({ colour: node.colour,
+        label: `${node.id}\n${node.count.toLocaleString("en")}${what} · ${node.p50Ms ?? "–"} ms p50` });
     }
     for (const edge of graph.edges) {
       mapCy.getElementById(edge.id).data({ colour: edge.status === "ok" ? "#8a95a5" : edge.colour, label: edge.count.toLocaleString("en") });
@@ -162,13 +167,19 @@ export function renderServiceMap(container, details, graph) {
   });
 }
 
+/** The ids of the nodes the service map draws now (for the browser tests). */
+export function serviceMapNodes() {
+  return mapCy ? mapCy.nodes().map((node) => node.id()) : [];
+}
+
 function showMapDetails(details, item) {
   const pctText = (ratio) => `${(ratio * 100).toFixed(ratio && ratio < 0.01 ? 2 : 1)}%`;
   const bars = histogramBars(item.histogram);
   details.replaceChildren(
     h("h3", {}, item.source ? `${item.source} → ${item.target}` : item.id),
+    item.inferred ? h("p", { class: "muted" }, "Inferred from its callers' calls: it records no segment of its own.") : null,
     definitionList([
-      [item.source ? "Calls" : "Requests", item.count.toLocaleString("en")],
+      [item.source || item.inferred ? "Calls" : "Requests", item.count.toLocaleString("en")],
       ["OK", pctText(item.ratios.ok)],
       ["Errors (4xx)", `${item.errors} (${pctText(item.ratios.error)})`],
       ["Faults (5xx)", `${item.faults} (${pctText(item.ratios.fault)})`],

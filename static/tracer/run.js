@@ -7,7 +7,7 @@ import { request } from "../designer/api.js";
 import { TokenField, TokenSampler } from "./animation.js";
 import { MetricSeries } from "./metrics.js";
 import { createRunCanvas } from "./run-canvas.js";
-import { renderCharts, renderServiceMap, renderSummary, renderTimeline } from "./run-panels.js";
+import { renderCharts, renderServiceMap, renderSummary, renderTimeline, serviceMapNodes } from "./run-panels.js";
 import { ServiceMap } from "./servicemap.js";
 import { countUpTo } from "./scrub.js";
 import { RunStream, streamUrl } from "./stream.js";
@@ -105,6 +105,24 @@ class RunPage {
   // --- The frame loop --------------------------------------------------------------------------
 
   frame(now) {
+    // Scheduled first: a panel that throws must not stop the clock, the counts and the tokens.
+    requestAnimationFrame(this.frame);
+    try {
+      this.step(now);
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  /** An error in a frame is reported once (console and page), and the page goes on. */
+  failed(error) {
+    if (this.reported) return;
+    this.reported = true;
+    console.error(error);
+    this.showError(`Part of the page failed: ${error.message}`);
+  }
+
+  step(now) {
     if (this.inbox.length) this.applyInbox();
     if (!this.paused) this.field.add(this.sampler.take(), now);
     const positions = this.field.positions(now);
@@ -122,7 +140,6 @@ class RunPage {
       this.dirty.charts = false;
       renderCharts($("charts"), this.series);
     }
-    requestAnimationFrame(this.frame);
   }
 
   applyInbox() {
@@ -130,7 +147,11 @@ class RunPage {
     this.inbox = [];
     for (const message of messages) {
       this.history.push(message);
-      this.apply(message, true);
+      try {
+        this.apply(message, true);
+      } catch (error) {
+        this.failed(error); // the next messages still apply
+      }
     }
   }
 
@@ -575,6 +596,7 @@ window.wiretapRun = {
   get replay() { return page.root.dataset.replay; },
   get ended() { return page.ended; },
   onPath: () => page.canvas?.onPath() ?? [],
+  get mapNodes() { return serviceMapNodes(); },
 };
 page.start().catch((error) => {
   console.error(error);
