@@ -57,8 +57,14 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
          "segments": {"type": "array", "items": {"type": "object"}}}}]}, "The trace."), "404": _NOT_FOUND}),
     ("/api/runs/{run_id}/export/xray.jsonl", "get", "Every stored segment as X-Ray JSON Lines.", [_RUN_ID], None,
      {"200": _NDJSON, "404": _NOT_FOUND}),
-    ("/api/runs/{run_id}/export/otlp.json", "get", "The stored traces as OTLP/JSON ExportTraceServiceRequest "
-     "documents, one a line (500 traces each).", [_RUN_ID], None, {"200": _NDJSON, "404": _NOT_FOUND}),
+    ("/api/runs/{run_id}/export/otlp.json", "get", "The stored traces as one OTLP/JSON document (an "
+     "ExportTraceServiceRequest), streamed; a component has one ResourceSpans per 500 traces.", [_RUN_ID], None,
+     {"200": _json({"type": "object", "required": ["resourceSpans"]}, "The OTLP/JSON document."),
+      "404": _NOT_FOUND}),
+    ("/api/runs/{run_id}/export/summary.json", "get", "The wiretap.summary/1 of a finished or cancelled run, as a "
+     "file named after the run.", [_RUN_ID], None,
+     {"200": _json({"type": "object"}, "The summary."), "404": _NOT_FOUND,
+      "409": _json(_ref("Error"), "The run has not ended yet.")}),
     ("/api/workload-presets/", "get", "Ready-made workloads for a topology's entry points: steady, spike, ramp, "
      "poison messages, a dependency outage.",
      [{**_query("topology", {"type": "integer"}, "The topology id."), "required": True}], None,

@@ -74,6 +74,7 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
             "control": reverse("api-run-control", args=[run.pk]),
             "export_xray": reverse("api-run-export-xray", args=[run.pk]),
             "export_otlp": reverse("api-run-export-otlp", args=[run.pk]),
+            "export_summary": reverse("api-run-export-summary", args=[run.pk]),
             "stream": f"/ws/runs/{run.pk}/",
             "designer": reverse("topology-designer", args=[run.topology_id]),
             "again": reverse("run-new", args=[run.topology_id]),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.text import slugify
+
 from tracer.models import Run, Trace
 
 
@@ -49,3 +51,8 @@ def trace_summary(row: Trace) -> dict[str, Any]:
         "has_throttle": row.has_throttle,
         "segment_count": row.segment_count,
     }
+
+
+def download_name(run: Run, what: str) -> str:
+    """An export's file name after its run: ``<topology name>-run-<id>-<what>`` (ASCII, no quotes)."""
+    return f"{slugify(run.topology.name) or 'topology'}-run-{run.pk}-{what}"

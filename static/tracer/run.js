@@ -263,7 +263,7 @@ class RunPage {
     const { urls } = this.config;
     $("export-xray").href = urls.export_xray;
     $("export-otlp").href = urls.export_otlp;
-    $("export-summary").href = urls.summary;
+    $("export-summary").href = urls.export_summary;
     $("run-again").href = urls.again;
   }
 
