@@ -154,4 +154,4 @@ def workload_presets(request: HttpRequest) -> HttpResponse:
     if topology_id is None:
         raise InvalidInput([Problem("/topology", "is required: the id of the topology to send to")])
     topology = designer.topology_of(request.user, int(topology_id))
-    return JsonResponse({"presets": presets.presets(designer.latest_version(topology).document)})
+    return JsonResponse({"presets": presets.offered(designer.latest_version(topology).document, topology.template)})

@@ -25,7 +25,8 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
      "workload; it is queued, then a worker runs it. The stream is at /ws/runs/{id}/.", [_TOPOLOGY_ID],
      _body({"type": "object", "additionalProperties": False, "required": ["workload"], "properties": {
          "workload": {"type": "object", "description": "A wiretap.workload/1 document (formats.md section 2)."},
-         "seed": {"type": "integer", "minimum": 0, "description": "Default: the workload's seed."},
+         "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1, "description": "Default: the "
+                  "workload's seed, else a random one (the run's `seed` says which)."},
          "speed": _SPEED}}),
      {"201": _json(_ref("Run"), "Queued."), "400": _INVALID, "404": _NOT_FOUND}),
     ("/api/runs/{run_id}/", "get", "A run's status and counts.", [_RUN_ID], None,

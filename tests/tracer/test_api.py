@@ -145,7 +145,8 @@ def test_the_summary_export_is_the_runs_summary_indented_and_waits_for_the_end(
 def test_workload_presets_are_valid_for_the_topology(as_alice: Client, topology: Topology) -> None:
     presets = as_alice.get("/api/workload-presets/", {"topology": topology.pk}).json()["presets"]
 
-    assert [preset["id"] for preset in presets] == ["steady", "spike", "ramp", "poison", "outage"]
+    # The design was made from a template: its own workload comes first.
+    assert [preset["id"] for preset in presets] == ["template", "steady", "spike", "ramp", "poison", "outage"]
     for preset in presets:
         assert post(as_alice, f"/api/topologies/{topology.pk}/runs/", {"workload": preset["workload"]}).status_code \
             == 201
