@@ -88,6 +88,7 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": presenters.run(run),
         "topology": run.document,
         "topology_name": run.topology.name,
+        "seed": str(run.seed),  # as text: a JavaScript number rounds one above 2**53
         "urls": {
             "run": reverse("api-run", args=[run.pk]),
             "catalog": reverse("api-catalog"),

@@ -5,6 +5,7 @@ import cytoscape from "../vendor/cytoscape/cytoscape.esm.min.mjs";
 import uPlot from "../vendor/uplot/uPlot.esm.js";
 
 import { COLOURS, histogramBars } from "./servicemap.js";
+import { accountingRows, accountingSentence, componentTables } from "./summary.js";
 import { ticks, waterfall } from "./timeline.js";
 import { EPOCH, formatDuration } from "./traces.js";
 
@@ -232,24 +233,21 @@ export function renderCharts(container, series) {
 
 // --- Summary --------------------------------------------------------------------------------------
 
-export function renderSummary(container, summary, topology) {
+export function renderSummary(container, summary, topology, { seed = null } = {}) {
   if (!summary) return;
-  const messages = summary.messages || {};
-  const accounting = ["accepted", "completed", "dead_lettered", "lost", "in_flight", "rejected", "duplicate_deliveries"];
-  const labels = { accepted: "Accepted", completed: "Completed", dead_lettered: "Dead-lettered", lost: "Lost",
-    in_flight: "In flight at the end", rejected: "Rejected at the entry", duplicate_deliveries: "Duplicate deliveries" };
   const latency = summary.latency_ms || {};
   const cost = summary.cost_usd || {};
   const byComponent = Object.entries(cost.by_component || {}).sort((a, b) => b[1] - a[1]);
   const kinds = new Map((topology?.components || []).map((c) => [c.id, c.kind]));
-  const balanced = (messages.completed || 0) + (messages.dead_lettered || 0) + (messages.lost || 0) + (messages.in_flight || 0) === (messages.accepted || 0);
+  const sentence = accountingSentence(summary.messages);
+  const accountingRow = (row) => row.parts
+    ? [h("tr", { class: "acct-group" }, h("th", { colspan: "2" }, row.label)),
+      ...row.parts.map((part) => h("tr", { class: "acct-part" }, h("th", {}, part.label), h("td", {}, part.text)))]
+    : h("tr", { class: `acct-${row.key}${row.tone ? ` tone-${row.tone}` : ""}` }, h("th", {}, row.label), h("td", {}, row.text));
   container.replaceChildren(
     h("section", { class: "summary-block" }, h("h3", {}, "Messages"),
-      h("table", { class: "numbers" }, h("tbody", {}, accounting.map((key) =>
-        h("tr", { class: `acct-${key}` }, h("th", {}, labels[key]), h("td", {}, (messages[key] ?? 0).toLocaleString("en")))))),
-      h("p", { class: balanced ? "muted" : "warning" }, balanced
-        ? "Every accepted message is accounted for."
-        : "The accounting does not balance: look at the lost and in-flight messages.")),
+      h("table", { class: "numbers" }, h("tbody", {}, accountingRows(summary.messages).flatMap((row) => accountingRow(row)))),
+      h("p", { class: `accounting${sentence.tone ? ` tone-${sentence.tone}` : " muted"}` }, sentence.text)),
     h("section", { class: "summary-block" }, h("h3", {}, "Latency (accepted → finished)"),
       h("table", { class: "numbers" }, h("tbody", {}, ["p50", "p90", "p99", "max"].map((p) =>
         h("tr", {}, h("th", {}, p), h("td", {}, latency[p] === undefined ? "–" : formatDuration(latency[p]))))))),
@@ -257,6 +255,12 @@ export function renderSummary(container, summary, topology) {
       h("table", { class: "numbers" }, h("tbody", {},
         byComponent.map(([id, usd]) => h("tr", {}, h("th", {}, id, h("span", { class: "muted" }, ` ${kinds.get(id) || ""}`)), h("td", {}, `$${usd.toFixed(6)}`))),
         h("tr", { class: "total" }, h("th", {}, "Total"), h("td", {}, `$${(cost.total ?? 0).toFixed(6)}`))))),
-    h("p", { class: "muted" }, `${(summary.virtual_seconds ?? 0).toFixed(1)} virtual seconds · seed ${summary.seed ?? "–"}`),
+    h("section", { class: "summary-block component-metrics" }, h("h3", {}, "Per component (CloudWatch metrics)"),
+      componentTables(summary, topology).map((table) => h("div", { class: "component-table", "data-component": table.id },
+        h("h4", {}, table.id, table.kind ? h("span", { class: "muted" }, ` ${table.kind}`) : null),
+        h("table", { class: "numbers" }, h("tbody", {}, table.rows.map((row) =>
+          h("tr", {}, h("th", {}, row.name), h("td", {}, row.text)))))))),
+    // The seed as the page got it from the server: a JavaScript number would round one above 2**53.
+    h("p", { class: "muted" }, `${(summary.virtual_seconds ?? 0).toFixed(1)} virtual seconds · seed ${seed ?? summary.seed ?? "–"}`),
   );
 }

@@ -202,7 +202,7 @@ class RunPage {
         this.dirty.list = this.dirty.panels = true;
         this.showStatus();
         this.streamState(this.stream.state);
-        renderSummary($("summary"), this.summary, this.config.topology);
+        renderSummary($("summary"), this.summary, this.config.topology, { seed: this.config.seed });
         this.showScrubber();
         break;
       default:
@@ -402,12 +402,12 @@ class RunPage {
   }
 
   async loadSummary() {
-    if (this.summary) return renderSummary($("summary"), this.summary, this.config.topology);
+    if (this.summary) return renderSummary($("summary"), this.summary, this.config.topology, { seed: this.config.seed });
     if (this.status === "running" || this.status === "queued") return;
     try {
       const { data } = await request(this.config.urls.summary);
       this.summary = data;
-      renderSummary($("summary"), data, this.config.topology);
+      renderSummary($("summary"), data, this.config.topology, { seed: this.config.seed });
     } catch { /* 409: not ready */ }
   }
 
