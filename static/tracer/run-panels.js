@@ -7,7 +7,7 @@ import uPlot from "../vendor/uplot/uPlot.esm.js";
 import { COLOURS, histogramBars } from "./servicemap.js";
 import { accountingRows, accountingSentence, componentTables } from "./summary.js";
 import { ticks, waterfall } from "./timeline.js";
-import { EPOCH, formatDuration } from "./traces.js";
+import { formatDuration } from "./traces.js";
 
 function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
@@ -24,7 +24,8 @@ function h(tag, attributes = {}, ...children) {
 
 // --- Timeline -------------------------------------------------------------------------------------
 
-const KIND_TEXT = { wait: "wait in queue", hop: "", call: "call", init: "cold start", sub: "" };
+// Stays and flights say what happened in their labels (stays.js): no kind word beside them.
+const KIND_TEXT = { wait: "", flight: "", hop: "", call: "call", init: "cold start", sub: "" };
 let selectedKey = null;
 
 export function renderTimeline(container, details, segments, { now = null, keepDetails = false } = {}) {
@@ -41,7 +42,8 @@ export function renderTimeline(container, details, segments, { now = null, keepD
       style: `left:${pct(row.startMs)};width:${Math.min(width, 100 - (row.startMs / duration) * 100).toFixed(3)}%`,
       title: `${formatDuration(row.endMs - row.startMs)}${row.open ? " so far" : ""}`,
     });
-    const label = h("div", { class: "tl-label", style: `padding-left:${0.5 + row.depth * 1.1}rem` },
+    const label = h("div", { class: "tl-label", style: `padding-left:${0.5 + row.depth * 1.1}rem`,
+      title: row.story.length ? row.story.join(" ") : undefined },
       h("span", { class: `tl-name status-${row.status}` }, row.label),
       row.attempt ? h("span", { class: "tl-attempt" }, row.attempt) : null,
       KIND_TEXT[row.kind] ? h("span", { class: "tl-kind" }, KIND_TEXT[row.kind]) : null);
@@ -81,19 +83,23 @@ function renderDetails(details, row, layout) {
   const facts = [
     ["Component", row.name],
     ["Type", segment.origin || ""],
-    ["Start", `+${formatDuration(row.startMs)} (t = ${(item.start_time - EPOCH).toFixed(3)} s)`],
+    ["Start", `+${formatDuration(row.startMs)} (t = ${(layout.start + row.startMs / 1000).toFixed(3)} s)`],
     ["Duration", row.open ? `open (${formatDuration(row.endMs - row.startMs)} so far)` : formatDuration(row.endMs - row.startMs)],
     ["Status", row.status === "ok" ? "ok" : { error: "error (4xx)", fault: "fault (5xx)", throttle: "throttled (429)" }[row.status]],
   ];
-  if (item.http?.response?.status) facts.push(["HTTP status", String(item.http.response.status)]);
-  if (item.aws?.operation) facts.push(["Operation", item.aws.operation]);
-  const sections = [h("h3", {}, row.label, row.attempt ? ` · ${row.attempt}` : ""), definitionList(facts)];
-  const cause = item.cause?.exceptions || [];
+  // A flight is no document of its own: its row points at the stay it followed.
+  const own = row.kind !== "flight";
+  if (own && item.http?.response?.status) facts.push(["HTTP status", String(item.http.response.status)]);
+  if (own && item.aws?.operation) facts.push(["Operation", item.aws.operation]);
+  const sections = [h("h3", {}, row.label, row.attempt ? ` · ${row.attempt}` : "")];
+  if (row.story.length) sections.push(h("h4", {}, "What happened"), h("ul", { class: "story" }, row.story.map((line) => h("li", {}, line))));
+  sections.push(definitionList(facts));
+  const cause = own ? item.cause?.exceptions || [] : [];
   if (cause.length) {
     sections.push(h("h4", {}, "Cause"), h("ul", { class: "cause" }, cause.map((exception) =>
       h("li", {}, h("strong", {}, exception.type || "Error"), `: ${exception.message || ""}`, exception.remote ? " (remote)" : ""))));
   }
-  if (row.kind !== "call" && row.kind !== "init" && row.kind !== "sub") {
+  if (row.kind === "hop" || row.kind === "wait") {
     const annotations = Object.entries(segment.annotations || {});
     if (annotations.length) sections.push(h("h4", {}, "Annotations"), definitionList(annotations.map(([k, v]) => [k, String(v)])));
     if (segment.metadata) sections.push(h("h4", {}, "Metadata"), h("pre", { class: "json" }, JSON.stringify(segment.metadata, null, 2)));
