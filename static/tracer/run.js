@@ -88,6 +88,11 @@ class RunPage {
     this.setUpFilters();
     this.setUpList();
     $("timeline-close").addEventListener("click", () => this.closeTrace());
+    $("lesson-toggle")?.addEventListener("click", (event) => {
+      const expanded = $("lesson").classList.toggle("expanded");
+      event.target.setAttribute("aria-expanded", String(expanded));
+      event.target.textContent = expanded ? "Less" : "All of it";
+    });
     this.setUpScrubber();
     this.showStatus();
     const replay = this.replay === undefined ? "" : `?replay=${this.replay === null ? "max" : this.replay}`;

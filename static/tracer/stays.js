@@ -109,7 +109,7 @@ export function flightBetween(previous, next) {
   return {
     start: previous.end_time,
     end: next.start_time,
-    short: timeout === undefined ? "in flight" : `in flight, VisibilityTimeout ${formatSeconds(timeout)} ran out`,
+    short: timeout === undefined ? "in flight" : `in flight (VisibilityTimeout ${formatSeconds(timeout)})`,
     sentences: [`In flight: received (receive ${previous.annotations.receive_count}) and not deleted, invisible ${why}.`],
   };
 }

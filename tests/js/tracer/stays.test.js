@@ -22,7 +22,7 @@ test("a stay that came back after the visibility timeout says so, and the flight
     "Received (ReceiveMessage, ApproximateReceiveCount 2).",
   ]);
   const flight = flightBetween(first, second);
-  assert.deepEqual([flight.start, flight.end, flight.short], [100.2, 130.2, "in flight, VisibilityTimeout 30 s ran out"]);
+  assert.deepEqual([flight.start, flight.end, flight.short], [100.2, 130.2, "in flight (VisibilityTimeout 30 s)"]);
   assert.deepEqual(flight.sentences, ["In flight: received (receive 1) and not deleted, invisible until the visibility timeout of 30 s ran out."]);
   assert.equal(flightBetween(second, stay("c", 130.2, 131, { receive_count: 2, outcome: "received" }, undefined, "Jobs", "b")), null);
 });

@@ -49,7 +49,7 @@ test("a dead-lettered message: five stays in the queue, five failed receives, th
   // Each flight lasts the queue's visibility timeout, from a receive to the next stay.
   const flights = layout.rows.filter((row) => row.kind === "flight");
   for (const flight of flights) assert.equal(Math.round(flight.endMs - flight.startMs), 30_000);
-  assert.equal(flights[0].label, "Orders · in flight, VisibilityTimeout 30 s ran out");
+  assert.equal(flights[0].label, "Orders · in flight (VisibilityTimeout 30 s)");
   // Offsets are from the trace's start; every row within it, in time order per level.
   assert.equal(layout.rows[0].startMs, 0);
   for (const row of layout.rows) assert.ok(row.startMs >= 0 && row.endMs >= row.startMs && row.endMs <= layout.durationMs + 1e-6);
