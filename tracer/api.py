@@ -57,7 +57,7 @@ def summary(request: HttpRequest, run_id: int) -> HttpResponse:
     run = services.run_of(request.user, run_id)
     if run.summary is None:
         return _not_ready(run)
-    return JsonResponse(run.summary)
+    return JsonResponse(presenters.summary_document(run))
 
 
 def _not_ready(run: Run) -> JsonResponse:
@@ -139,7 +139,7 @@ def export_summary(request: HttpRequest, run_id: int) -> HttpResponse:
     run = services.run_of(request.user, run_id)
     if run.summary is None:
         return _not_ready(run)
-    text = json.dumps(run.summary, indent=2) + "\n"
+    text = json.dumps(presenters.summary_document(run), indent=2) + "\n"
     return _download(HttpResponse(text, content_type="application/json"), run, "summary.json")
 
 
