@@ -66,8 +66,9 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
      "file named after the run.", [_RUN_ID], None,
      {"200": _json({"type": "object"}, "The summary."), "404": _NOT_FOUND,
       "409": _json(_ref("Error"), "The run has not ended yet.")}),
-    ("/api/workload-presets/", "get", "Ready-made workloads for a topology's entry points: steady, spike, ramp, "
-     "poison messages, a dependency outage.",
+    ("/api/workload-presets/", "get", "Ready-made workloads for a topology's entry points: the workload of the "
+     "template it was made from first (id `template`), when it still fits, then steady, spike, ramp, poison "
+     "messages, a dependency outage.",
      [{**_query("topology", {"type": "integer"}, "The topology id."), "required": True}], None,
      {"200": _json({"type": "object", "required": ["presets"], "properties": {"presets": {"type": "array", "items": {
          "type": "object", "required": ["id", "workload"],
