@@ -216,3 +216,24 @@ def test_an_empty_seed_runs_with_a_random_one_that_run_again_fills_in_exactly(
     again = Run.objects.exclude(pk=run_id).get()
     assert again.seed == run.seed  # exactly, though a seed above 2**53 is past what a JavaScript number holds
     assert errors_in(console_messages) == []
+
+
+def test_the_service_map_opened_during_a_live_run_leaves_the_clock_and_the_trace_count_running(
+        console_page: Page, live_console: Daphne, user: User, console_messages: list[str]) -> None:
+    page = console_page
+    topology = designer.create_topology(user, template_id="scalable-webhook").topology
+    page.goto(f"{live_console.url}/topologies/{topology.pk}/run/")
+    editor = page.get_by_label("Workload document")
+    editor.fill(json.dumps({**json.loads(editor.input_value()), "duration_s": 30}))
+    page.get_by_label("Speed").select_option("10")
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_url(re.compile(r"/runs/\d+/$"))
+    page.wait_for_function("window.wiretapRun.status === 'running' && window.wiretapRun.traces > 0")
+
+    open_service_map(page)
+    page.wait_for_function("window.wiretapRun.mapNodes.includes('Orders')", timeout=PANEL_TIMEOUT_MS)
+    clock = page.locator("#run-clock").inner_text()
+    traces = page.evaluate("window.wiretapRun.traces")
+    page.wait_for_function("([clock, traces]) => document.getElementById('run-clock').textContent !== clock "
+                           "&& window.wiretapRun.traces > traces", arg=[clock, traces], timeout=PANEL_TIMEOUT_MS)
+    assert errors_in(console_messages) == []
