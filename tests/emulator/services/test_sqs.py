@@ -697,6 +697,7 @@ def test_a_stay_says_the_visibility_timeout_that_ran_out_and_not_a_change_of_vis
     run.receive(30.0)  # 4 + 25.5: the changed timeout ran out first
     run.finish(60.0)
     first, after_change, after_timeout, after_default = run.dwells()
+    assert first.metadata is not None and "VisibilityTimeout" not in first.metadata["sqs"]
     assert after_change.metadata is None
     assert after_timeout.metadata == {"sqs": {"VisibilityTimeout": 25.5}}
     assert (after_timeout.start_time, after_timeout.annotations["receive_count"]) == (epoch(29.5), 3)
