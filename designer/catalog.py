@@ -36,6 +36,11 @@ class Template:
     topology: dict[str, Any]
     workload: dict[str, Any]
 
+    @property
+    def lesson(self) -> str:
+        """The README's whole "What the run shows" paragraph, as plain text ("" without one)."""
+        return lesson_of(self.explanation)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -99,6 +104,12 @@ def _read_template(folder: Path) -> Template:
         topology=json.loads((folder / "topology.json").read_text(encoding="utf-8")),
         workload=json.loads(workload_path.read_text(encoding="utf-8")) if workload_path.is_file() else {},
     )
+
+
+def lesson_of(readme: str) -> str:
+    """The "What the run shows" paragraph of a README, emphasis marks removed, on one line."""
+    shows = _RUN_SHOWS.search(readme)
+    return " ".join(_MARKDOWN_EMPHASIS.sub("", shows.group(1)).split()) if shows else ""
 
 
 def summary_of(readme: str) -> str:

@@ -20,10 +20,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-import msgspec
-
 from emulator.findings import validate
-from emulator.otlp import to_otlp
+from emulator.otlp import otlp_document
 from emulator.problems import InvalidDocument, Problem
 from emulator.simulation import Simulation
 from emulator.topology import Topology, load_topology_file, read_json
@@ -162,7 +160,7 @@ def _simulate(topology: Topology, workload: Workload, arguments: argparse.Namesp
         if progress is not None:
             progress.clear()
     if collected is not None:
-        files["otlp"].write(msgspec.json.encode(to_otlp(collected.segments)) + b"\n")
+        files["otlp"].writelines(otlp_document([collected.segments]))
     if "summary" in files:
         files["summary"].write((json.dumps(summary, indent=2) + "\n").encode())
     return summary

@@ -11,8 +11,10 @@ status ERROR with the cause's message.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+import msgspec
 
 from emulator.tracing import Segment, Subsegment
 
@@ -25,6 +27,24 @@ _XRAY_TRACE_ID = re.compile(r"^1-([0-9a-f]{8})-([0-9a-f]{24})$")
 
 def to_otlp(segments: Iterable[Segment]) -> dict[str, Any]:
     """The ``{"resourceSpans": [...]}`` document, components in the order they first appear."""
+    return {"resourceSpans": resource_spans(segments)}
+
+
+def otlp_document(chunks: Iterable[Iterable[Segment]]) -> Iterator[bytes]:
+    """One OTLP/JSON document (an ExportTraceServiceRequest) written a chunk of segments at a time,
+    for exports too large to hold: each chunk adds its own ResourceSpans, so a component may have
+    one per chunk (OTLP allows a resource to repeat). One chunk gives the bytes of ``to_otlp``."""
+    yield b'{"resourceSpans":['
+    first = True
+    for chunk in chunks:
+        for item in resource_spans(chunk):
+            yield msgspec.json.encode(item) if first else b"," + msgspec.json.encode(item)
+            first = False
+    yield b"]}\n"
+
+
+def resource_spans(segments: Iterable[Segment]) -> list[dict[str, Any]]:
+    """One ResourceSpans per component, in the order they first appear."""
     spans_by_component: dict[str, list[dict[str, Any]]] = {}
     origins: dict[str, str] = {}
     for segment in segments:
@@ -34,13 +54,11 @@ def to_otlp(segments: Iterable[Segment]) -> dict[str, Any]:
         spans.append(_span(segment, trace_id, segment.parent_id, SPAN_KIND_SERVER))
         for subsegment in segment.subsegments or ():
             _add_subsegment_spans(spans, subsegment, trace_id, segment.id)
-    return {
-        "resourceSpans": [
-            {"resource": {"attributes": _resource_attributes(component, origins[component])},
-             "scopeSpans": [{"scope": dict(SCOPE), "spans": spans}]}
-            for component, spans in spans_by_component.items()
-        ]
-    }
+    return [
+        {"resource": {"attributes": _resource_attributes(component, origins[component])},
+         "scopeSpans": [{"scope": dict(SCOPE), "spans": spans}]}
+        for component, spans in spans_by_component.items()
+    ]
 
 
 def otlp_trace_id(xray_trace_id: str) -> str:

@@ -16,15 +16,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from designer import services as designer
 from designer.http import api_view, json_body
 from designer.services import InvalidInput
-from emulator.otlp import to_otlp
+from emulator.otlp import otlp_document
 from emulator.problems import Problem
 from emulator.tracing import Segment
 from tracer import presenters, presets, services
-from tracer.models import Trace
+from tracer.models import Run, Trace
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 100
 MAX_ID = 2**63 - 1  # ids are signed 64-bit integers
+# Stored traces whose spans the OTLP export holds in memory at once.
+OTLP_TRACES_A_CHUNK = 500
 _segments = msgspec.json.Decoder(list[Segment])
 
 
@@ -57,9 +59,13 @@ def control(request: HttpRequest, run_id: int) -> HttpResponse:
 def summary(request: HttpRequest, run_id: int) -> HttpResponse:
     run = services.run_of(request.user, run_id)
     if run.summary is None:
-        return JsonResponse({"error": "not_ready", "message": f"run {run.pk} is {run.status}: the summary comes "
-                             "when it finishes or is cancelled"}, status=409)
-    return JsonResponse(run.summary)
+        return _not_ready(run)
+    return JsonResponse(presenters.summary_document(run))
+
+
+def _not_ready(run: Run) -> JsonResponse:
+    return JsonResponse({"error": "not_ready", "message": f"run {run.pk} is {run.status}: the summary comes "
+                         "when it finishes or is cancelled"}, status=409)
 
 
 def _query_text(request: HttpRequest, name: str) -> str | None:
@@ -134,28 +140,41 @@ def export_xray(request: HttpRequest, run_id: int) -> HttpResponse:
         for text in services.segment_texts(run):
             yield b"".join(msgspec.json.encode(segment) + b"\n" for segment in _segments.decode(text))
 
-    response = StreamingHttpResponse(lines(), content_type="application/x-ndjson")
-    response["Content-Disposition"] = f'attachment; filename="run-{run.pk}-xray.jsonl"'
-    return response
+    return _download(StreamingHttpResponse(lines(), content_type="application/x-ndjson"), run, "xray.jsonl")
 
 
 @api_view("GET")
 def export_otlp(request: HttpRequest, run_id: int) -> HttpResponse:
-    """OTLP/JSON: one ExportTraceServiceRequest per line, one per stored trace chunk of 500."""
+    """One OTLP/JSON document (ExportTraceServiceRequest), streamed 500 stored traces at a time."""
     run = services.run_of(request.user, run_id)
+    document = otlp_document(_chunks(services.segment_texts(run), OTLP_TRACES_A_CHUNK))
+    return _download(StreamingHttpResponse(document, content_type="application/json"), run, "otlp.json")
 
-    def documents() -> Iterator[bytes]:
-        chunk: list[Segment] = []
-        for index, text in enumerate(services.segment_texts(run), 1):
-            chunk.extend(_segments.decode(text))
-            if index % 500 == 0:
-                yield msgspec.json.encode(to_otlp(chunk)) + b"\n"
-                chunk = []
-        if chunk:
-            yield msgspec.json.encode(to_otlp(chunk)) + b"\n"
 
-    response = StreamingHttpResponse(documents(), content_type="application/x-ndjson")
-    response["Content-Disposition"] = f'attachment; filename="run-{run.pk}-otlp.json"'
+def _chunks(texts: Iterator[str], size: int) -> Iterator[list[Segment]]:
+    """The segments of ``size`` stored traces at a time (a trace's segments stay together)."""
+    chunk: list[Segment] = []
+    for index, text in enumerate(texts, 1):
+        chunk.extend(_segments.decode(text))
+        if index % size == 0:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@api_view("GET")
+def export_summary(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The summary as a file, indented as the command line's ``--summary`` writes it."""
+    run = services.run_of(request.user, run_id)
+    if run.summary is None:
+        return _not_ready(run)
+    text = json.dumps(presenters.summary_document(run), indent=2) + "\n"
+    return _download(HttpResponse(text, content_type="application/json"), run, "summary.json")
+
+
+def _download(response: HttpResponse, run: Run, what: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{presenters.download_name(run, what)}"'
     return response
 
 
@@ -165,4 +184,4 @@ def workload_presets(request: HttpRequest) -> HttpResponse:
     if topology_id is None:
         raise InvalidInput([Problem("/topology", "is required: the id of the topology to send to")])
     topology = designer.topology_of(request.user, int(topology_id))
-    return JsonResponse({"presets": presets.presets(designer.latest_version(topology).document)})
+    return JsonResponse({"presets": presets.offered(designer.latest_version(topology).document, topology.template)})

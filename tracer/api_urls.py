@@ -14,5 +14,6 @@ urlpatterns = [
     path("runs/<int:run_id>/traces/<str:trace_id>/", api.trace, name="api-run-trace"),
     path("runs/<int:run_id>/export/xray.jsonl", api.export_xray, name="api-run-export-xray"),
     path("runs/<int:run_id>/export/otlp.json", api.export_otlp, name="api-run-export-otlp"),
+    path("runs/<int:run_id>/export/summary.json", api.export_summary, name="api-run-export-summary"),
     path("workload-presets/", api.workload_presets, name="api-workload-presets"),
 ]

@@ -26,8 +26,8 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
      "workload; it is queued, then a worker runs it. The stream is at /ws/runs/{id}/.", [_TOPOLOGY_ID],
      _body({"type": "object", "additionalProperties": False, "required": ["workload"], "properties": {
          "workload": {"type": "object", "description": "A wiretap.workload/1 document (formats.md section 2)."},
-         "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED, "description": "Default: the workload's "
-                  "seed."},
+         "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED, "description": "Default: the "
+                  "workload's seed, else a random one (the run's `seed` says which)."},
          "speed": _SPEED}}),
      {"201": _json(_ref("Run"), "Queued."), "400": _INVALID, "404": _NOT_FOUND, "413": _TOO_LARGE}),
     ("/api/runs/{run_id}/", "get", "A run's status and counts.", [_RUN_ID], None,
@@ -60,10 +60,17 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
          "segments": {"type": "array", "items": {"type": "object"}}}}]}, "The trace."), "404": _NOT_FOUND}),
     ("/api/runs/{run_id}/export/xray.jsonl", "get", "Every stored segment as X-Ray JSON Lines.", [_RUN_ID], None,
      {"200": _NDJSON, "404": _NOT_FOUND}),
-    ("/api/runs/{run_id}/export/otlp.json", "get", "The stored traces as OTLP/JSON ExportTraceServiceRequest "
-     "documents, one a line (500 traces each).", [_RUN_ID], None, {"200": _NDJSON, "404": _NOT_FOUND}),
-    ("/api/workload-presets/", "get", "Ready-made workloads for a topology's entry points: steady, spike, ramp, "
-     "poison messages, a dependency outage.",
+    ("/api/runs/{run_id}/export/otlp.json", "get", "The stored traces as one OTLP/JSON document (an "
+     "ExportTraceServiceRequest), streamed; a component has one ResourceSpans per 500 traces.", [_RUN_ID], None,
+     {"200": _json({"type": "object", "required": ["resourceSpans"]}, "The OTLP/JSON document."),
+      "404": _NOT_FOUND}),
+    ("/api/runs/{run_id}/export/summary.json", "get", "The wiretap.summary/1 of a finished or cancelled run, as a "
+     "file named after the run.", [_RUN_ID], None,
+     {"200": _json({"type": "object"}, "The summary."), "404": _NOT_FOUND,
+      "409": _json(_ref("Error"), "The run has not ended yet.")}),
+    ("/api/workload-presets/", "get", "Ready-made workloads for a topology's entry points: the workload of the "
+     "template it was made from first (id `template`), when it still fits, then steady, spike, ramp, poison "
+     "messages, a dependency outage.",
      [{**_query("topology", _ID, "The topology id."), "required": True}], None,
      {"200": _json({"type": "object", "required": ["presets"], "properties": {"presets": {"type": "array", "items": {
          "type": "object", "required": ["id", "workload"],

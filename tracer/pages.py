@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from designer import services as designer
+from designer.catalog import template
 from designer.models import Topology
 from tracer import presenters, presets, services
 from tracer.models import Run
@@ -44,7 +45,9 @@ def run_new(request: HttpRequest, topology_id: int) -> HttpResponse:
         "topology_id": topology.pk,
         "topology_name": topology.name,
         "version": version.number,
-        "presets": presets.presets(version.document),
+        "presets": presets.offered(version.document, topology.template),
+        "again": _again(request, topology),
+        "lesson": _lesson(topology),
         "urls": {
             "presets": f"{reverse('api-workload-presets')}?topology={topology.pk}",
             "start": reverse("api-run-start", args=[topology.pk]),
@@ -53,7 +56,28 @@ def run_new(request: HttpRequest, topology_id: int) -> HttpResponse:
         },
     }
     recent = Run.objects.filter(topology=topology, owner=request.user).order_by("-pk")[:10]
-    return render(request, "tracer/run_new.html", {"topology": topology, "runs": recent, "run_config": config})
+    return render(request, "tracer/run_new.html", {"topology": topology, "runs": recent, "run_config": config,
+                                                   "lesson": config["lesson"]})
+
+
+def _again(request: HttpRequest, topology: Topology) -> dict[str, Any] | None:
+    """``?again=<run id>``: that run's workload, seed and speed, to fill the form with (None without)."""
+    text = request.GET.get("again", "")
+    if not text.isdigit():
+        return None
+    run = Run.objects.filter(pk=int(text), topology=topology, owner=request.user).first()
+    if run is None:
+        return None
+    # The seed as text: a JavaScript number would round one above 2**53.
+    return {"run": run.pk, "workload": run.workload, "seed": str(run.seed), "speed": run.speed}
+
+
+def _lesson(topology: Topology) -> dict[str, str] | None:
+    """What the template a design was made from shows when it runs (its README's paragraph)."""
+    chosen = template(topology.template) if topology.template else None
+    if chosen is None or not chosen.lesson:
+        return None
+    return {"template": chosen.name, "text": chosen.lesson}
 
 
 @require_GET
@@ -64,6 +88,7 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": presenters.run(run),
         "topology": run.document,
         "topology_name": run.topology.name,
+        "seed": str(run.seed),  # as text: a JavaScript number rounds one above 2**53
         "urls": {
             "run": reverse("api-run", args=[run.pk]),
             "catalog": reverse("api-catalog"),
@@ -74,9 +99,10 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
             "control": reverse("api-run-control", args=[run.pk]),
             "export_xray": reverse("api-run-export-xray", args=[run.pk]),
             "export_otlp": reverse("api-run-export-otlp", args=[run.pk]),
+            "export_summary": reverse("api-run-export-summary", args=[run.pk]),
             "stream": f"/ws/runs/{run.pk}/",
             "designer": reverse("topology-designer", args=[run.topology_id]),
-            "again": reverse("run-new", args=[run.topology_id]),
+            "again": f"{reverse('run-new', args=[run.topology_id])}?again={run.pk}",
         },
     }
-    return render(request, "tracer/run.html", {"run": run, "run_config": config})
+    return render(request, "tracer/run.html", {"run": run, "run_config": config, "lesson": _lesson(run.topology)})

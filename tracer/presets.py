@@ -1,4 +1,5 @@
-"""Workload presets for a topology: steady, spike, ramp, poison messages, a dependency outage.
+"""Workload presets for a topology: steady, spike, ramp, poison messages, a dependency outage;
+and, for a design made from a template, that template's own workload before them.
 
 Each is a valid wiretap.workload/1 document sending to the topology's entry points (components
 of a kind a workload may send to), and the outage takes down a component downstream.
@@ -9,8 +10,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from designer.catalog import template
 from emulator.catalog import KINDS
-from emulator.workload import FORMAT
+from emulator.problems import InvalidDocument
+from emulator.topology import load_topology
+from emulator.workload import FORMAT, check_workload
 
 
 def entry_points(document: dict[str, Any]) -> list[str]:
@@ -62,8 +66,27 @@ def redrive_s(document: dict[str, Any]) -> float:
 
 
 def _workload(name: str, description: str, sources: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    return {"format": FORMAT, "name": name, "description": description, "seed": 1, "duration_s": 60,
+    # No seed: a run of a preset draws its own unless the Run form gives one.
+    return {"format": FORMAT, "name": name, "description": description, "duration_s": 60,
             "drain_s": DRAIN_S, "sources": sources, **extra}
+
+
+def offered(document: dict[str, Any], template_id: str = "") -> list[dict[str, Any]]:
+    """What the Run form offers a design: the workload of the template it was made from first
+    (its lesson is shown by that workload), when it still fits the design, then the presets."""
+    found = presets(document)
+    chosen = template(template_id) if template_id else None
+    if chosen is None or not chosen.workload:
+        return found
+    try:
+        # Edited since (a target renamed or removed): then its workload no longer runs here.
+        if check_workload(chosen.workload, load_topology(document)):
+            return found
+    except InvalidDocument:
+        return found
+    workload = {**chosen.workload, "name": chosen.name}
+    workload.setdefault("description", chosen.summary)
+    return [{"id": "template", "template": chosen.id, "workload": workload}, *found]
 
 
 def presets(document: dict[str, Any]) -> list[dict[str, Any]]:

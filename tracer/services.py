@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import secrets
 import socket
 import threading
 from collections.abc import Iterator
@@ -67,10 +68,19 @@ def start_run(owner: AbstractBaseUser, topology: Topology, workload: Any, seed: 
     with transaction.atomic():
         run = Run.objects.create(
             topology=topology, topology_version=version.number, document=version.document, workload=workload,
-            seed=load_workload(workload).seed if chosen_seed is None else chosen_seed, owner=owner,
-            speed=chosen_speed)
+            seed=run_seed(chosen_seed, workload), owner=owner, speed=chosen_speed)
         transaction.on_commit(lambda: enqueue(run.pk))
     return run
+
+
+def run_seed(seed: int | None, workload: dict[str, Any]) -> int:
+    """The seed asked for, else the workload's own (as the command line does), else a random one
+    from the operating system's secure source, in 0..MAX_SEED; the run stores the one it used."""
+    if seed is not None:
+        return seed
+    if "seed" in workload:
+        return load_workload(workload).seed
+    return secrets.randbelow(MAX_SEED + 1)
 
 
 def enqueue(run_id: int) -> None:

@@ -5,8 +5,9 @@ import cytoscape from "../vendor/cytoscape/cytoscape.esm.min.mjs";
 import uPlot from "../vendor/uplot/uPlot.esm.js";
 
 import { COLOURS, histogramBars } from "./servicemap.js";
+import { accountingRows, accountingSentence, componentTables } from "./summary.js";
 import { ticks, waterfall } from "./timeline.js";
-import { EPOCH, formatDuration } from "./traces.js";
+import { formatDuration } from "./traces.js";
 
 function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
@@ -23,7 +24,8 @@ function h(tag, attributes = {}, ...children) {
 
 // --- Timeline -------------------------------------------------------------------------------------
 
-const KIND_TEXT = { wait: "wait in queue", hop: "", call: "call", init: "cold start", sub: "" };
+// Stays and flights say what happened in their labels (stays.js): no kind word beside them.
+const KIND_TEXT = { wait: "", flight: "", hop: "", call: "call", init: "cold start", sub: "" };
 let selectedKey = null;
 
 export function renderTimeline(container, details, segments, { now = null, keepDetails = false } = {}) {
@@ -40,7 +42,8 @@ export function renderTimeline(container, details, segments, { now = null, keepD
       style: `left:${pct(row.startMs)};width:${Math.min(width, 100 - (row.startMs / duration) * 100).toFixed(3)}%`,
       title: `${formatDuration(row.endMs - row.startMs)}${row.open ? " so far" : ""}`,
     });
-    const label = h("div", { class: "tl-label", style: `padding-left:${0.5 + row.depth * 1.1}rem` },
+    const label = h("div", { class: "tl-label", style: `padding-left:${0.5 + row.depth * 1.1}rem`,
+      title: row.story.length ? row.story.join(" ") : undefined },
       h("span", { class: `tl-name status-${row.status}` }, row.label),
       row.attempt ? h("span", { class: "tl-attempt" }, row.attempt) : null,
       KIND_TEXT[row.kind] ? h("span", { class: "tl-kind" }, KIND_TEXT[row.kind]) : null);
@@ -80,19 +83,23 @@ function renderDetails(details, row, layout) {
   const facts = [
     ["Component", row.name],
     ["Type", segment.origin || ""],
-    ["Start", `+${formatDuration(row.startMs)} (t = ${(item.start_time - EPOCH).toFixed(3)} s)`],
+    ["Start", `+${formatDuration(row.startMs)} (t = ${(layout.start + row.startMs / 1000).toFixed(3)} s)`],
     ["Duration", row.open ? `open (${formatDuration(row.endMs - row.startMs)} so far)` : formatDuration(row.endMs - row.startMs)],
     ["Status", row.status === "ok" ? "ok" : { error: "error (4xx)", fault: "fault (5xx)", throttle: "throttled (429)" }[row.status]],
   ];
-  if (item.http?.response?.status) facts.push(["HTTP status", String(item.http.response.status)]);
-  if (item.aws?.operation) facts.push(["Operation", item.aws.operation]);
-  const sections = [h("h3", {}, row.label, row.attempt ? ` · ${row.attempt}` : ""), definitionList(facts)];
-  const cause = item.cause?.exceptions || [];
+  // A flight is no document of its own: its row points at the stay it followed.
+  const own = row.kind !== "flight";
+  if (own && item.http?.response?.status) facts.push(["HTTP status", String(item.http.response.status)]);
+  if (own && item.aws?.operation) facts.push(["Operation", item.aws.operation]);
+  const sections = [h("h3", {}, row.label, row.attempt ? ` · ${row.attempt}` : "")];
+  if (row.story.length) sections.push(h("h4", {}, "What happened"), h("ul", { class: "story" }, row.story.map((line) => h("li", {}, line))));
+  sections.push(definitionList(facts));
+  const cause = own ? item.cause?.exceptions || [] : [];
   if (cause.length) {
     sections.push(h("h4", {}, "Cause"), h("ul", { class: "cause" }, cause.map((exception) =>
       h("li", {}, h("strong", {}, exception.type || "Error"), `: ${exception.message || ""}`, exception.remote ? " (remote)" : ""))));
   }
-  if (row.kind !== "call" && row.kind !== "init" && row.kind !== "sub") {
+  if (row.kind === "hop" || row.kind === "wait") {
     const annotations = Object.entries(segment.annotations || {});
     if (annotations.length) sections.push(h("h4", {}, "Annotations"), definitionList(annotations.map(([k, v]) => [k, String(v)])));
     if (segment.metadata) sections.push(h("h4", {}, "Metadata"), h("pre", { class: "json" }, JSON.stringify(segment.metadata, null, 2)));
@@ -129,6 +136,8 @@ export function renderServiceMap(container, details, graph) {
           width: 44, height: 44, "background-color": "#fff", "border-width": 5, "border-color": "data(colour)",
           label: "data(label)", "text-valign": "bottom", "text-margin-y": 5, "font-size": 12, "text-wrap": "wrap",
           "font-family": "system-ui, sans-serif", color: "#1b2430" } },
+        // X-Ray draws a component known only from its callers' calls as an inferred node.
+        { selector: "node.inferred", style: { "border-style": "dashed", "background-color": "#f4f6f9" } },
         { selector: "edge", style: {
           width: 2, "curve-style": "bezier", "line-color": "data(colour)", "target-arrow-color": "data(colour)",
           "target-arrow-shape": "triangle", label: "data(label)", "font-size": 11, color: "#3d4756",
@@ -136,7 +145,8 @@ export function renderServiceMap(container, details, graph) {
         { selector: ":selected", style: { "overlay-color": "#1f4e79", "overlay-opacity": 0.15, "overlay-padding": 6 } },
       ],
       elements: [
-        ...graph.nodes.map((node) => ({ group: "nodes", data: { id: node.id, colour: node.colour, label: node.id } })),
+        ...graph.nodes.map((node) => ({ group: "nodes", data: { id: node.id, colour: node.colour, label: node.id },
+          classes: node.inferred ? "inferred" : "" })),
         ...graph.edges.map((edge) => ({ group: "edges", data: { id: edge.id, source: edge.source, target: edge.target, colour: "#8a95a5", label: "" } })),
       ],
     });
@@ -154,7 +164,9 @@ export function renderServiceMap(container, details, graph) {
   mapCy.scratch("graph", graph);
   mapCy.batch(() => {
     for (const node of graph.nodes) {
-      mapCy.getElementById(node.id).data({ colour: node.colour, label: `${node.id}\n${node.count.toLocaleString("en")} · ${node.p50Ms ?? "–"} ms p50` });
+      const what = node.inferred ? " calls" : "";
+      mapCy.getElementById(node.id).data({ colour: node.colour,
+        label: `${node.id}\n${node.count.toLocaleString("en")}${what} · ${node.p50Ms ?? "–"} ms p50` });
     }
     for (const edge of graph.edges) {
       mapCy.getElementById(edge.id).data({ colour: edge.status === "ok" ? "#8a95a5" : edge.colour, label: edge.count.toLocaleString("en") });
@@ -162,13 +174,19 @@ export function renderServiceMap(container, details, graph) {
   });
 }
 
+/** The ids of the nodes the service map draws now (for the browser tests). */
+export function serviceMapNodes() {
+  return mapCy ? mapCy.nodes().map((node) => node.id()) : [];
+}
+
 function showMapDetails(details, item) {
   const pctText = (ratio) => `${(ratio * 100).toFixed(ratio && ratio < 0.01 ? 2 : 1)}%`;
   const bars = histogramBars(item.histogram);
   details.replaceChildren(
     h("h3", {}, item.source ? `${item.source} → ${item.target}` : item.id),
+    item.inferred ? h("p", { class: "muted" }, "Inferred from its callers' calls: it records no segment of its own.") : null,
     definitionList([
-      [item.source ? "Calls" : "Requests", item.count.toLocaleString("en")],
+      [item.source || item.inferred ? "Calls" : "Requests", item.count.toLocaleString("en")],
       ["OK", pctText(item.ratios.ok)],
       ["Errors (4xx)", `${item.errors} (${pctText(item.ratios.error)})`],
       ["Faults (5xx)", `${item.faults} (${pctText(item.ratios.fault)})`],
@@ -221,24 +239,21 @@ export function renderCharts(container, series) {
 
 // --- Summary --------------------------------------------------------------------------------------
 
-export function renderSummary(container, summary, topology) {
+export function renderSummary(container, summary, topology, { seed = null } = {}) {
   if (!summary) return;
-  const messages = summary.messages || {};
-  const accounting = ["accepted", "completed", "dead_lettered", "lost", "in_flight", "rejected", "duplicate_deliveries"];
-  const labels = { accepted: "Accepted", completed: "Completed", dead_lettered: "Dead-lettered", lost: "Lost",
-    in_flight: "In flight at the end", rejected: "Rejected at the entry", duplicate_deliveries: "Duplicate deliveries" };
   const latency = summary.latency_ms || {};
   const cost = summary.cost_usd || {};
   const byComponent = Object.entries(cost.by_component || {}).sort((a, b) => b[1] - a[1]);
   const kinds = new Map((topology?.components || []).map((c) => [c.id, c.kind]));
-  const balanced = (messages.completed || 0) + (messages.dead_lettered || 0) + (messages.lost || 0) + (messages.in_flight || 0) === (messages.accepted || 0);
+  const sentence = accountingSentence(summary.messages);
+  const accountingRow = (row) => row.parts
+    ? [h("tr", { class: "acct-group" }, h("th", { colspan: "2" }, row.label)),
+      ...row.parts.map((part) => h("tr", { class: "acct-part" }, h("th", {}, part.label), h("td", {}, part.text)))]
+    : h("tr", { class: `acct-${row.key}${row.tone ? ` tone-${row.tone}` : ""}` }, h("th", {}, row.label), h("td", {}, row.text));
   container.replaceChildren(
     h("section", { class: "summary-block" }, h("h3", {}, "Messages"),
-      h("table", { class: "numbers" }, h("tbody", {}, accounting.map((key) =>
-        h("tr", { class: `acct-${key}` }, h("th", {}, labels[key]), h("td", {}, (messages[key] ?? 0).toLocaleString("en")))))),
-      h("p", { class: balanced ? "muted" : "warning" }, balanced
-        ? "Every accepted message is accounted for."
-        : "The accounting does not balance: look at the lost and in-flight messages.")),
+      h("table", { class: "numbers" }, h("tbody", {}, accountingRows(summary.messages).flatMap((row) => accountingRow(row)))),
+      h("p", { class: `accounting${sentence.tone ? ` tone-${sentence.tone}` : " muted"}` }, sentence.text)),
     h("section", { class: "summary-block" }, h("h3", {}, "Latency (accepted → finished)"),
       h("table", { class: "numbers" }, h("tbody", {}, ["p50", "p90", "p99", "max"].map((p) =>
         h("tr", {}, h("th", {}, p), h("td", {}, latency[p] === undefined ? "–" : formatDuration(latency[p]))))))),
@@ -246,6 +261,12 @@ export function renderSummary(container, summary, topology) {
       h("table", { class: "numbers" }, h("tbody", {},
         byComponent.map(([id, usd]) => h("tr", {}, h("th", {}, id, h("span", { class: "muted" }, ` ${kinds.get(id) || ""}`)), h("td", {}, `$${usd.toFixed(6)}`))),
         h("tr", { class: "total" }, h("th", {}, "Total"), h("td", {}, `$${(cost.total ?? 0).toFixed(6)}`))))),
-    h("p", { class: "muted" }, `${(summary.virtual_seconds ?? 0).toFixed(1)} virtual seconds · seed ${summary.seed ?? "–"}`),
+    h("section", { class: "summary-block component-metrics" }, h("h3", {}, "Per component (CloudWatch metrics)"),
+      componentTables(summary, topology).map((table) => h("div", { class: "component-table", "data-component": table.id },
+        h("h4", {}, table.id, table.kind ? h("span", { class: "muted" }, ` ${table.kind}`) : null),
+        h("table", { class: "numbers" }, h("tbody", {}, table.rows.map((row) =>
+          h("tr", {}, h("th", {}, row.name), h("td", {}, row.text)))))))),
+    // The seed as the page got it from the server: a JavaScript number would round one above 2**53.
+    h("p", { class: "muted" }, `${(summary.virtual_seconds ?? 0).toFixed(1)} virtual seconds · seed ${seed ?? summary.seed ?? "–"}`),
   );
 }

@@ -7,7 +7,7 @@ import { request } from "../designer/api.js";
 import { TokenField, TokenSampler } from "./animation.js";
 import { MetricSeries } from "./metrics.js";
 import { createRunCanvas } from "./run-canvas.js";
-import { renderCharts, renderServiceMap, renderSummary, renderTimeline } from "./run-panels.js";
+import { renderCharts, renderServiceMap, renderSummary, renderTimeline, serviceMapNodes } from "./run-panels.js";
 import { ServiceMap } from "./servicemap.js";
 import { countUpTo } from "./scrub.js";
 import { RunStream, streamUrl } from "./stream.js";
@@ -88,6 +88,11 @@ class RunPage {
     this.setUpFilters();
     this.setUpList();
     $("timeline-close").addEventListener("click", () => this.closeTrace());
+    $("lesson-toggle")?.addEventListener("click", (event) => {
+      const expanded = $("lesson").classList.toggle("expanded");
+      event.target.setAttribute("aria-expanded", String(expanded));
+      event.target.textContent = expanded ? "Less" : "All of it";
+    });
     this.setUpScrubber();
     this.showStatus();
     const replay = this.replay === undefined ? "" : `?replay=${this.replay === null ? "max" : this.replay}`;
@@ -105,6 +110,24 @@ class RunPage {
   // --- The frame loop --------------------------------------------------------------------------
 
   frame(now) {
+    // Scheduled first: a panel that throws must not stop the clock, the counts and the tokens.
+    requestAnimationFrame(this.frame);
+    try {
+      this.step(now);
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  /** An error in a frame is reported once (console and page), and the page goes on. */
+  failed(error) {
+    if (this.reported) return;
+    this.reported = true;
+    console.error(error);
+    this.showError(`Part of the page failed: ${error.message}`);
+  }
+
+  step(now) {
     if (this.inbox.length) this.applyInbox();
     if (!this.paused) this.field.add(this.sampler.take(), now);
     const positions = this.field.positions(now);
@@ -122,7 +145,6 @@ class RunPage {
       this.dirty.charts = false;
       renderCharts($("charts"), this.series);
     }
-    requestAnimationFrame(this.frame);
   }
 
   applyInbox() {
@@ -130,7 +152,11 @@ class RunPage {
     this.inbox = [];
     for (const message of messages) {
       this.history.push(message);
-      this.apply(message, true);
+      try {
+        this.apply(message, true);
+      } catch (error) {
+        this.failed(error); // the next messages still apply
+      }
     }
   }
 
@@ -181,7 +207,7 @@ class RunPage {
         this.dirty.list = this.dirty.panels = true;
         this.showStatus();
         this.streamState(this.stream.state);
-        renderSummary($("summary"), this.summary, this.config.topology);
+        renderSummary($("summary"), this.summary, this.config.topology, { seed: this.config.seed });
         this.showScrubber();
         break;
       default:
@@ -242,7 +268,7 @@ class RunPage {
     const { urls } = this.config;
     $("export-xray").href = urls.export_xray;
     $("export-otlp").href = urls.export_otlp;
-    $("export-summary").href = urls.summary;
+    $("export-summary").href = urls.export_summary;
     $("run-again").href = urls.again;
   }
 
@@ -381,12 +407,12 @@ class RunPage {
   }
 
   async loadSummary() {
-    if (this.summary) return renderSummary($("summary"), this.summary, this.config.topology);
+    if (this.summary) return renderSummary($("summary"), this.summary, this.config.topology, { seed: this.config.seed });
     if (this.status === "running" || this.status === "queued") return;
     try {
       const { data } = await request(this.config.urls.summary);
       this.summary = data;
-      renderSummary($("summary"), data, this.config.topology);
+      renderSummary($("summary"), data, this.config.topology, { seed: this.config.seed });
     } catch { /* 409: not ready */ }
   }
 
@@ -575,6 +601,7 @@ window.wiretapRun = {
   get replay() { return page.root.dataset.replay; },
   get ended() { return page.ended; },
   onPath: () => page.canvas?.onPath() ?? [],
+  get mapNodes() { return serviceMapNodes(); },
 };
 page.start().catch((error) => {
   console.error(error);

@@ -2,8 +2,13 @@
 // fault / throttle ratios, a latency histogram) and an edge per caller -> callee pair (calls,
 // the same ratios, a histogram of the calls' durations), coloured as X-Ray does: green ok,
 // yellow errors (4xx), red faults (5xx), purple throttles (429). DOM-free.
+//
+// A component reached only through its callers' subsegments (a DynamoDB table, an RDS database,
+// a third-party HTTP API: no segment of its own) is an inferred node, as X-Ray draws one, with the
+// numbers of the calls made to it. Every edge joins two nodes, whatever order segments come in.
 
 import { hopsOfSegment, statusOf } from "./timeline.js";
+import { EPOCH } from "./traces.js";
 
 // Upper bounds (ms) of the latency histogram's buckets; the last one is open-ended.
 export const BUCKETS_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000, Infinity];
@@ -59,49 +64,106 @@ export function health(stats) {
 
 /**
  * Turns segment batches into hops, remembering which component each segment id belongs to (a
- * bounded memory: a consumer's segment comes soon after the queue stay it continues).
+ * bounded memory: a consumer's segment comes soon after the queue stay it continues). A segment
+ * whose parent is not known yet waits for it: a segment of that id gives its arrival hop then; a
+ * subsegment of that id (a synchronous call, already a hop of its caller) ends the wait. So the
+ * hops do not depend on the order segments arrive in.
  */
 export class HopResolver {
   constructor({ components = null, remember = 200_000 } = {}) {
     this.components = components;
     this.remember = remember;
     this.owner = new Map();
+    this.calls = new Set(); // subsegment ids seen: a segment under one is the callee of a call
+    this.waiting = new Map(); // parent id not seen yet -> [segments under it]
   }
 
   add(segments) {
-    for (const segment of segments) this.owner.set(segment.id, segment.name);
+    for (const segment of segments) {
+      this.owner.set(segment.id, segment.name);
+      walkCalls(segment, (sub) => this.calls.add(sub.id));
+    }
     const ownerOf = (id) => this.owner.get(id);
     const result = [];
     for (const segment of segments) {
       for (const hop of hopsOfSegment(segment, ownerOf, this.components)) result.push(hop);
+      const parent = segment.parent_id;
+      if (parent && !this.owner.has(parent) && !this.calls.has(parent)) this.wait(parent, segment);
     }
-    if (this.owner.size > this.remember) {
-      let excess = this.owner.size - this.remember * 0.75;
-      for (const key of this.owner.keys()) {
-        if (excess-- <= 0) break;
-        this.owner.delete(key);
-      }
-    }
+    if (this.waiting.size) this.settleWaiting(segments, result);
+    forgetOldest(this.owner, this.remember);
+    forgetOldest(this.calls, this.remember);
+    forgetOldest(this.waiting, this.remember / 4);
     return result;
+  }
+
+  wait(parent, segment) {
+    const children = this.waiting.get(parent);
+    if (children) children.push(segment);
+    else this.waiting.set(parent, [segment]);
+  }
+
+  settleWaiting(segments, result) {
+    for (const segment of segments) {
+      const children = this.waiting.get(segment.id);
+      if (children) {
+        this.waiting.delete(segment.id);
+        // Only their arrival: their own calls were found when they came.
+        for (const child of children) {
+          if (child.name !== segment.name) result.push(arrival(child, segment.name));
+        }
+      }
+      walkCalls(segment, (sub) => this.waiting.delete(sub.id));
+    }
+  }
+}
+
+function arrival(segment, source) {
+  return { traceId: segment.trace_id, source, target: segment.name, start: segment.start_time - EPOCH,
+    end: (segment.end_time ?? segment.start_time) - EPOCH, status: statusOf(segment) };
+}
+
+function walkCalls(item, visit) {
+  for (const sub of item.subsegments || []) {
+    visit(sub);
+    walkCalls(sub, visit);
+  }
+}
+
+/** Drop a Map's or a Set's oldest entries (insertion order) once it holds more than ``limit``. */
+function forgetOldest(items, limit) {
+  if (items.size <= limit) return;
+  let excess = items.size - limit * 0.75;
+  for (const key of items.keys()) {
+    if (excess-- <= 0) break;
+    items.delete(key);
   }
 }
 
 export class ServiceMap {
   constructor({ components = null } = {}) {
     this.resolver = new HopResolver({ components });
-    this.nodes = new Map(); // name -> {id, origin, stats}
-    this.edges = new Map(); // "source>target" -> {source, target, stats}
+    this.nodes = new Map(); // name -> {id, origin, inferred, stats, calls}
+    this.edges = new Map(); // "source>target" -> {id, source, target, stats}
     this.version = 0;
+  }
+
+  node(name) {
+    let node = this.nodes.get(name);
+    if (!node) {
+      // Inferred until a segment of its own arrives; `calls` is what its callers saw of it.
+      node = { id: name, origin: "", inferred: true, stats: newStats(), calls: newStats() };
+      this.nodes.set(name, node);
+    }
+    return node;
   }
 
   /** Add a batch of segments; returns the hops found in it (for the animation). */
   add(segments) {
     for (const segment of segments) {
-      let node = this.nodes.get(segment.name);
-      if (!node) {
-        node = { id: segment.name, origin: segment.origin || "", stats: newStats() };
-        this.nodes.set(segment.name, node);
-      }
+      const node = this.node(segment.name);
+      node.inferred = false;
+      node.origin = segment.origin || node.origin;
       if (segment.in_progress) {
         node.stats.open += 1;
         continue;
@@ -110,42 +172,57 @@ export class ServiceMap {
     }
     const found = this.resolver.add(segments);
     for (const hop of found) {
+      const ms = (hop.end - hop.start) * 1000;
+      this.node(hop.source);
+      record(this.node(hop.target).calls, hop.status, ms);
       const key = `${hop.source}>${hop.target}`;
       let edge = this.edges.get(key);
       if (!edge) {
         edge = { id: key, source: hop.source, target: hop.target, stats: newStats() };
         this.edges.set(key, edge);
       }
-      record(edge.stats, hop.status, (hop.end - hop.start) * 1000);
+      record(edge.stats, hop.status, ms);
     }
     this.version += 1;
     return found;
   }
 
-  /** Plain nodes and edges with counts, ratios, colours and latency percentiles. */
+  /** Plain nodes and edges with counts, ratios, colours and latency percentiles. An inferred
+   * node counts the calls made to it; every edge joins two of the nodes. */
   graph() {
-    const describe = (item) => {
-      const { stats } = item;
-      const { ratios, status, colour } = health(stats);
-      const measured = stats.histogram.reduce((a, b) => a + b, 0);
-      return {
-        ...item,
-        count: stats.count,
-        open: stats.open,
-        errors: stats.errors,
-        faults: stats.faults,
-        throttles: stats.throttles,
-        ratios,
-        status,
-        colour,
-        meanMs: measured ? stats.totalMs / measured : null,
-        p50Ms: percentileOf(stats.histogram, 50),
-        p99Ms: percentileOf(stats.histogram, 99),
-        histogram: stats.histogram.slice(),
-      };
-    };
-    return { nodes: [...this.nodes.values()].map(describe), edges: [...this.edges.values()].map(describe) };
+    const nodes = [...this.nodes.values()].map(({ stats, calls, ...node }) => describe(node, node.inferred ? calls : stats));
+    const edges = [...this.edges.values()]
+      .filter((edge) => this.nodes.has(edge.source) && this.nodes.has(edge.target))
+      .map(({ stats, ...edge }) => describe(edge, stats));
+    return { nodes, edges };
   }
+}
+
+function describe(item, stats) {
+  const { ratios, status, colour } = health(stats);
+  const measured = stats.histogram.reduce((a, b) => a + b, 0);
+  return {
+    ...item,
+    count: stats.count,
+    open: stats.open,
+    errors: stats.errors,
+    faults: stats.faults,
+    throttles: stats.throttles,
+    ratios,
+    status,
+    colour,
+    meanMs: measured ? stats.totalMs / measured : null,
+    p50Ms: percentileOf(stats.histogram, 50),
+    p99Ms: percentileOf(stats.histogram, 99),
+    histogram: stats.histogram.slice(),
+  };
+}
+
+/** The service map of segment batches, in whatever order they come: {nodes, edges}. */
+export function serviceGraph(batches, { components = null } = {}) {
+  const map = new ServiceMap({ components });
+  for (const batch of batches) map.add(batch);
+  return map.graph();
 }
 
 /** The histogram as bars for a small chart: [{label, count, share}] (empty tail trimmed). */

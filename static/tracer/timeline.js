@@ -1,8 +1,9 @@
 // The waterfall of one trace: its segments and subsegments across every hop as rows with start
-// and end offsets, depth, kind (a hop, a call, the wait in a queue, a cold start), attempt or
-// receive labels and status. Also the hops of a trace (which component passed the message to
+// and end offsets, depth, kind (a hop, a call, a stay in a queue told in AWS's words by stays.js,
+// the flight between two stays, a cold start), attempt or receive labels and status. Also the hops of a trace (which component passed the message to
 // which), for highlighting its path and for tokens. Pure geometry, no DOM.
 
+import { flightBetween, stayStory } from "./stays.js";
 import { EPOCH } from "./traces.js";
 
 const QUEUE_ORIGINS = new Set(["AWS::SQS::Queue"]);
@@ -28,13 +29,6 @@ function attemptLabel(annotations) {
   return "";
 }
 
-function waitLabel(segment) {
-  const outcome = segment.annotations?.outcome;
-  if (segment.in_progress) return `waiting in ${segment.name}`;
-  if (outcome === "dead_lettered") return `in ${segment.name}, then to its dead-letter queue`;
-  if (outcome === "expired") return `in ${segment.name}, expired`;
-  return `in ${segment.name}`;
-}
 
 /**
  * The virtual time that ends a trace's waterfall while the run goes on: the run's clock for a
@@ -48,9 +42,9 @@ export function waterfallNow(runRunning, outcome, virtualSeconds) {
 /**
  * Rows of the waterfall. `now` (virtual seconds since the epoch start, optional) ends the open
  * (in progress) rows; else they run to the trace's last known time.
- * Returns {start, end, durationMs, rows}; each row: {key, name, kind: "hop"|"wait"|"call"|"init"|
- * "sub", depth, startMs, endMs, open, status, attempt, label, outcome, item (the document),
- * segment (the segment it belongs to)}.
+ * Returns {start, end, durationMs, rows}; each row: {key, name, kind: "hop"|"wait"|"flight"|"call"|
+ * "init"|"sub", depth, startMs, endMs, open, status, attempt, label, story (sentences saying what
+ * happened, for a stay or a flight), outcome, item (the document), segment (the segment it belongs to)}.
  */
 export function waterfall(segments, { now = null } = {}) {
   if (!segments.length) return { start: 0, end: 0, durationMs: 0, rows: [] };
@@ -93,6 +87,10 @@ export function waterfall(segments, { now = null } = {}) {
     const wait = isWait(segment);
     const open = Boolean(segment.in_progress);
     const annotations = segment.annotations || {};
+    const story = wait ? stayStory(segment, {
+      parent: bySegmentId.get(segment.parent_id) || null,
+      caller: bySubsegmentId.get(segment.parent_id)?.segment.name || null,
+    }) : null;
     rows.push({
       key: segment.id,
       name: segment.name,
@@ -103,7 +101,8 @@ export function waterfall(segments, { now = null } = {}) {
       open,
       status: statusOf(segment),
       attempt: attemptLabel(annotations),
-      label: wait ? waitLabel(segment) : segment.name,
+      label: story?.short ? `${segment.name} · ${story.short}` : segment.name,
+      story: story?.sentences || [],
       outcome: annotations.outcome || "",
       origin: segment.origin || "",
       item: segment,
@@ -115,10 +114,27 @@ export function waterfall(segments, { now = null } = {}) {
     for (const child of children.get(segment.id) || []) items.push({ child, start_time: child.start_time, end_time: child.end_time });
     items.sort(byStart);
     for (const entry of items) {
-      if (entry.sub) addSubsegment(entry.sub, segment, depth + 1);
+      if (entry.sub) {
+        addSubsegment(entry.sub, segment, depth + 1);
+        continue;
+      }
       // A new stay in the same queue, or a retry of the same function: a sibling, not a level down.
-      else addSegment(entry.child, entry.child.name === segment.name ? depth : depth + 1);
+      const sibling = entry.child.name === segment.name;
+      if (sibling) addFlight(segment, entry.child, depth);
+      addSegment(entry.child, sibling ? depth : depth + 1);
     }
+  };
+
+  // The time a received message spent invisible before it came back to the queue: a row of its own.
+  const addFlight = (previous, next, depth) => {
+    const flight = flightBetween(previous, next);
+    if (!flight) return;
+    rows.push({
+      key: `${previous.id}>${next.id}`, name: previous.name, kind: "flight", depth,
+      startMs: ms(flight.start), endMs: ms(flight.end), open: false, status: "ok", attempt: "",
+      label: `${previous.name} · ${flight.short}`, story: flight.sentences, outcome: "", origin: previous.origin || "",
+      item: previous, segment: previous,
+    });
   };
 
   const addSubsegment = (sub, segment, depth) => {
@@ -136,6 +152,7 @@ export function waterfall(segments, { now = null } = {}) {
       status: statusOf(sub),
       attempt: "",
       label: init ? "cold start" : operation ? `${sub.name} · ${operation}` : sub.name,
+      story: [],
       outcome: "",
       origin: "",
       item: sub,

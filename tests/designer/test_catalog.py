@@ -79,6 +79,16 @@ def test_a_readme_without_what_the_run_shows_gives_its_first_sentence() -> None:
     assert catalog.summary_of(readme) == "A queue feeds a function."
 
 
+def test_the_lesson_is_the_whole_what_the_run_shows_paragraph_as_plain_text() -> None:
+    readme = ("# Title\n\nIntro.\n\n**What the run shows.** The queue absorbs the burst. The `Writer` never runs\n"
+              "more than 10 at once.\n\nSet `MaxConcurrency` to 50 and run again.\n")
+
+    assert catalog.lesson_of(readme) == "The queue absorbs the burst. The Writer never runs more than 10 at once."
+    assert catalog.lesson_of("# Title\n\nNo lesson here.\n") == ""
+    for template in catalog.templates():
+        assert template.lesson.startswith(template.summary), template.id
+
+
 def test_an_icon_exists_for_every_kind() -> None:
     static = Path(__file__).resolve().parents[2] / "static"
     missing = [kind for kind in emulator_catalog.KINDS if not (static / "designer" / "icons" / f"{kind}.svg").is_file()]

@@ -10,9 +10,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from emulator.cli import main
+from emulator.otlp import otlp_document
+from emulator.tracing import Segment
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TRACE_ID = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
@@ -204,6 +207,15 @@ def test_run_writes_traces_otlp_and_a_balanced_summary(tmp_path: Path, topology_
     assert messages["accepted"] > 0 and messages["rejected"] > 0
     assert messages["accepted"] == (messages["completed"] + messages["dead_lettered"] + messages["in_flight"]
                                     + messages["lost"])
+
+
+def test_the_otlp_file_is_what_the_one_otlp_writer_makes_of_the_runs_segments(tmp_path: Path, topology_file: str,
+                                                                              workload_file: str) -> None:
+    run_to(tmp_path / "out", topology_file, workload_file)
+    segments = [msgspec.json.decode(line, type=Segment)
+                for line in (tmp_path / "out" / "traces.jsonl").read_bytes().splitlines()]
+
+    assert (tmp_path / "out" / "spans.json").read_bytes() == b"".join(otlp_document([segments]))
 
 
 def test_summary_file_is_indented_json_ending_with_a_newline(tmp_path: Path, topology_file: str,

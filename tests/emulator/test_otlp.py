@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 import pytest
 
-from emulator.otlp import any_value, otlp_trace_id, to_otlp, unix_nano
+from emulator.otlp import any_value, otlp_document, otlp_trace_id, to_otlp, unix_nano
 from emulator.tracing import Segment, Subsegment, cause
 
 TRACE_ID = "1-6955b900-11e04abaf65cc5a58cac39f0"
@@ -123,3 +124,19 @@ def test_nested_values_keep_their_structure() -> None:
 def test_the_document_is_plain_json_and_empty_without_segments() -> None:
     assert json.loads(json.dumps(to_otlp(browser_and_api())))["resourceSpans"]
     assert to_otlp([]) == {"resourceSpans": []}
+
+
+def test_a_document_written_in_chunks_is_one_document_with_every_span() -> None:
+    api, browser = browser_and_api()
+    written = json.loads(b"".join(otlp_document([[api], [], [browser]])))
+
+    assert set(spans_of(written)) == set(spans_of(to_otlp([api, browser])))
+    assert [resource["resource"] for resource in written["resourceSpans"]] == \
+        [resource["resource"] for resource in to_otlp([api, browser])["resourceSpans"]]
+
+
+def test_one_chunk_writes_the_bytes_of_to_otlp() -> None:
+    segments = browser_and_api()
+
+    assert b"".join(otlp_document([segments])) == msgspec.json.encode(to_otlp(segments)) + b"\n"
+    assert json.loads(b"".join(otlp_document([]))) == {"resourceSpans": []}

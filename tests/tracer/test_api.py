@@ -10,7 +10,7 @@ from django.test import Client
 
 from designer.models import Topology
 from tests.tracer.conftest import workload
-from tracer import services
+from tracer import api, services
 from tracer.models import Run
 
 pytestmark = pytest.mark.django_db
@@ -181,16 +181,53 @@ def test_one_trace_and_the_exports(as_alice: Client, finished_run: Run) -> None:
     xray = b"".join(as_alice.get(f"/api/runs/{finished_run.pk}/export/xray.jsonl").streaming_content)
     lines = [json.loads(line) for line in xray.splitlines()]
     assert len(lines) == finished_run.segments_seen and all("trace_id" in line for line in lines)
-    otlp = b"".join(as_alice.get(f"/api/runs/{finished_run.pk}/export/otlp.json").streaming_content)
-    spans = [span for doc in map(json.loads, otlp.splitlines()) for resource in doc["resourceSpans"]
-             for scope in resource["scopeSpans"] for span in scope["spans"]]
-    assert len(spans) >= finished_run.segments_seen
+
+
+def test_the_otlp_export_is_one_document_with_every_span_however_many_chunks_it_is_written_in(
+        as_alice: Client, finished_run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api, "OTLP_TRACES_A_CHUNK", 7)  # 60 traces: nine chunks
+    response = as_alice.get(f"/api/runs/{finished_run.pk}/export/otlp.json")
+
+    assert response["Content-Type"] == "application/json"
+    document = json.loads(b"".join(response.streaming_content))
+    spans = [span for resource in document["resourceSpans"] for scope in resource["scopeSpans"]
+             for span in scope["spans"]]
+    stored = [segment for row in finished_run.traces.all() for segment in json.loads(row.segments)]
+
+    def count(items: list[dict[str, Any]]) -> int:
+        return sum(1 + count(item.get("subsegments", [])) for item in items)
+
+    assert len(spans) == len({span["spanId"] for span in spans}) == count(stored)
+
+
+def test_the_exports_are_files_named_after_the_run(as_alice: Client, finished_run: Run) -> None:
+    prefix = f"scalable-webhook-run-{finished_run.pk}"
+    for path, name in (("xray.jsonl", "xray.jsonl"), ("otlp.json", "otlp.json"), ("summary.json", "summary.json")):
+        response = as_alice.get(f"/api/runs/{finished_run.pk}/export/{path}")
+        assert response.status_code == 200
+        assert response["Content-Disposition"] == f'attachment; filename="{prefix}-{name}"', path
+
+
+def test_the_summary_export_is_the_runs_summary_indented_and_waits_for_the_end(
+        as_alice: Client, finished_run: Run, topology: Topology) -> None:
+    text = as_alice.get(f"/api/runs/{finished_run.pk}/export/summary.json").content.decode()
+
+    document = json.loads(text)
+    assert document == finished_run.summary and text.endswith("}\n")
+    # In the order the emulator writes it, whatever the database kept (PostgreSQL's jsonb sorts keys).
+    assert list(document)[:4] == ["format", "seed", "virtual_seconds", "messages"] and text.startswith('{\n  "format"')
+    assert list(document["messages"])[:3] == ["accepted", "completed", "dead_lettered"]
+    assert list(document["components"]) == [c["id"] for c in finished_run.document["components"]]
+    queued = services.start_run(finished_run.owner, topology, workload())
+    refused = as_alice.get(f"/api/runs/{queued.pk}/export/summary.json")
+    assert refused.status_code == 409 and refused.json()["error"] == "not_ready"
 
 
 def test_workload_presets_are_valid_for_the_topology(as_alice: Client, topology: Topology) -> None:
     presets = as_alice.get("/api/workload-presets/", {"topology": topology.pk}).json()["presets"]
 
-    assert [preset["id"] for preset in presets] == ["steady", "spike", "ramp", "poison", "outage"]
+    # The design was made from a template: its own workload comes first.
+    assert [preset["id"] for preset in presets] == ["template", "steady", "spike", "ramp", "poison", "outage"]
     for preset in presets:
         assert post(as_alice, f"/api/topologies/{topology.pk}/runs/", {"workload": preset["workload"]}).status_code \
             == 201

@@ -71,3 +71,16 @@ def test_the_drain_covers_lambdas_asynchronous_retries_too(role: str) -> None:
                         {"source": "Worker", "target": "Failed", "role": role}]}
     poison = next(preset["workload"] for preset in presets(document) if preset["id"] == "poison")
     assert poison["drain_s"] >= 180  # retried about 60 s, then 120 s after that
+
+
+def test_every_templates_design_is_offered_its_own_workload_first() -> None:
+    from designer.catalog import templates
+    from tracer.presets import offered
+
+    for template in templates():
+        first = offered(template.topology, template.id)[0]
+        assert first["id"] == "template" and first["template"] == template.id, template.id
+        assert first["workload"]["name"] == template.name
+        assert first["workload"]["sources"] == template.workload["sources"]
+    assert offered(example("scalable-webhook"), "no-such-template")[0]["id"] == "steady"
+    assert offered(example("scalable-webhook"))[0]["id"] == "steady"

@@ -70,6 +70,16 @@ def test_start_run_refuses_a_topology_with_errors(alice: Any) -> None:
     assert not Run.objects.exists()
 
 
+def test_a_run_without_a_seed_draws_a_random_one_and_keeps_it(alice: Any, topology: Topology) -> None:
+    unseeded = {key: value for key, value in workload().items() if key != "seed"}
+    seeds = {services.start_run(alice, topology, unseeded).seed for _ in range(4)}
+
+    assert len(seeds) == 4 and all(0 <= seed <= services.MAX_SEED for seed in seeds)
+    assert set(Run.objects.values_list("seed", flat=True)) == seeds
+    assert services.start_run(alice, topology, unseeded, seed=5).seed == 5
+    assert services.start_run(alice, topology, workload()).seed == 7  # the workload's own
+
+
 def test_start_run_refuses_a_bad_speed_and_seed(alice: Any, topology: Topology) -> None:
     with pytest.raises(InvalidInput):
         services.start_run(alice, topology, workload(), speed=0)

@@ -32,6 +32,11 @@ Rules, and the Amazon SQS Developer Guide pages they come from:
 - Amazon SQS pricing: every API action is a request, each 64 KB chunk of a payload is billed
   as one request.
 
+Each stay of a message in the queue is a segment (``receive_count``, ``outcome``); its
+``metadata.sqs`` names, in the queue attributes' words, the visibility timeout that ran out before
+it (``VisibilityTimeout``), the ``RedrivePolicy`` that moved it to the dead-letter queue, or the
+``MessageRetentionPeriod`` it expired after, so a trace says what happened without the topology.
+
 The consumer side (``receive``/``delete``/``change_visibility``/``wait_for_messages``) is what
 Lambda's event source mapping polls with. The queue holds one ledger token per stored copy
 until it is deleted (completed), moved to the DLQ (dead lettered) or expires (lost).

@@ -62,6 +62,7 @@ class Queue(Component):
         self.send_latency = Duration.from_spec(self.behavior["send_ms"])
         self.duplicate_delivery_rate = float(self.behavior["duplicate_delivery_rate"]) if not self._fifo else 0.0
         self.queue_url = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{self.id}"
+        self.arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{self.id}"
         # Shared by every standard-queue dwell segment: segments are never changed once emitted.
         self._aws: dict[str, Any] = {"operation": "ReceiveMessage", "queue_url": self.queue_url}
         self.dead_letter_queue: Queue | None = None
@@ -253,6 +254,7 @@ class Queue(Component):
     def _start_visibility_timer(self, stored: Stored, timeout_s: float) -> None:
         if stored.timer is not None:
             self._cancel_visibility_timer(stored)
+        stored.visibility_timeout = timeout_s
         if timeout_s == self.visibility_timeout:
             stored.timer = self._visibility_deadlines.start(stored)  # the common case: in order
         else:
@@ -270,6 +272,7 @@ class Queue(Component):
     def _visibility_expired(self, stored: Stored) -> None:
         stored.timer = None
         if stored.state == IN_FLIGHT:
+            stored.timed_out = True
             self._return(stored)
 
     def _return(self, stored: Stored) -> None:
@@ -466,10 +469,12 @@ class Queue(Component):
 
     # Leaving the queue otherwise: redrive, expiry -----------------------------------------
     def _move_to_dead_letter_queue(self, stored: Stored, now: float) -> None:
-        segment_id = self._end_stay(stored, now, "dead_lettered", stored.receive_count)
+        assert self.dead_letter_queue is not None
+        redrive_policy = {"deadLetterTargetArn": self.dead_letter_queue.arn, "maxReceiveCount": self.max_receive_count}
+        segment_id = self._end_stay(stored, now, "dead_lettered", stored.receive_count,
+                                    {"RedrivePolicy": redrive_policy})
         self._forget(stored)
         self.moved_to_dead_letter_queue += 1
-        assert self.dead_letter_queue is not None
         self.dead_letter_queue.redrive_in(stored.message, now, segment_id)
         message = stored.message
         if message.tracked:
@@ -482,7 +487,8 @@ class Queue(Component):
         start = stored.stay_start if stored.state in (VISIBLE, DELAYED) else expired_at
         stored.stay_start = start
         end = max(start, expired_at)
-        self._end_stay(stored, end, "expired", stored.receive_count)
+        self._end_stay(stored, end, "expired", stored.receive_count,
+                       {"MessageRetentionPeriod": _seconds(self.retention_period)})
         self._forget(stored)
         self.messages_expired += 1
         message = stored.message
@@ -490,8 +496,15 @@ class Queue(Component):
             self.sim.ledger.release(message.record, LOST, end)
 
     # Tracing ------------------------------------------------------------------------------
-    def _end_stay(self, stored: Stored, end: float | None, outcome: str, receive_count: int) -> str:
-        """Emit the dwell segment of the stay that ends now (``end`` None: still in the queue)."""
+    def _end_stay(self, stored: Stored, end: float | None, outcome: str, receive_count: int,
+                  facts: dict[str, Any] | None = None) -> str:
+        """Emit the dwell segment of the stay that ends now (``end`` None: still in the queue).
+
+        Its ``metadata.sqs`` has, in the queue attributes' names, what a reader needs to tell what
+        happened: ``SentTimestamp`` on the first stay; ``VisibilityTimeout`` (seconds) on a stay that
+        began because a receive's visibility timeout ran out without a delete; ``RedrivePolicy`` on
+        the stay that ended with the move to the dead-letter queue; ``MessageRetentionPeriod`` on
+        one that ended when the message expired (``facts``, from the caller)."""
         message = stored.message
         segment = self.new_segment(message, stored.parent_id, stored.stay_start)
         if end is None:
@@ -506,11 +519,23 @@ class Queue(Component):
         annotations = segment.annotations
         annotations["receive_count"] = receive_count
         annotations["outcome"] = outcome
+        metadata: dict[str, Any] | None = None
         if stored.first_stay:
             stored.first_stay = False
-            segment.metadata = {"sqs": {"SentTimestamp": str(int((EPOCH + stored.sent_at) * 1000)),
-                                        "MessageAttributes": message.attributes},
-                                "message": {"payload": message.payload}}
+            metadata = {"sqs": {"SentTimestamp": str(int((EPOCH + stored.sent_at) * 1000)),
+                                "MessageAttributes": message.attributes},
+                        "message": {"payload": message.payload}}
+        if stored.timed_out or facts:
+            if metadata is None:
+                metadata = {"sqs": {}}
+            sqs = metadata["sqs"]
+            if stored.timed_out:
+                stored.timed_out = False
+                sqs["VisibilityTimeout"] = _seconds(stored.visibility_timeout)
+            if facts:
+                sqs.update(facts)
+        if metadata is not None:
+            segment.metadata = metadata
         self.emit(segment)
         stored.parent_id = segment.id
         return segment.id
@@ -566,3 +591,8 @@ class Queue(Component):
 
     def cost_usd(self) -> float:
         return self.billed_requests * (SQS_FIFO_PER_REQUEST if self._fifo else SQS_STANDARD_PER_REQUEST)
+
+
+def _seconds(value: float) -> int | float:
+    """A duration attribute as SQS writes it: whole seconds as an integer."""
+    return int(value) if value.is_integer() else value

@@ -58,7 +58,7 @@ class Stored:
     """One copy of a message in this queue."""
 
     __slots__ = ("message", "sequence", "sent_at", "expires_at", "state", "receive_count", "receipt", "timer",
-                 "stay_start", "parent_id", "first_stay", "group")
+                 "visibility_timeout", "timed_out", "stay_start", "parent_id", "first_stay", "group")
 
     def __init__(self, message: Message, sequence: int, expires_at: float, parent_id: str | None,
                  group: Group | None) -> None:
@@ -72,6 +72,9 @@ class Stored:
         # The pending visibility timeout, cancelled when the message is deleted or its deadline moves
         # (so a finished run does not wait for timers that can no longer matter).
         self.timer: Deadline | Event | None = None
+        # The visibility timeout of the current flight, and whether it ran out (the next stay says so).
+        self.visibility_timeout = 0.0
+        self.timed_out = False
         self.stay_start = message.sent_at
         # The parent of the next dwell segment: the caller's subsegment, then the previous stay.
         self.parent_id = parent_id

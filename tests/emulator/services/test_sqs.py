@@ -684,7 +684,43 @@ def test_dwell_segments_carry_queue_url_and_first_stay_metadata() -> None:
                                       "MessageAttributes": {"store": "eu"}},
                               "message": {"payload": first.metadata["message"]["payload"]}}
     assert first.metadata["message"]["payload"] is not None
-    assert second.metadata is None
+    # The second stay began because the first receive's visibility timeout ran out.
+    assert second.metadata == {"sqs": {"VisibilityTimeout": 30}}
+
+
+def test_a_stay_says_the_visibility_timeout_that_ran_out_and_not_a_change_of_visibility() -> None:
+    run = Run([queue(VisibilityTimeout=10)], sources=[source()])
+    got = run.receive(1.0)
+    run.at(2.0, lambda: run.queue().change_visibility(got[0], 0))  # visible again: no timeout ran out
+    again = run.receive(3.0)
+    run.at(4.0, lambda: run.queue().change_visibility(again[0], 25.5))
+    run.receive(30.0)  # 4 + 25.5: the changed timeout ran out first
+    run.finish(60.0)
+    first, after_change, after_timeout, after_default = run.dwells()
+    assert first.metadata is not None and "VisibilityTimeout" not in first.metadata["sqs"]
+    assert after_change.metadata is None
+    assert after_timeout.metadata == {"sqs": {"VisibilityTimeout": 25.5}}
+    assert (after_timeout.start_time, after_timeout.annotations["receive_count"]) == (epoch(29.5), 3)
+    assert after_default.metadata == {"sqs": {"VisibilityTimeout": 10}} and after_default.in_progress
+
+
+def test_the_move_to_the_dead_letter_queue_names_the_redrive_policy() -> None:
+    run = Run([queue(VisibilityTimeout=10), queue("InboxDLQ")], [redrive("Inbox", "InboxDLQ", 2)], [source()])
+    for attempt in range(3):
+        run.receive(1.0 + 11.0 * attempt)
+    run.finish(40.0)
+    moved = run.dwells()[-1]
+    assert moved.annotations["outcome"] == "dead_lettered"
+    assert moved.metadata == {"sqs": {"VisibilityTimeout": 10, "RedrivePolicy": {
+        "deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:InboxDLQ", "maxReceiveCount": 2}}}
+
+
+def test_an_expired_stay_names_the_message_retention_period() -> None:
+    run = Run([queue(MessageRetentionPeriod=60)], sources=[source()])
+    run.finish(100.0)
+    [stay] = run.dwells()
+    assert stay.metadata is not None and stay.metadata["sqs"]["MessageRetentionPeriod"] == 60
+    assert stay.metadata["sqs"]["SentTimestamp"] == str(int(epoch(0.0) * 1000))
 
 
 def test_fifo_dwell_segments_name_the_message_group() -> None:

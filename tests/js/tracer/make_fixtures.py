@@ -35,6 +35,7 @@ EXAMPLES: dict[str, tuple[dict[str, object], int | None]] = {
     "simple-web-service": ({}, 40),
     "scalable-webhook-naive": ({}, 40),
     "lambda-destinations": ({"duration_s": 10}, None),
+    "sqs-visibility-timeout-mistake": ({"duration_s": 20}, None),
 }
 
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { BUCKETS_MS, COLOURS, HopResolver, ServiceMap, bucketOf, health, histogramBars, percentileOf } from "../../../static/tracer/servicemap.js";
+import { BUCKETS_MS, COLOURS, HopResolver, ServiceMap, bucketOf, health, histogramBars, percentileOf, serviceGraph } from "../../../static/tracer/servicemap.js";
 import { hops } from "../../../static/tracer/timeline.js";
 import { allSegments, fixture } from "./helpers.js";
 
@@ -56,7 +56,7 @@ test("the resolver finds the same hops batch by batch as over the whole trace", 
 test("the resolver forgets old segment ids past its memory", () => {
   const resolver = new HopResolver({ remember: 100 });
   for (const batch of fixture("lambda-destinations").batches) resolver.add(batch);
-  assert.ok(resolver.owner.size <= 100);
+  assert.ok(resolver.owner.size <= 100 && resolver.calls.size <= 100 && resolver.waiting.size <= 25);
 });
 
 test("histogram maths", () => {
@@ -77,4 +77,58 @@ test("histogram maths", () => {
   assert.deepEqual(health({ count: 200, errors: 0, faults: 0, throttles: 1 }).status, "ok");
   assert.deepEqual(health({ count: 100, errors: 3, faults: 0, throttles: 0 }).status, "error");
   assert.equal(health({ count: 0, errors: 0, faults: 0, throttles: 0 }).ratios.ok, 1);
+});
+
+test("a database reached only through its callers' subsegments is an inferred node, with the calls' numbers", () => {
+  const { nodes, edges } = mapOf("scalable-webhook-naive");
+  const node = byId(nodes);
+  assert.equal(node.Orders.inferred, true);
+  assert.equal(node.Writer.inferred, false);
+  const calls = byId(edges)["Writer>Orders"];
+  assert.ok(calls.count > 0);
+  assert.equal(node.Orders.count, calls.count);
+  assert.equal(node.Orders.faults, calls.faults);
+  assert.ok(node.Orders.faults > 0, "the database refused connections");
+  assert.equal(node.Orders.status, "fault");
+});
+
+test("every edge joins two nodes of the graph", () => {
+  for (const name of ["sqs-lambda-dlq", "simple-web-service", "scalable-webhook-naive", "lambda-destinations"]) {
+    const { nodes, edges } = mapOf(name);
+    const ids = new Set(nodes.map((n) => n.id));
+    for (const edge of edges) assert.ok(ids.has(edge.source) && ids.has(edge.target), `${name}: ${edge.id}`);
+  }
+});
+
+/** The same segments, one a batch, in an order drawn from a fixed seed. */
+function shuffled(segments, seed) {
+  const order = segments.slice();
+  let state = seed;
+  for (let i = order.length - 1; i > 0; i -= 1) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    const j = state % (i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order.map((segment) => [segment]);
+}
+
+test("the graph is the same whatever order the segments arrive in", () => {
+  const counts = ({ nodes, edges }) => ({
+    nodes: Object.fromEntries(nodes.map((n) => [n.id, [n.count, n.faults, n.throttles, n.errors, n.open, n.inferred]])),
+    edges: Object.fromEntries(edges.map((e) => [e.id, [e.count, e.faults, e.throttles, e.errors]])),
+  });
+  for (const name of ["sqs-lambda-dlq", "scalable-webhook-naive", "lambda-destinations", "simple-web-service"]) {
+    const components = new Set(fixture(name).topology.components.map((c) => c.id));
+    const inOrder = serviceGraph(fixture(name).batches, { components });
+    const reversed = serviceGraph(allSegments(name).slice().reverse().map((s) => [s]), { components });
+    const mixed = serviceGraph(shuffled(allSegments(name), 7), { components });
+    assert.deepEqual(counts(reversed), counts(inOrder), `${name}, reversed`);
+    assert.deepEqual(counts(mixed), counts(inOrder), `${name}, shuffled`);
+  }
+});
+
+test("a segment waiting for its parent is forgotten once the parent turns out to be a call", () => {
+  const resolver = new HopResolver();
+  for (const segment of allSegments("scalable-webhook-naive").slice().reverse()) resolver.add([segment]);
+  assert.equal(resolver.waiting.size, 0);
 });

@@ -23,23 +23,33 @@ test("a dead-lettered message: five stays in the queue, five failed receives, th
     ["wait", "Orders", 0, "receive 1", "ok"],
     ["hop", "Processor", 1, "receive 1", "fault"],
     ["init", "Initialization", 2, "", "ok"],
+    ["flight", "Orders", 0, "", "ok"],
     ["wait", "Orders", 0, "receive 2", "ok"],
     ["hop", "Processor", 1, "receive 2", "fault"],
+    ["flight", "Orders", 0, "", "ok"],
     ["wait", "Orders", 0, "receive 3", "ok"],
     ["hop", "Processor", 1, "receive 3", "fault"],
+    ["flight", "Orders", 0, "", "ok"],
     ["wait", "Orders", 0, "receive 4", "ok"],
     ["hop", "Processor", 1, "receive 4", "fault"],
+    ["flight", "Orders", 0, "", "ok"],
     ["wait", "Orders", 0, "receive 5", "ok"],
     ["hop", "Processor", 1, "receive 5", "fault"],
+    ["flight", "Orders", 0, "", "ok"],
     ["wait", "Orders", 0, "receive 5", "ok"],
     ["wait", "OrdersDLQ", 1, "", "ok"],
   ]);
   const last = layout.rows.at(-1);
   assert.equal(last.open, true);
-  assert.equal(last.label, "waiting in OrdersDLQ");
+  assert.equal(last.label, "OrdersDLQ · from Orders, still there at the end");
   assert.equal(last.endMs, layout.durationMs);
-  assert.equal(layout.rows.at(-2).label, "in Orders, then to its dead-letter queue");
+  assert.equal(layout.rows.at(-2).label, "Orders · visible again, to OrdersDLQ (maxReceiveCount 5)");
+  assert.equal(layout.rows[0].label, "Orders · sent, received");
   assert.equal(layout.rows[2].label, "cold start");
+  // Each flight lasts the queue's visibility timeout, from a receive to the next stay.
+  const flights = layout.rows.filter((row) => row.kind === "flight");
+  for (const flight of flights) assert.equal(Math.round(flight.endMs - flight.startMs), 30_000);
+  assert.equal(flights[0].label, "Orders · in flight (VisibilityTimeout 30 s)");
   // Offsets are from the trace's start; every row within it, in time order per level.
   assert.equal(layout.rows[0].startMs, 0);
   for (const row of layout.rows) assert.ok(row.startMs >= 0 && row.endMs >= row.startMs && row.endMs <= layout.durationMs + 1e-6);
