@@ -7,6 +7,10 @@ Same topology + workload + seed gives byte-identical traces and summary: every r
 draw comes from a generator seeded by the run's seed and the name of whoever draws
 (so changing one component does not shift another's draws), and the kernel breaks
 ties in scheduling order.
+
+A run ends at its deadline (duration + drain) while any accepted message is in flight, or earlier,
+at its last event, once every accepted message is settled and nothing is scheduled before the
+deadline (``over``); ``Simulation.run`` and the live wrapper both follow that rule.
 """
 
 from __future__ import annotations
@@ -82,15 +86,45 @@ class Simulation:
         """Run to the end (arrivals, then the drain) and return the summary."""
         self.start()
         if progress is None:
-            self.kernel.run(until=self.deadline, advance_clock=False)
+            self.advance(self.deadline)
         else:
             step = self.deadline / slices
             for index in range(1, slices + 1):
-                self.kernel.run(until=step * index if index < slices else self.deadline, advance_clock=False)
+                self.advance(step * index if index < slices else self.deadline)
                 progress(self.kernel.now, self.deadline)
-                if self.kernel.next_time is None or self.kernel.now >= self.deadline:
+                if self.over():
                     break
         return self.finish()
+
+    # The end rule: a run ends at the deadline (duration + drain) while any accepted message is still
+    # in flight, so every timer that decides a message's fate plays out within it; it ends earlier,
+    # at its last event, only once every accepted message is settled and nothing is scheduled before
+    # the deadline (what is due after it can never run in this run).
+    def settled(self) -> bool:
+        """Every accepted message is settled and nothing is scheduled before the deadline."""
+        if self.ledger.in_flight:
+            return False
+        next_time = self.kernel.next_time
+        return next_time is None or next_time > self.deadline
+
+    def over(self) -> bool:
+        """The run has ended by the end rule."""
+        return self.kernel.now >= self.deadline or self.settled()
+
+    def next_stop(self) -> float:
+        """When something can next happen: the next event, or the deadline when nothing is
+        scheduled before it (the clock may jump there)."""
+        next_time = self.kernel.next_time
+        return self.deadline if next_time is None or next_time > self.deadline else next_time
+
+    def advance(self, until: float) -> None:
+        """Run what is due by ``until`` (never past the deadline). The clock ends at ``until``,
+        unless the run is over before it by the end rule: then it stays at the last event."""
+        until = min(until, self.deadline)
+        kernel = self.kernel
+        kernel.run(until=until, advance_clock=False)
+        if kernel.now < until and not self.settled():
+            kernel.run(until=until)  # nothing is due before ``until``: the clock moves on to it
 
     def start(self) -> None:
         for component in self.components.values():
