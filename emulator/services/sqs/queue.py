@@ -14,6 +14,7 @@ from emulator.kernel import Deadline, Deadlines
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
 from emulator.pricing import SQS_FIFO_PER_REQUEST, SQS_STANDARD_PER_REQUEST
 from emulator.services.base import Call, Component, Link, Reply, throttled
+from emulator.services.sqs.retention import Retention
 from emulator.services.sqs.stored import (
     DELAYED,
     GONE,
@@ -84,6 +85,7 @@ class Queue(Component):
         self._available_groups: list[tuple[int, int, Group]] = []  # FIFO: (head sequence, tie, group)
         self._group_pushes = itertools.count()
         self._deduplication = Deduplication(self.deduplicate_per_group)
+        self._retention = Retention(self.kernel, self._stored, self._expire_waiting)
         self._waiters: list[Callable[[], None]] = []
         # A standard DLQ stores copies with their original sent time, out of arrival order.
         self._sent_out_of_order = False
@@ -188,6 +190,7 @@ class Queue(Component):
                 group = self._groups[group_id] = Group(group_id)
         stored = Stored(message, self._sequence, message.sent_at + self.retention_period, parent_id, group)
         self._stored[stored.sequence] = stored
+        self._retention.kept(stored)
         self._counts[DELAYED] += 1
         if delay > 0:
             self.kernel.schedule(delay, self._end_delay, stored)
@@ -420,6 +423,7 @@ class Queue(Component):
         copy.receive_count = delivery.receive_count - 1
         copy.first_stay = False
         self._stored[copy.sequence] = copy
+        self._retention.kept(copy)
         self._counts[DELAYED] += 1
         return copy
 
@@ -460,7 +464,10 @@ class Queue(Component):
         if stored.timer is not None:
             self._cancel_visibility_timer(stored)
         self._set_state(stored, GONE)
-        del self._stored[stored.sequence]
+        stored_copies = self._stored
+        del stored_copies[stored.sequence]
+        if not stored_copies:
+            self._retention.emptied(self.sim.deadline)
         if stored.receipt:
             self._receipts.pop(stored.receipt, None)
 
@@ -474,6 +481,18 @@ class Queue(Component):
         message = stored.message
         if message.tracked:
             self.sim.ledger.release(message.record, DEAD_LETTERED, now)
+
+    def _expire_waiting(self, stored: Stored) -> None:
+        """Its retention ended while it waited in the queue (delayed or visible): gone, at once."""
+        if stored.group is not None and stored.state == VISIBLE:
+            self._remove_waiting(stored)
+        self._expire(stored)
+        # What a receive would have skipped: let go of it now, so expired copies are not kept.
+        in_order, returned = self._visible_in_order, self._visible_returned
+        while in_order and in_order[0].state == GONE:
+            in_order.popleft()
+        while returned and returned[0][1].state == GONE:
+            heapq.heappop(returned)
 
     def _expire(self, stored: Stored) -> None:
         """Past MessageRetentionPeriod: the message is gone (lost), as of its expiry time."""
@@ -517,7 +536,8 @@ class Queue(Component):
 
     # End of the run and reporting ---------------------------------------------------------
     def finish(self) -> None:
-        """Expire what outlived its retention; what is still waiting gets an in-progress dwell segment."""
+        """A copy in flight past its retention expires now (waiting ones expired at their time); what
+        is still waiting gets an in-progress dwell segment."""
         now = self.kernel.now
         for stored in list(self._stored.values()):
             if now >= stored.expires_at:

@@ -22,6 +22,9 @@ from emulator.simulation import Simulation
 from emulator.topology import check_topology, load_topology
 from emulator.tracing import ListTracer, Segment, epoch
 from emulator.workload import load_workload
+from tests.emulator.scenario import run as scenario_run
+from tests.emulator.scenario import seconds
+from tests.emulator.scenario import topology as scenario_topology
 
 INBOX_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/Inbox"
 
@@ -517,6 +520,44 @@ def test_expired_message_is_counted_lost() -> None:
     [stay] = run.dwells()
     assert (stay.annotations["outcome"], stay.start_time, stay.end_time) == ("expired", epoch(0.0), epoch(60.0))
     assert run.records[0].finished_at == 60.0
+
+
+@pytest.mark.parametrize("fifo", [False, True], ids=["standard", "fifo"])
+def test_messages_nobody_receives_expire_at_the_end_of_their_retention_within_the_drain(fifo: bool) -> None:
+    extra: dict[str, Any] = {"group_id": "g1"} if fifo else {}
+    make = fifo_queue if fifo else queue
+    result = scenario_run(scenario_topology([make(MessageRetentionPeriod=60)]), [source(10, **extra)],
+                          duration_s=10, drain_s=600)
+    messages = result.summary["messages"]
+    assert (messages["lost"], messages["in_flight"], messages["completed"]) == (10, 0, 0)
+    metrics = result.component("Inbox")
+    assert metrics["MessagesExpired"] == 10 and metrics["ApproximateNumberOfMessagesVisible"] == 0
+    stays = result.named("Inbox")
+    assert all(stay.annotations["outcome"] == "expired" for stay in stays)
+    assert [seconds(stay.end_time) - seconds(stay.start_time) for stay in stays] == [60.0] * 10
+    # Nothing is left once the last one expires: the run ends there, not at its deadline.
+    assert result.summary["virtual_seconds"] == max(seconds(stay.end_time) for stay in stays) == 69.0
+
+
+def test_a_queue_that_empties_leaves_no_retention_timer_to_keep_the_run_going() -> None:
+    consumed = scenario_topology(
+        [queue(MessageRetentionPeriod=60), {"id": "Worker", "kind": "lambda"}],
+        [{"source": "Inbox", "target": "Worker", "role": "event_source"}])
+    result = scenario_run(consumed, [source(5)], duration_s=5, drain_s=600)
+    assert result.summary["messages"]["completed"] == 5
+    assert result.summary["virtual_seconds"] < 10
+
+
+def test_a_copy_left_by_at_least_once_delivery_expires_with_its_original_out_of_sending_order() -> None:
+    run = Run([queue(MessageRetentionPeriod=60, behavior={"duplicate_delivery_rate": 1.0})],
+              sources=[source(), source(start_s=10.0)])
+    first = run.receive(20.0, 1)  # the message sent at 0 s, leaving a copy behind that expires at 60 s
+    run.delete(21.0, first)
+    run.advance(65.0)
+    # The copy went at 60 s, although the message sent after it (at 10 s) is kept until 70 s.
+    assert run.queue().visible_count == 1 and run.queue().metrics()["MessagesExpired"] == 1
+    expired = [stay for stay in run.dwells() if stay.annotations["outcome"] == "expired"]
+    assert [stay.end_time for stay in expired] == [epoch(60.0)]
 
 
 def test_expired_message_is_found_when_a_receive_reaches_it() -> None:
