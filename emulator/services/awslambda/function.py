@@ -355,17 +355,29 @@ class Function(Component):
             low, high = ASYNC_THROTTLE_BACKOFF_S
             delay = min(high, low * 2.0 ** event.throttle_retries)
             event.throttle_retries += 1
-            self.kernel.schedule(self.rng.uniform(delay / 2, delay), self._attempt, event)
+            self._attempt_later(event, self.rng.uniform(delay / 2, delay))
             return
         event.attempts += 1
         last_segment = record.segment.id if record.segment is not None else event.parent_id
         if result.reply.ok:
             self._async_succeeded(event, result, last_segment)
         elif event.attempts <= self.maximum_retry_attempts:
-            self.kernel.schedule(ASYNC_RETRY_DELAYS_S[min(event.attempts, len(ASYNC_RETRY_DELAYS_S)) - 1],
-                                 self._attempt, event)
+            self._attempt_later(event, ASYNC_RETRY_DELAYS_S[min(event.attempts, len(ASYNC_RETRY_DELAYS_S)) - 1])
         else:
             self._async_failed(event, "RetriesExhausted", result, last_segment)
+
+    def _attempt_later(self, event: AsyncEvent, delay: float) -> None:
+        """The next attempt ``delay`` from now, unless the event reaches MaximumEventAgeInSeconds first:
+        then it is discarded at that age, not when the attempt would have found it too old."""
+        expires_at = event.enqueued_at + self.maximum_event_age_s
+        if self.kernel.now + delay > expires_at:
+            self.kernel.schedule_at(expires_at, self._event_too_old, event)
+        else:
+            self.kernel.schedule(delay, self._attempt, event)
+
+    def _event_too_old(self, event: AsyncEvent) -> None:
+        self.async_max_age_ms = max(self.async_max_age_ms, self.maximum_event_age_s * 1000.0)
+        self._async_failed(event, "EventAgeExceeded", None)
 
     def _async_succeeded(self, event: AsyncEvent, result: Result, parent_id: str | None) -> None:
         self.async_in_queue -= 1
