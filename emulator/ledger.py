@@ -28,6 +28,9 @@ class Ledger:
         self.rejected = 0
         self.finished = [0, 0, 0]  # by outcome: completed, dead-lettered, lost
         self.duplicate_deliveries = 0
+        # Copies held anywhere (one token each), of every open message: the summary's
+        # in_flight_at_end says where each one is.
+        self.copies = 0
         # Messages with a copy still held somewhere, rejected ones included.
         self.open_messages = 0
         # Accepted (not rejected) messages still open: the summary's in_flight.
@@ -44,6 +47,7 @@ class Ledger:
         self.accepted += 1
         self.open_messages += 1
         self.in_flight += 1
+        self.copies += 1
         return MessageRecord(message_id, trace_id, now, tokens=1)
 
     def reject(self, record: MessageRecord) -> None:
@@ -57,16 +61,17 @@ class Ledger:
             self.rejected += 1
             self.in_flight -= 1
 
-    @staticmethod
-    def hold(record: MessageRecord) -> None:
+    def hold(self, record: MessageRecord) -> None:
         """A new place now holds a copy of the message."""
         record.tokens += 1
+        self.copies += 1
 
     def release(self, record: MessageRecord, outcome: int, now: float) -> None:
         """A place gave its copy back, the copy having ended with ``outcome``."""
         if outcome > record.outcome:
             record.outcome = outcome
         record.tokens -= 1
+        self.copies -= 1
         if record.tokens == 0:
             record.finished_at = now
             self.open_messages -= 1

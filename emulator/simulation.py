@@ -164,10 +164,12 @@ class Simulation:
                           deduplication_id=None if deduplication_id is None else str(deduplication_id),
                           poison=poison, sent_at=now)
         target = self.components[source.target]
-        target.request(Call(message, None, None, partial(self._answered, message), target.operation(None)))
+        runner.unanswered += 1
+        target.request(Call(message, None, None, partial(self._answered, runner, message), target.operation(None)))
 
-    def _answered(self, message: Message, reply: Reply) -> None:
+    def _answered(self, runner: SourceRunner, message: Message, reply: Reply) -> None:
         """The entry point answered the outside caller: a refusal makes the message rejected."""
+        runner.unanswered -= 1
         record = message.record
         if not reply.ok:
             self.ledger.reject(record)
@@ -182,6 +184,7 @@ class Simulation:
             "seed": self.seed,
             "virtual_seconds": round(self.kernel.now, 3),
             "messages": self.ledger.counts(),
+            "in_flight_at_end": {"copies": self.ledger.copies, "by_component": self.in_flight_places()},
             "latency_ms": self.ledger.latencies.percentiles((50, 90, 99), with_max=True),
             "components": components,
             "cost_usd": {
@@ -189,3 +192,14 @@ class Simulation:
                 "by_component": {cid: cost for cid, cost in costs.items() if cost > 0},
             },
         }
+
+    def in_flight_places(self) -> dict[str, dict[str, int]]:
+        """Where the copies still held are, by component and state (components holding none left
+        out): each component's own account, and the workload's requests not yet answered, at the
+        component they were sent to ("answering")."""
+        places = {cid: component.in_flight() for cid, component in self.components.items()}
+        for runner in self._runners:
+            if runner.unanswered:
+                states = places[runner.source.target]
+                states["answering"] = states.get("answering", 0) + runner.unanswered
+        return {cid: states for cid, states in places.items() if states}

@@ -219,6 +219,12 @@ class Component:
     def cost_usd(self) -> float:
         return 0.0
 
+    def in_flight(self) -> dict[str, int]:
+        """The copies of messages this component holds (one ledger token each), by what is happening
+        to them: "waiting", "received", "waiting_for_retry"... Read at the end of a run, for the
+        summary's in_flight_at_end; every token the ledger counts is in some component's answer."""
+        return {}
+
     # Helpers for subclasses ------------------------------------------------------------
     def links(self, *roles: str) -> list[Link]:
         return [link for link in self.outgoing if link.role in roles]

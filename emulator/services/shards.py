@@ -103,6 +103,10 @@ class Reader:
     def finish(self) -> None:
         """The run ends: count what expired while waiting in the reader's own hands."""
 
+    def held_read(self) -> int:
+        """Records this reader has read and still holds a token on (not settled yet)."""
+        return 0
+
 
 class Shard:
     """One shard: records in order, kept for ``retention_s``, read by its readers at their own pace."""
@@ -231,6 +235,20 @@ class Shard:
             self.owner.kernel.schedule_at(records[0].arrival + self.retention_s, self._trim)
         else:
             self._trim_scheduled = False
+
+
+def held_records(shards: list[Shard]) -> dict[str, int]:
+    """The copies the shards' readers hold, one per reader and record: records a reader has not read
+    yet ("unread"), and records it has read and not yet settled ("read": in a batch, retried or
+    waiting for one)."""
+    unread = read = 0
+    for shard in shards:
+        for reader in shard.readers:
+            read += reader.held_read()
+            position = reader.position
+            unread += sum(1 for record in shard.records if record.sequence >= position and record.message.tracked)
+    states = {"unread": unread, "read": read}
+    return {state: count for state, count in states.items() if count}
 
 
 def shard_for(shards: list[Shard], key: int) -> Shard:

@@ -38,6 +38,8 @@ def test_a_run_with_messages_in_flight_ends_at_the_deadline_and_measures_ages_th
     assert result.summary["virtual_seconds"] == 610.0
     assert result.component("Inbox")["ApproximateAgeOfOldestMessage"] == round(610.0 - first_sent)
     assert all(s.in_progress for s in result.named("Inbox"))
+    # And the summary says where they are.
+    assert result.summary["in_flight_at_end"] == {"copies": 10, "by_component": {"Inbox": {"waiting": 10}}}
 
 
 def test_a_settled_run_ends_at_its_last_event_before_the_deadline() -> None:
@@ -68,3 +70,17 @@ def test_the_end_rule_waits_for_what_is_scheduled_before_the_deadline_only() -> 
     sim.advance(sim.deadline)
     sim.kernel.schedule(1_000.0, lambda: None)
     assert sim.settled() and sim.next_stop() == sim.deadline
+
+
+def test_a_settled_run_holds_no_copies() -> None:
+    result = run(CONSUMED, TEN, duration_s=10, drain_s=600)
+    assert result.summary["in_flight_at_end"] == {"copies": 0, "by_component": {}}
+
+
+def test_requests_not_yet_answered_are_placed_at_the_component_they_were_sent_to() -> None:
+    slow = topology([{"id": "Slow", "kind": "lambda", "properties": {"Timeout": 60},
+                      "behavior": {"duration_ms": {"median": 30_000, "p99": 30_000}}}])
+    result = run(slow, [{"target": "Slow", "rate": {"per_second": 1}, "count": 3}], duration_s=3, drain_s=10)
+    # A synchronous invocation holds no copy of its own: the caller's request, still unanswered, does.
+    assert result.summary["in_flight_at_end"] == {"copies": 3, "by_component": {"Slow": {"answering": 3}}}
+    assert result.summary["messages"]["in_flight"] == 3

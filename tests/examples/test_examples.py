@@ -15,19 +15,25 @@ from emulator.findings import findings
 from emulator.simulation import Simulation
 from emulator.topology import load_topology
 from emulator.tracing import ListTracer, Segment
-from emulator.workload import load_workload
+from emulator.workload import DEFAULT_DRAIN_S, load_workload
 from tests.emulator.scenario import Run, balanced, seconds
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 Edit = Callable[[dict[str, Any]], None]
 
 
-def run_example(name: str, edit: Edit | None = None) -> Run:
+EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
+
+
+def run_example(name: str, edit: Edit | None = None, drain_s: float | None = None) -> Run:
     topology_document = json.loads((EXAMPLES / name / "topology.json").read_text())
     if edit is not None:
         edit(topology_document)
     topology = load_topology(topology_document)
-    workload = load_workload(json.loads((EXAMPLES / name / "workload.json").read_text()), topology)
+    workload_document = json.loads((EXAMPLES / name / "workload.json").read_text())
+    if drain_s is not None:
+        workload_document["drain_s"] = drain_s
+    workload = load_workload(workload_document, topology)
     tracer = ListTracer()
     sim = Simulation(topology, workload, tracer=tracer)
     return Run(sim, sim.run(), tracer.segments)
@@ -50,12 +56,31 @@ def by_trace(segments: list[Segment]) -> dict[str, list[Segment]]:
     return traces
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
 def test_every_example_is_valid_balances_and_documents_its_lesson(name: str) -> None:
     result = run_example(name)
     assert balanced(result.summary)
     readme = (EXAMPLES / name / "README.md").read_text()
     assert "**What the run shows.**" in readme
+
+
+@pytest.mark.parametrize("drain_s", [None, 0.0], ids=["drained", "cut short"])
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_every_example_places_each_copy_still_held_where_it_is(name: str, drain_s: float | None) -> None:
+    summary = run_example(name, drain_s=drain_s).summary
+    in_flight = summary["in_flight_at_end"]
+    placed = sum(count for states in in_flight["by_component"].values() for count in states.values())
+    # Every copy the ledger counts is somewhere the summary names; a message in flight has at least one.
+    assert placed == in_flight["copies"] >= summary["messages"]["in_flight"]
+    assert balanced(summary)
+    if summary["messages"]["in_flight"]:
+        assert summary["virtual_seconds"] == pytest.approx(summary_deadline(name, drain_s))
+
+
+def summary_deadline(name: str, drain_s: float | None) -> float:
+    workload = json.loads((EXAMPLES / name / "workload.json").read_text())
+    drain = workload.get("drain_s", DEFAULT_DRAIN_S) if drain_s is None else drain_s
+    return float(workload["duration_s"]) + float(drain)
 
 
 # Simple Web Service -----------------------------------------------------------------------

@@ -14,6 +14,12 @@ from emulator.kernel import Deadlines
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
 from emulator.pricing import LAMBDA_PER_GB_SECOND, LAMBDA_PER_REQUEST, LAMBDA_PROVISIONED_PER_GB_SECOND
 from emulator.services.awslambda.invocation import (
+    ASYNC_STATE_NAMES,
+    GIVEN_BACK,
+    QUEUED,
+    RUNNING,
+    SENDING_TO_DESTINATION,
+    WAITING_FOR_RETRY,
     Account,
     AsyncEvent,
     Done,
@@ -98,6 +104,8 @@ class Function(Component):
         self.async_max_age_ms = 0.0
         self.dead_letter_errors = self.destination_failures = 0
         self.async_in_queue = 0
+        # Tracked async events by state (QUEUED, RUNNING, WAITING_FOR_RETRY, SENDING_TO_DESTINATION).
+        self._async_held = [0, 0, 0, 0]
 
     def start(self) -> None:
         for poller in self.pollers:
@@ -329,6 +337,7 @@ class Function(Component):
         self.async_received += 1
         self.async_in_queue += 1
         event = AsyncEvent(message, call_.parent_id, now)
+        self._event_state(event, QUEUED)
         self.kernel.schedule(0.001, call_.reply, ACCEPTED)
         self.kernel.schedule(0.001, self._attempt, event)
 
@@ -346,6 +355,7 @@ class Function(Component):
             return
         record = Record(event.message, event.parent_id, {"attempt": event.attempts + 1}, show_payload=True,
                         asynchronous=True)
+        self._event_state(event, RUNNING)
         self.invoke([record], lambda result: self._attempted(event, result))
 
     def _attempted(self, event: AsyncEvent, result: Result) -> None:
@@ -369,6 +379,7 @@ class Function(Component):
     def _attempt_later(self, event: AsyncEvent, delay: float) -> None:
         """The next attempt ``delay`` from now, unless the event reaches MaximumEventAgeInSeconds first:
         then it is discarded at that age, not when the attempt would have found it too old."""
+        self._event_state(event, WAITING_FOR_RETRY)
         expires_at = event.enqueued_at + self.maximum_event_age_s
         if self.kernel.now + delay > expires_at:
             self.kernel.schedule_at(expires_at, self._event_too_old, event)
@@ -386,10 +397,10 @@ class Function(Component):
             payload = self._destination_record(event, "Success", result)
             # A destination record is a record about the invocation: the message is settled as
             # completed, and what the destination does with the record is not its continuation.
-            self._deliver(self.on_success[0], message.copy(payload=payload, tracked=False), message, parent_id,
-                          "on_success", event.attempts, COMPLETED)
+            self._deliver(self.on_success[0], message.copy(payload=payload, tracked=False), event, parent_id,
+                          "on_success", COMPLETED)
         else:
-            self._give_back(message, COMPLETED)
+            self._give_back(event, COMPLETED)
 
     def _async_failed(self, event: AsyncEvent, condition: str, result: Result | None,
                       parent_id: str | None = None) -> None:
@@ -400,38 +411,51 @@ class Function(Component):
         # A failure record or dead letter settles the message as dead-lettered: the copy is untracked.
         if self.on_failure:
             payload = self._destination_record(event, condition, result)
-            self._deliver(self.on_failure[0], message.copy(payload=payload, tracked=False), message, parent_id,
-                          "on_failure", event.attempts, DEAD_LETTERED)
+            self._deliver(self.on_failure[0], message.copy(payload=payload, tracked=False), event, parent_id,
+                          "on_failure", DEAD_LETTERED)
         elif self.dead_letter:
-            self._deliver(self.dead_letter[0], message.copy(tracked=False), message, parent_id, "dead_letter",
-                          event.attempts, DEAD_LETTERED)
+            self._deliver(self.dead_letter[0], message.copy(tracked=False), event, parent_id, "dead_letter",
+                          DEAD_LETTERED)
         else:
-            self._give_back(message, LOST)
+            self._give_back(event, LOST)
 
-    def _give_back(self, message: Message, outcome: int) -> None:
+    def _event_state(self, event: AsyncEvent, state: int) -> None:
+        """The event moves on (``GIVEN_BACK``: its token is given back); counted when it holds one."""
+        if event.message.tracked:
+            held = self._async_held
+            if event.state != GIVEN_BACK:
+                held[event.state] -= 1
+            if state != GIVEN_BACK:
+                held[state] += 1
+        event.state = state
+
+    def _give_back(self, event: AsyncEvent, outcome: int) -> None:
+        self._event_state(event, GIVEN_BACK)
+        message = event.message
         if message.tracked:
             self.sim.ledger.release(message.record, outcome, self.kernel.now)
 
-    def _deliver(self, link: Link, copy: Message, original: Message, parent_id: str | None, outcome: str,
-                 attempts: int, settled: int) -> None:
+    def _deliver(self, link: Link, copy: Message, event: AsyncEvent, parent_id: str | None, outcome: str,
+                 settled: int) -> None:
         """Send a destination record or a dead letter; a segment of the Lambda service shows it."""
+        self._event_state(event, SENDING_TO_DESTINATION)
         segment = self.new_segment(copy, parent_id, self.kernel.now)
         segment.origin = "AWS::Lambda"
-        segment.annotations["attempt"] = attempts
+        segment.annotations["attempt"] = event.attempts
         segment.annotations["outcome"] = outcome
         segment.metadata = {"lambda": {"destination": link.target.id, "record": copy.payload}}
 
         def answered(reply: Reply) -> None:
             segment.end_time = epoch(self.kernel.now)
             if reply.ok or reply.status == 202:
-                self._give_back(original, settled)
+                self._give_back(event, settled)
             else:
                 if outcome == "dead_letter":
                     self.dead_letter_errors += 1
                 else:
                     self.destination_failures += 1
                 segment.annotations["outcome"] = f"{outcome}_failed"
-                self._give_back(original, LOST)
+                self._give_back(event, LOST)
             self.emit(segment)
 
         call(self, segment, link, copy, answered)
@@ -489,6 +513,13 @@ class Function(Component):
         if self.loop_guard is not None:
             metrics["RecursiveInvocationsDropped"] = self.loop_guard.dropped
         return metrics
+
+    def in_flight(self) -> dict[str, int]:
+        """Asynchronous events in Lambda's internal queue: waiting for their first attempt ("queued"),
+        being handled ("running"), waiting for a retry or after a throttle ("waiting_for_retry"), or
+        their record on its way to a destination or dead-letter queue ("sending_to_destination")."""
+        states = dict(zip(ASYNC_STATE_NAMES, self._async_held, strict=True))
+        return {state: count for state, count in states.items() if count}
 
     def gauges(self) -> dict[str, float]:
         return {"concurrency": self.busy, "async_queue": self.async_in_queue}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from emulator.kernel import Deadline
 from emulator.messages import Message
@@ -114,10 +114,19 @@ class Invocation:
         self.function._answered(self, reply)
 
 
+# Where an asynchronous event is (indexes into the function's counts), and once its token is given back.
+QUEUED: Final = 0
+RUNNING: Final = 1
+WAITING_FOR_RETRY: Final = 2
+SENDING_TO_DESTINATION: Final = 3
+GIVEN_BACK: Final = -1
+ASYNC_STATE_NAMES: Final = ("queued", "running", "waiting_for_retry", "sending_to_destination")
+
+
 class AsyncEvent:
     """An event in Lambda's internal queue for asynchronous invocation."""
 
-    __slots__ = ("message", "parent_id", "enqueued_at", "attempts", "throttle_retries")
+    __slots__ = ("message", "parent_id", "enqueued_at", "attempts", "throttle_retries", "state")
 
     def __init__(self, message: Message, parent_id: str | None, enqueued_at: float) -> None:
         self.message = message
@@ -125,3 +134,4 @@ class AsyncEvent:
         self.enqueued_at = enqueued_at
         self.attempts = 0
         self.throttle_retries = 0
+        self.state = GIVEN_BACK  # until accepted

@@ -148,6 +148,7 @@ class ShardConsumer(Reader):
         self.position = shard.next_sequence
         self.lanes = [Lane(self, index) for index in range(mapping.parallelization)]
         self.buffered = 0
+        self.held = 0  # of the buffered records, those that hold a ledger token
         self.next_poll = 0.0
         self._poll: Event | None = None
         shard.readers.append(self)
@@ -181,6 +182,7 @@ class ShardConsumer(Reader):
         if self.mapping.filters is not None:
             records = self._filter(records)
         self.buffered += len(records)
+        self.held += sum(1 for record in records if record.message.tracked)
         self.woken()
         if not records:
             return
@@ -224,6 +226,9 @@ class ShardConsumer(Reader):
     def finish(self) -> None:
         for lane in self.lanes:
             lane.finish()
+
+    def held_read(self) -> int:
+        return self.held
 
 
 class Lane:
@@ -431,11 +436,13 @@ class Lane:
     def _settle(self, records: list[StreamRecord], outcome: int) -> None:
         ledger = self.mapping.function.sim.ledger
         now = self.kernel.now
+        consumer = self.consumer
         for record in records:
             record.processed = True
             if record.message.tracked:
+                consumer.held -= 1
                 ledger.release(record.message.record, outcome, now)
-        self.consumer.buffered -= len(records)
+        consumer.buffered -= len(records)
 
     def _next(self) -> None:
         self.batch = []

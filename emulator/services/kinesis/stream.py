@@ -13,7 +13,7 @@ from emulator.pricing import (
 )
 from emulator.services.awslambda.stream_mapping import KINESIS_POLL_S, attach
 from emulator.services.base import OK, Call, Component, Link, Reply, mark
-from emulator.services.shards import Shard, even_ranges, hash_key, shard_for
+from emulator.services.shards import Shard, even_ranges, hash_key, held_records, shard_for
 from emulator.tracing import EPOCH
 
 ACCOUNT_ID = "123456789012"
@@ -133,6 +133,9 @@ class Stream(Component):
             "GetRecords.IteratorAgeMilliseconds": round(max(shard.iterator_age_ms for shard in self.shards), 1),
         }
         return metrics
+
+    def in_flight(self) -> dict[str, int]:
+        return held_records(self.shards)
 
     def gauges(self) -> dict[str, float]:
         return {"records": float(sum(len(shard.records) for shard in self.shards))}

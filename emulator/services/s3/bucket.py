@@ -68,6 +68,7 @@ class Bucket(Component):
         self._stored_since = 0.0
         self.put_requests = self.delete_requests = self.errors_4xx = self.errors_5xx = 0
         self.notifications_sent = self.notification_failures = 0
+        self.notifying = 0  # tracked copies on their way to a notification's target
         self._sequencer = 0
 
     def operation(self, link: Link | None) -> str:
@@ -139,6 +140,7 @@ class Bucket(Component):
                 copy = message.copy(payload=event)
                 if copy.tracked:
                     self.sim.ledger.hold(copy.record)
+                    self.notifying += 1
                     if copy_index > 0:
                         self.sim.ledger.duplicate_deliveries += 1
                 self._deliver(notification.link, copy, parent_id)
@@ -163,6 +165,7 @@ class Bucket(Component):
                 outcome = LOST
             self.emit(segment)
             if copy.tracked:
+                self.notifying -= 1
                 self.sim.ledger.release(copy.record, outcome, self.kernel.now)
 
         call(self, segment, link, copy, answered)
@@ -197,6 +200,10 @@ class Bucket(Component):
 
     def gauges(self) -> dict[str, float]:
         return {"objects": float(len(self.objects))}
+
+    def in_flight(self) -> dict[str, int]:
+        """Event notifications on their way to their targets."""
+        return {"notifying": self.notifying} if self.notifying else {}
 
     def activity(self) -> tuple[int, int, int]:
         return (self.put_requests + self.delete_requests, self.errors_5xx, 0)

@@ -567,6 +567,16 @@ class Queue(Component):
             metrics["NumberOfDeduplicatedSentMessages"] = self.deduplicated_sends
         return metrics
 
+    def in_flight(self) -> dict[str, int]:
+        """Copies waiting their DelaySeconds ("delayed"), visible ("waiting") or received by a consumer
+        and not yet deleted ("received"); dead letters hold no token and are not counted."""
+        counts = [0, 0, 0, 0]
+        for stored in self._stored.values():
+            if stored.message.tracked:
+                counts[stored.state] += 1
+        states = {"delayed": counts[DELAYED], "waiting": counts[VISIBLE], "received": counts[IN_FLIGHT]}
+        return {state: count for state, count in states.items() if count}
+
     def gauges(self) -> dict[str, float]:
         return {"visible": self._counts[VISIBLE], "in_flight": self._counts[IN_FLIGHT],
                 "oldest_age_s": self._oldest_stored_age()}

@@ -114,6 +114,8 @@ class StateMachine(Component):
         self.waiting_tokens: dict[str, TaskRequest] = {}
         self.runs: dict[str, Run] = {}
         self._sequence = 0
+        # Tracked messages held for a second, at-least-once run that has not begun yet.
+        self.duplicates_pending = 0
 
     def operation(self, link: Link | None) -> str:
         if link is not None and link.source.kind.name != "stepfunctions" and self.express:
@@ -176,9 +178,12 @@ class StateMachine(Component):
                 if message.tracked:
                     # Taken now, so the message stays open until the second run has ended too.
                     ledger.hold(message.record)
+                    self.duplicates_pending += 1
                 self.kernel.schedule(DUPLICATE_AFTER_S, self._launch_duplicate, message, call_.parent_id, latency)
 
     def _launch_duplicate(self, message: Message, parent_id: str | None, latency: float) -> None:
+        if message.tracked:
+            self.duplicates_pending -= 1
         self._launch(message, parent_id, False, None, latency, duplicate=True)
 
     def _launch(self, message: Message, parent_id: str | None, sync: bool, call_: Call | None, latency: float,
@@ -386,6 +391,13 @@ class StateMachine(Component):
     def state_transitions(self) -> int:
         running = sum(run.execution.transitions for run in self.runs.values() if run.execution is not None)
         return self.transitions + running
+
+    def in_flight(self) -> dict[str, int]:
+        """Executions under way ("running": started, waiting for a task, a token or a Wait) and
+        Express's second runs of a start, decided but not begun ("starting")."""
+        running = sum(1 for run in self.runs.values() if run.message.tracked)
+        states = {"running": running, "starting": self.duplicates_pending}
+        return {state: count for state, count in states.items() if count}
 
     def gauges(self) -> dict[str, float]:
         return {"running": float(self.running), "waiting_for_task_token": float(len(self.waiting_tokens))}

@@ -94,6 +94,13 @@ def test_async_function_errors_are_retried_twice_one_then_two_minutes_later() ->
     assert balanced(result.summary)
 
 
+def test_the_summary_places_an_async_event_waiting_for_its_retry() -> None:
+    result = run(one_function(behavior={"error_rate": 1.0}, role="event"), steady(count=1), duration_s=1,
+                 drain_s=30)
+    assert result.summary["in_flight_at_end"] == {"copies": 1, "by_component": {"Worker": {"waiting_for_retry": 1}}}
+    assert result.summary["virtual_seconds"] == 31.0
+
+
 def test_maximum_retry_attempts_zero_means_a_single_attempt() -> None:
     result = run(one_function({"MaximumRetryAttempts": 0}, {"error_rate": 1.0}, role="event"), steady(count=1))
     assert len(result.named("Worker", "AWS::Lambda::Function")) == 1

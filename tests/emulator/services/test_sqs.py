@@ -656,6 +656,18 @@ def test_messages_left_in_the_queue_get_in_progress_dwell_segments() -> None:
     assert summary["messages"]["in_flight"] == 2
 
 
+def test_the_summary_places_each_copy_left_in_the_queue_by_state_leaving_dead_letters_out() -> None:
+    run = Run([queue(VisibilityTimeout=5), queue("InboxDLQ")], [redrive("Inbox", "InboxDLQ", 1)],
+              sources=[source(4)])
+    run.receive(0.5, 1)  # the first message, visible again at 5.5 s
+    run.receive(7.0, 1)  # moves it to the DLQ, then hands out the second (in flight until 12 s)
+    summary = run.finish(10.0)
+    assert summary["in_flight_at_end"] == {"copies": 3, "by_component": {"Inbox": {"waiting": 2, "received": 1}}}
+    # The dead-lettered message is settled: its copy in the DLQ holds no token and is not placed.
+    assert summary["components"]["InboxDLQ"]["ApproximateNumberOfMessagesVisible"] == 1
+    assert summary["messages"]["dead_lettered"] == 1
+
+
 def test_gauges_report_visible_in_flight_and_oldest_age() -> None:
     run = Run([queue()], sources=[source(3)])
     run.receive(4.0, 1)
