@@ -38,7 +38,7 @@ class Hop:
 class Delivery:
     """One target's copy of one message, from its first attempt to its end."""
 
-    __slots__ = ("link", "message", "attempt", "hop", "first_subsegment_id", "retrying")
+    __slots__ = ("link", "message", "attempt", "hop", "first_subsegment_id", "retrying", "repeats")
 
     def __init__(self, link: Link, message: Message, hop: Hop) -> None:
         self.link = link
@@ -47,6 +47,8 @@ class Delivery:
         self.hop = hop
         self.first_subsegment_id: str | None = None
         self.retrying = False
+        # An at-least-once second copy: the first attempt's call of the copy it repeats (see the ledger).
+        self.repeats: str | None = None
 
 
 class FanOut(Component):
@@ -144,7 +146,7 @@ class FanOut(Component):
         def answered(reply: Reply) -> None:
             self._attempted(delivery, subsegment, reply)
 
-        link.target.request(Call(delivery.message, subsegment.id, link, answered, operation))
+        link.target.request(Call(delivery.message, subsegment.id, link, answered, operation, None, delivery.repeats))
 
     def _attempted(self, delivery: Delivery, subsegment: Subsegment, reply: Reply) -> None:
         subsegment.end_time = epoch(self.kernel.now)

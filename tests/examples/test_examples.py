@@ -16,7 +16,7 @@ from emulator.simulation import Simulation
 from emulator.topology import load_topology
 from emulator.tracing import ListTracer, Segment
 from emulator.workload import DEFAULT_DRAIN_S, load_workload
-from tests.emulator.scenario import Run, balanced, seconds
+from tests.emulator.scenario import Run, balanced, duplicates_in_traces, seconds
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 Edit = Callable[[dict[str, Any]], None]
@@ -75,6 +75,12 @@ def test_every_example_places_each_copy_still_held_where_it_is(name: str, drain_
     assert balanced(summary)
     if summary["messages"]["in_flight"]:
         assert summary["virtual_seconds"] == pytest.approx(summary_deadline(name, drain_s))
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_every_example_counts_the_duplicates_its_traces_show(name: str) -> None:
+    result = run_example(name)
+    assert result.summary["messages"]["duplicate_deliveries"] == duplicates_in_traces(result.segments)
 
 
 def summary_deadline(name: str, drain_s: float | None) -> float:
@@ -156,6 +162,9 @@ def rendered_twice(result: Run) -> int:
 def test_visibility_timeout_equal_to_the_function_timeout_renders_jobs_twice_and_dead_letters_good_ones() -> None:
     mistake = run_example("sqs-visibility-timeout-mistake")
     assert rendered_twice(mistake) > 0
+    # Each second rendering is a duplicate in the summary, as the traces show it.
+    done = Counter(s.annotations["message_id"] for s in mistake.named("Renderer") if s.annotations["outcome"] == "ok")
+    assert mistake.summary["messages"]["duplicate_deliveries"] == sum(count - 1 for count in done.values()) > 0
     assert mistake.component("Renderer")["Errors"] == 0
     assert mistake.summary["messages"]["dead_lettered"] > 0
     rules = {p.rule for p in findings(mistake.sim.topology)}
@@ -166,6 +175,7 @@ def test_visibility_timeout_equal_to_the_function_timeout_renders_jobs_twice_and
 
     fixed = run_example("sqs-visibility-timeout-mistake", six_times)
     assert rendered_twice(fixed) == 0
+    assert fixed.summary["messages"]["duplicate_deliveries"] == 0
     assert fixed.summary["messages"]["dead_lettered"] == 0
     assert fixed.component("Renderer")["Invocations"] == fixed.component("Jobs")["NumberOfMessagesSent"]
 
@@ -805,6 +815,15 @@ def test_robust_api_routes_fail_independently_except_through_a_shared_store() ->
 
 
 # Step Functions patterns ---------------------------------------------------------------------
+def test_step_functions_patterns_loop_and_map_call_a_function_again_without_counting_duplicates() -> None:
+    result = run_example("step-functions-patterns")
+    labels = Counter(s.annotations["message_id"] for s in result.named("LabelFn", "AWS::Lambda::Function")
+                     if s.annotations["outcome"] == "ok")
+    # The same message labelled many times over, each by a Task's own call: new work, not a redelivery.
+    assert max(labels.values()) > 1
+    assert result.summary["messages"]["duplicate_deliveries"] == 0
+
+
 def test_step_functions_patterns_show_each_constructs_control_flow_in_the_trace() -> None:
     result = run_example("step-functions-patterns")
     seen: Counter[str] = Counter()

@@ -119,7 +119,7 @@ class Function(Component):
         if call_.link is not None and call_.link.role in _ASYNC_ROLES:
             self._accept_event(call_)
             return
-        record = Record(call_.message, call_.parent_id, {"attempt": 1}, show_payload=True)
+        record = Record(call_.message, call_.parent_id, {"attempt": 1}, show_payload=True, delivery=call_.delivery)
 
         def answered(result: Result) -> None:
             call_.reply(result.reply)
@@ -297,6 +297,7 @@ class Function(Component):
         reply = error or OK
         batch_failures = invocation.failures if invocation.report_failures and error is None else None
         end_time = EPOCH + now
+        ledger = self.sim.ledger
         for index, record in enumerate(invocation.records):
             segment = record.segment
             assert segment is not None
@@ -308,11 +309,13 @@ class Function(Component):
             elif error is not None and index < invocation.index:
                 # Handled, but a later record failed the invocation: the whole batch comes back.
                 segment.annotations["outcome"] = "batch_failed"
+                ledger.handled(record.message.record, self.id, record.delivery)
             elif error is not None or (batch_failures and index in batch_failures):
                 # Never reached: the handler stopped on an earlier record of the batch.
                 segment.annotations["outcome"] = "not_processed"
             else:
                 segment.annotations["outcome"] = "ok"
+                ledger.handled(record.message.record, self.id, record.delivery)
             del self.open_segments[segment.id]
             self.emit(segment)
         invocation.done(Result(reply, invocation.records, batch_failures))
@@ -336,7 +339,7 @@ class Function(Component):
             self.sim.ledger.hold(message.record)
         self.async_received += 1
         self.async_in_queue += 1
-        event = AsyncEvent(message, call_.parent_id, now)
+        event = AsyncEvent(message, call_.parent_id, now, call_.delivery)
         self._event_state(event, QUEUED)
         self.kernel.schedule(0.001, call_.reply, ACCEPTED)
         self.kernel.schedule(0.001, self._attempt, event)
@@ -354,7 +357,7 @@ class Function(Component):
             self._async_failed(event, "RecursiveInvocationException", None)
             return
         record = Record(event.message, event.parent_id, {"attempt": event.attempts + 1}, show_payload=True,
-                        asynchronous=True)
+                        asynchronous=True, delivery=event.delivery)
         self._event_state(event, RUNNING)
         self.invoke([record], lambda result: self._attempted(event, result))
 

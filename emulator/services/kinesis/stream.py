@@ -97,7 +97,7 @@ class Stream(Component):
                 self._answer(call_, segment, Reply(500, "InternalFailure", "Internal service failure "
                                                    "(injected fault)"), latency_s, "error")
                 return
-        record = shard.append(message, key, segment.id, size)
+        record = shard.append(message, key, segment.id, size, call_.delivery)
         self.incoming_records += 1
         self.incoming_bytes += size
         self.put_payload_units += -(-size // KINESIS_PUT_PAYLOAD_UNIT_BYTES)

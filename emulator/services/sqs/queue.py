@@ -145,7 +145,7 @@ class Queue(Component):
             self.deduplicated_sends += 1
         else:
             message_id = message.message_id
-            self._accept(message, now, call.parent_id)
+            self._accept(message, now, call.parent_id, call.delivery)
         self.kernel.schedule(latency, call.reply, Reply(200, payload={"MessageId": message_id}))
 
     def _refusal(self, message: Message, now: float) -> Reply | None:
@@ -165,22 +165,24 @@ class Queue(Component):
             return Reply(500, "InternalError", f"We encountered an internal error in {self.id} (injected fault)")
         return None
 
-    def _accept(self, message: Message, now: float, parent_id: str | None) -> None:
+    def _accept(self, message: Message, now: float, parent_id: str | None, delivery: str | None) -> None:
         if message.tracked:
             self.sim.ledger.hold(message.record)
         self.messages_sent += 1
-        self._store(message.copy(sent_at=now), now, parent_id, self.delay_seconds)
+        self._store(message.copy(sent_at=now), now, parent_id, delivery, self.delay_seconds)
 
-    def redrive_in(self, message: Message, now: float, parent_id: str | None) -> None:
-        """Take a message moved here by a source queue's redrive policy; the copy holds no token."""
+    def redrive_in(self, message: Message, now: float, parent_id: str | None, delivery: str | None) -> None:
+        """Take a message moved here by a source queue's redrive policy; the copy holds no token, and
+        is still the delivery that sent it to the source queue."""
         if self._fifo:
             copy = message.copy(sent_at=now, tracked=False)
         else:
             copy = message.copy(tracked=False)
             self._sent_out_of_order = True
-        self._store(copy, now, parent_id, 0.0)
+        self._store(copy, now, parent_id, delivery, 0.0)
 
-    def _store(self, message: Message, now: float, parent_id: str | None, delay: float) -> Stored:
+    def _store(self, message: Message, now: float, parent_id: str | None, delivery: str | None,
+               delay: float) -> Stored:
         self._sequence += 1
         group: Group | None = None
         if self._fifo:
@@ -188,7 +190,7 @@ class Queue(Component):
             group = self._groups.get(group_id)
             if group is None:
                 group = self._groups[group_id] = Group(group_id)
-        stored = Stored(message, self._sequence, message.sent_at + self.retention_period, parent_id, group)
+        stored = Stored(message, self._sequence, message.sent_at + self.retention_period, parent_id, delivery, group)
         self._stored[stored.sequence] = stored
         self._retention.kept(stored)
         self._counts[DELAYED] += 1
@@ -409,17 +411,16 @@ class Queue(Component):
         age = now - stored.sent_at
         if age > self.oldest_age_s:
             self.oldest_age_s = age
-        return Delivery(stored.message, self, receipt, receive_count, now, segment_id)
+        return Delivery(stored.message, self, receipt, receive_count, now, segment_id, stored.delivery)
 
     def _duplicate(self, stored: Stored, delivery: Delivery) -> Stored:
         """At-least-once delivery: a second copy stays behind, as a server that missed this receive."""
         message = stored.message.copy()
-        ledger = self.sim.ledger
         if message.tracked:
-            ledger.hold(message.record)
-        ledger.duplicate_deliveries += 1
+            self.sim.ledger.hold(message.record)
         self._sequence += 1
-        copy = Stored(message, self._sequence, stored.expires_at, delivery.segment_id, None)
+        # The same delivery as the one it copies: handled again, it is a duplicate (see the ledger).
+        copy = Stored(message, self._sequence, stored.expires_at, delivery.segment_id, stored.delivery, None)
         copy.receive_count = delivery.receive_count - 1
         copy.first_stay = False
         self._stored[copy.sequence] = copy
@@ -477,7 +478,7 @@ class Queue(Component):
         self._forget(stored)
         self.moved_to_dead_letter_queue += 1
         assert self.dead_letter_queue is not None
-        self.dead_letter_queue.redrive_in(stored.message, now, segment_id)
+        self.dead_letter_queue.redrive_in(stored.message, now, segment_id, stored.delivery)
         message = stored.message
         if message.tracked:
             self.sim.ledger.release(message.record, DEAD_LETTERED, now)
