@@ -60,6 +60,7 @@ MODULES = (
     "services/sns/topic.py",
     "services/sqs/queue.py",
     "services/sqs/stored.py",
+    "services/sqs/retention.py",
     "services/shards.py",
     "services/awslambda/stream_mapping.py",
     "services/kinesis/stream.py",

@@ -244,6 +244,7 @@ def summary_lines(summary: dict[str, Any], topology: Topology, written: Sequence
             ("accepted", "accepted"), ("completed", "completed"), ("dead_lettered", "dead-lettered"),
             ("rejected", "rejected"), ("in_flight", "in flight"), ("lost", "lost"),
             ("duplicate_deliveries", "duplicates"))),
+        *_in_flight_lines(summary.get("in_flight_at_end")),
         "Latency    " + ", ".join(f"{key} {_milliseconds(value)}" for key, value in latency.items()),
         "",
     ]
@@ -255,6 +256,17 @@ def summary_lines(summary: dict[str, Any], topology: Topology, written: Sequence
     if written:
         lines.append(f"Wrote      {', '.join(written)}")
     return lines
+
+
+def _in_flight_lines(in_flight: dict[str, Any] | None) -> list[str]:
+    """Where the copies still held at the end are: "In flight  Inbox 3 waiting, 1 received; ..."."""
+    if not in_flight or not in_flight["by_component"]:
+        return []
+    places = "; ".join(f"{cid} " + ", ".join(f"{_number(count)} {state.replace('_', ' ')}"
+                                             for state, count in states.items())
+                       for cid, states in in_flight["by_component"].items())
+    copies = in_flight["copies"]
+    return [f"In flight  {_number(copies)} {'copy' if copies == 1 else 'copies'}: {places}"]
 
 
 def _component_table(components: dict[str, dict[str, Any]], topology: Topology) -> list[str]:

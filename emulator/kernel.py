@@ -95,8 +95,8 @@ class Kernel:
         """Process events in time order until the queue empties, ``until`` is reached or ``stop``.
 
         With ``until`` the clock ends exactly at ``until``, as in SimPy, so a pacing wrapper can
-        advance time in slices. With ``advance_clock=False`` it stays at the last event when the
-        queue empties first (a run that is over ends when its last event happened).
+        advance time in slices. With ``advance_clock=False`` it stays at the last event run, and
+        the caller decides whether time goes on (``Simulation.advance`` applies the run's end rule).
         """
         queue = self._queue
         processed = 0
@@ -117,9 +117,7 @@ class Kernel:
             if self._stopped:
                 break
         self.events_processed += processed
-        if until is not None and not self._stopped and self.now < until and (
-            advance_clock or self.next_time is not None
-        ):
+        if until is not None and advance_clock and not self._stopped and self.now < until:
             self.now = until
 
 

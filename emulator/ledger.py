@@ -2,6 +2,31 @@
 
 How tokens work is told in ``emulator/messages.py``. The ledger is on the hot path (every hand-off
 holds and releases a token), so it lives apart from the msgspec Structs and is compiled with it.
+
+Duplicates. A duplicate is each successful handling of a delivery by a consumer beyond the first.
+
+- Consumers are the components that run the user's work on a message: Lambda functions (however
+  they were invoked) and Step Functions executions. Queues, topics, buses, streams and Firehose
+  carry copies (storing or forwarding one twice is not handling it); tables, buckets, caches,
+  databases and HTTP APIs are called by consumers, so what they see twice follows from a
+  consumer's duplicate, counted there.
+- Successful handling: a function's segment with outcome ``ok``, or ``batch_failed`` (its record
+  was handled, another record failed the invocation); an execution that succeeded.
+- A delivery is what hands the message to the consumer, named by the id of the call or segment
+  that did (the consumer segment's parent in the trace): an SQS message stands for the send that
+  stored it through all its receives, and the copies at-least-once delivery leaves behind are the
+  same delivery; a Kinesis record likewise stands for its PutRecord call; a stream record for all
+  of its batch's retries; an asynchronous event for all of Lambda's attempts; a synchronous call
+  for the SDK's retries; an Express start for its second run; an at-least-once second copy from
+  EventBridge or S3 for the first (its call subsegment carries ``repeats``: the first's id). A
+  new request is a new delivery: a Task's call (Retry included), a poll, a fan-out copy per
+  subscription or target, the next round of a loop, and the work a duplicate causes downstream
+  (counted once, where it happened).
+
+So a message redelivered because its visibility timeout ended while it was being handled, or a
+record of a retried batch that had been handled already, is a duplicate; the trace shows it as a
+second ``ok`` segment of the same consumer under the same delivery. The state it takes lives on
+the message's record, so it dies with the record.
 """
 
 from __future__ import annotations
@@ -28,6 +53,9 @@ class Ledger:
         self.rejected = 0
         self.finished = [0, 0, 0]  # by outcome: completed, dead-lettered, lost
         self.duplicate_deliveries = 0
+        # Copies held anywhere (one token each), of every open message: the summary's
+        # in_flight_at_end says where each one is.
+        self.copies = 0
         # Messages with a copy still held somewhere, rejected ones included.
         self.open_messages = 0
         # Accepted (not rejected) messages still open: the summary's in_flight.
@@ -44,6 +72,7 @@ class Ledger:
         self.accepted += 1
         self.open_messages += 1
         self.in_flight += 1
+        self.copies += 1
         return MessageRecord(message_id, trace_id, now, tokens=1)
 
     def reject(self, record: MessageRecord) -> None:
@@ -57,16 +86,17 @@ class Ledger:
             self.rejected += 1
             self.in_flight -= 1
 
-    @staticmethod
-    def hold(record: MessageRecord) -> None:
+    def hold(self, record: MessageRecord) -> None:
         """A new place now holds a copy of the message."""
         record.tokens += 1
+        self.copies += 1
 
     def release(self, record: MessageRecord, outcome: int, now: float) -> None:
         """A place gave its copy back, the copy having ended with ``outcome``."""
         if outcome > record.outcome:
             record.outcome = outcome
         record.tokens -= 1
+        self.copies -= 1
         if record.tokens == 0:
             record.finished_at = now
             self.open_messages -= 1
@@ -81,6 +111,24 @@ class Ledger:
                     self.latencies.add(latency)
                     if self.window is not None:
                         self.window.append(latency)
+
+    def handled(self, record: MessageRecord, consumer: str, delivery: str | None) -> None:
+        """``consumer`` handled ``delivery`` of the message successfully: a duplicate if it had already."""
+        first = record.handled_by
+        if first is None:
+            record.handled_by = consumer
+            record.handled_delivery = delivery
+        elif first == consumer and record.handled_delivery == delivery:
+            self.duplicate_deliveries += 1
+        else:
+            more = record.handled_more
+            key = (consumer, delivery)
+            if more is None:
+                record.handled_more = {key}
+            elif key in more:
+                self.duplicate_deliveries += 1
+            else:
+                more.add(key)
 
     def counts(self) -> dict[str, int]:
         completed, dead_lettered, lost = self.finished

@@ -6,7 +6,10 @@ so that virtual time runs ``speed`` times as fast as the wall clock. Between sli
 ``controls()`` what the watcher wants (a speed, paused, cancelled; at most every
 ``poll_every_s`` of wall time, since the answer may come from a database) and, every
 ``sample_every_s`` of virtual time, hands a ``Sample`` of every component's gauges and rates to
-``on_sample``. Segments keep flowing to the simulation's tracer as they finish.
+``on_sample``. Segments keep flowing to the simulation's tracer as they finish. A stretch in which
+nothing is scheduled for a whole sample interval is not watched: the clock jumps to the last sample
+time before the next event (or to the deadline, when nothing is scheduled before it), with one
+sample covering the stretch. The run ends by the simulation's end rule (``Simulation.over``).
 
 The clock and the sleep are parameters, so tests drive a fake wall clock and never wait. The
 same topology, workload and seed give the same traces and samples at any speed: pacing only
@@ -15,6 +18,7 @@ decides when, in wall time, each slice runs.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any, Literal
@@ -122,9 +126,15 @@ class LiveRun:
                 continue
             if controls.speed != anchor_speed:  # re-anchor: the new speed counts from here
                 anchor_wall, anchor_virtual, anchor_speed = self._clock(), kernel.now, controls.speed
-            next_event = kernel.next_time
-            if next_event is None or kernel.now >= sim.deadline:
+            if sim.over():
                 break
+            next_event = sim.next_stop()
+            if next_event >= sim.deadline or next_event >= next_sample + self.sample_every_s:
+                # Nothing happens for a whole sample interval (or ever, before the deadline): no wall
+                # time is spent watching the quiet stretch, the clock jumps over it.
+                next_sample = self._skip_quiet_stretch(next_event, next_sample)
+                anchor_wall, anchor_virtual = self._clock(), kernel.now
+                continue
             target = min(next_sample, sim.deadline)
             if controls.speed is not None:
                 # How far virtual time may go now; if the next event is later, wait for it.
@@ -134,7 +144,7 @@ class LiveRun:
                     self._sleep(min(wait, self.slice_wall_s))
                     continue
                 target = min(target, allowed)
-            kernel.run(until=target, advance_clock=False)
+            sim.advance(target)
             if kernel.now >= next_sample:
                 self._sample(next_sample)
                 next_sample += self.sample_every_s
@@ -143,6 +153,20 @@ class LiveRun:
             self._sample(kernel.now)  # the last, partial interval
         sim.ledger.window = None
         return LiveResult(status, summary, self._samples)
+
+    def _skip_quiet_stretch(self, until: float, next_sample: float) -> float:
+        """Move the clock over a stretch where nothing is scheduled before ``until`` (the next event,
+        or the deadline): to the deadline, or to the last sample time before the event, sampled once
+        (its interval covers the stretch). Returns when the next sample is due."""
+        sim = self.simulation
+        if until >= sim.deadline:
+            sim.advance(sim.deadline)  # the run is over then: its last sample covers the stretch
+            return next_sample
+        every = self.sample_every_s
+        jump_to = next_sample + math.floor((until - next_sample) / every) * every
+        sim.advance(jump_to)
+        self._sample(jump_to)
+        return jump_to + every
 
     # Samples ------------------------------------------------------------------------------
     def _sample(self, t: float) -> None:

@@ -43,6 +43,11 @@ class MessageRecord:
         # Completed, but its processing ended in a failure that was recorded rather than dropped
         # (a state machine execution that failed): the trace list shows it as failed.
         self.failed = failed
+        # The deliveries consumers have handled successfully (the ledger's ``handled``): the first as
+        # two fields, for the usual message that one consumer handles once, the others in a set.
+        self.handled_by: str | None = None
+        self.handled_delivery: str | None = None
+        self.handled_more: set[tuple[str, str | None]] | None = None
 
 
 _encode: Final = msgspec.json.Encoder(order="sorted").encode

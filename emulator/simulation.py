@@ -7,6 +7,10 @@ Same topology + workload + seed gives byte-identical traces and summary: every r
 draw comes from a generator seeded by the run's seed and the name of whoever draws
 (so changing one component does not shift another's draws), and the kernel breaks
 ties in scheduling order.
+
+A run ends at its deadline (duration + drain) while any accepted message is in flight, or earlier,
+at its last event, once every accepted message is settled and nothing is scheduled before the
+deadline (``over``); ``Simulation.run`` and the live wrapper both follow that rule.
 """
 
 from __future__ import annotations
@@ -82,15 +86,45 @@ class Simulation:
         """Run to the end (arrivals, then the drain) and return the summary."""
         self.start()
         if progress is None:
-            self.kernel.run(until=self.deadline, advance_clock=False)
+            self.advance(self.deadline)
         else:
             step = self.deadline / slices
             for index in range(1, slices + 1):
-                self.kernel.run(until=step * index if index < slices else self.deadline, advance_clock=False)
+                self.advance(step * index if index < slices else self.deadline)
                 progress(self.kernel.now, self.deadline)
-                if self.kernel.next_time is None or self.kernel.now >= self.deadline:
+                if self.over():
                     break
         return self.finish()
+
+    # The end rule: a run ends at the deadline (duration + drain) while any accepted message is still
+    # in flight, so every timer that decides a message's fate plays out within it; it ends earlier,
+    # at its last event, only once every accepted message is settled and nothing is scheduled before
+    # the deadline (what is due after it can never run in this run).
+    def settled(self) -> bool:
+        """Every accepted message is settled and nothing is scheduled before the deadline."""
+        if self.ledger.in_flight:
+            return False
+        next_time = self.kernel.next_time
+        return next_time is None or next_time > self.deadline
+
+    def over(self) -> bool:
+        """The run has ended by the end rule."""
+        return self.kernel.now >= self.deadline or self.settled()
+
+    def next_stop(self) -> float:
+        """When something can next happen: the next event, or the deadline when nothing is
+        scheduled before it (the clock may jump there)."""
+        next_time = self.kernel.next_time
+        return self.deadline if next_time is None or next_time > self.deadline else next_time
+
+    def advance(self, until: float) -> None:
+        """Run what is due by ``until`` (never past the deadline). The clock ends at ``until``,
+        unless the run is over before it by the end rule: then it stays at the last event."""
+        until = min(until, self.deadline)
+        kernel = self.kernel
+        kernel.run(until=until, advance_clock=False)
+        if kernel.now < until and not self.settled():
+            kernel.run(until=until)  # nothing is due before ``until``: the clock moves on to it
 
     def start(self) -> None:
         for component in self.components.values():
@@ -130,10 +164,12 @@ class Simulation:
                           deduplication_id=None if deduplication_id is None else str(deduplication_id),
                           poison=poison, sent_at=now)
         target = self.components[source.target]
-        target.request(Call(message, None, None, partial(self._answered, message), target.operation(None)))
+        runner.unanswered += 1
+        target.request(Call(message, None, None, partial(self._answered, runner, message), target.operation(None)))
 
-    def _answered(self, message: Message, reply: Reply) -> None:
+    def _answered(self, runner: SourceRunner, message: Message, reply: Reply) -> None:
         """The entry point answered the outside caller: a refusal makes the message rejected."""
+        runner.unanswered -= 1
         record = message.record
         if not reply.ok:
             self.ledger.reject(record)
@@ -148,6 +184,7 @@ class Simulation:
             "seed": self.seed,
             "virtual_seconds": round(self.kernel.now, 3),
             "messages": self.ledger.counts(),
+            "in_flight_at_end": {"copies": self.ledger.copies, "by_component": self.in_flight_places()},
             "latency_ms": self.ledger.latencies.percentiles((50, 90, 99), with_max=True),
             "components": components,
             "cost_usd": {
@@ -155,3 +192,14 @@ class Simulation:
                 "by_component": {cid: cost for cid, cost in costs.items() if cost > 0},
             },
         }
+
+    def in_flight_places(self) -> dict[str, dict[str, int]]:
+        """Where the copies still held are, by component and state (components holding none left
+        out): each component's own account, and the workload's requests not yet answered, at the
+        component they were sent to ("answering")."""
+        places = {cid: component.in_flight() for cid, component in self.components.items()}
+        for runner in self._runners:
+            if runner.unanswered:
+                states = places[runner.source.target]
+                states["answering"] = states.get("answering", 0) + runner.unanswered
+        return {cid: states for cid, states in places.items() if states}

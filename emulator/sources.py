@@ -28,6 +28,8 @@ class SourceRunner:
         self.arrive = arrive
         self._poisson = source.arrival == "poisson"
         self.sent = 0
+        # Messages sent whose entry request is not answered yet (each holds its ledger token).
+        self.unanswered = 0
         self.done = False
         self._segment_start = source.start_s
         self._index = 0

@@ -108,10 +108,11 @@ class Call:
     """One synchronous request in flight; the target answers it with ``reply``.
 
     ``holder`` is what keeps state on the caller's side between calls, when there is such a
-    thing: a Lambda execution environment, which keeps its database connection open.
+    thing: a Lambda execution environment, which keeps its database connection open. ``repeats``
+    is set on an at-least-once second copy: the id of the call whose delivery it repeats.
     """
 
-    __slots__ = ("message", "parent_id", "link", "on_reply", "operation", "holder")
+    __slots__ = ("message", "parent_id", "link", "on_reply", "operation", "holder", "repeats")
 
     def __init__(
         self,
@@ -121,6 +122,7 @@ class Call:
         on_reply: Callable[[Reply], None],
         operation: str,
         holder: Any = None,
+        repeats: str | None = None,
     ) -> None:
         self.message = message
         self.parent_id = parent_id
@@ -128,6 +130,13 @@ class Call:
         self.on_reply = on_reply
         self.operation = operation
         self.holder = holder
+        self.repeats = repeats
+
+    @property
+    def delivery(self) -> str | None:
+        """The delivery this call makes, as the ledger's duplicates count it: the call's own id, or
+        that of the call it repeats."""
+        return self.parent_id if self.repeats is None else self.repeats
 
     def reply(self, reply: Reply) -> None:
         """The target's answer (a method, so that ``kernel.schedule(delay, call.reply, ...)`` works)."""
@@ -219,6 +228,12 @@ class Component:
     def cost_usd(self) -> float:
         return 0.0
 
+    def in_flight(self) -> dict[str, int]:
+        """The copies of messages this component holds (one ledger token each), by what is happening
+        to them: "waiting", "received", "waiting_for_retry"... Read at the end of a run, for the
+        summary's in_flight_at_end; every token the ledger counts is in some component's answer."""
+        return {}
+
     # Helpers for subclasses ------------------------------------------------------------
     def links(self, *roles: str) -> list[Link]:
         return [link for link in self.outgoing if link.role in roles]
@@ -280,8 +295,9 @@ class PendingCall(Call):
     __slots__ = ("caller", "subsegment", "sdk_retries", "attempts")
 
     def __init__(self, caller: Component, link: Link, message: Message, on_reply: Callable[[Reply], None],
-                 subsegment: Subsegment, operation: str, holder: Any, sdk_retries: bool) -> None:
-        super().__init__(message, subsegment.id, link, on_reply, operation, holder)
+                 subsegment: Subsegment, operation: str, holder: Any, sdk_retries: bool,
+                 repeats: str | None = None) -> None:
+        super().__init__(message, subsegment.id, link, on_reply, operation, holder, repeats)
         self.caller = caller
         self.subsegment = subsegment
         self.sdk_retries = sdk_retries
@@ -318,16 +334,20 @@ def call(
     *,
     sdk_retries: bool = True,
     holder: Any = None,
+    repeats: str | None = None,
 ) -> Subsegment:
     """Call ``link.target`` from inside ``segment``; record it as a subsegment; answer ``on_reply``.
 
     With ``sdk_retries`` the call retries throttles and 5xx the way the AWS SDK does, and
-    the subsegment counts them in ``aws.retries`` as the X-Ray SDK does.
+    the subsegment counts them in ``aws.retries`` as the X-Ray SDK does. ``repeats`` (an
+    at-least-once second copy) is also annotated on the subsegment.
     """
     target = link.target
     subsegment, operation = call_subsegment(caller, segment, link)
+    if repeats is not None:
+        subsegment.annotations = {"repeats": repeats}
     target.request(PendingCall(caller, link, message, on_reply, subsegment, operation, holder,
-                               sdk_retries and target.retried_by_sdk))
+                               sdk_retries and target.retried_by_sdk, repeats))
     return subsegment
 
 

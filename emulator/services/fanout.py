@@ -38,7 +38,7 @@ class Hop:
 class Delivery:
     """One target's copy of one message, from its first attempt to its end."""
 
-    __slots__ = ("link", "message", "attempt", "hop", "first_subsegment_id", "retrying")
+    __slots__ = ("link", "message", "attempt", "hop", "first_subsegment_id", "retrying", "repeats")
 
     def __init__(self, link: Link, message: Message, hop: Hop) -> None:
         self.link = link
@@ -47,6 +47,8 @@ class Delivery:
         self.hop = hop
         self.first_subsegment_id: str | None = None
         self.retrying = False
+        # An at-least-once second copy: the first attempt's call of the copy it repeats (see the ledger).
+        self.repeats: str | None = None
 
 
 class FanOut(Component):
@@ -58,6 +60,8 @@ class FanOut(Component):
     def __init__(self, sim: Simulation, spec: ComponentSpec, kind: Kind) -> None:
         super().__init__(sim, spec, kind)
         self.retrying = 0  # deliveries waiting for a retry
+        # Tracked copies held (their ledger tokens), and how many of them wait for a retry.
+        self.held_copies = self.held_retrying = 0
         self.retry_attempts = 0
         self.dead_lettered = self.failed_to_dead_letter = 0
 
@@ -126,6 +130,7 @@ class FanOut(Component):
         """Take a token for the copy and deliver it ``delivery_latency`` from now."""
         if delivery.message.tracked:
             self.sim.ledger.hold(delivery.message.record)
+            self.held_copies += 1
         delivery.hop.waiting += 1
         # The service stores the message before it answers, so no target hears of it before the caller.
         delay = max(accepted_after, self.delivery_latency.sample(self.rng) / 1000.0)
@@ -141,7 +146,7 @@ class FanOut(Component):
         def answered(reply: Reply) -> None:
             self._attempted(delivery, subsegment, reply)
 
-        link.target.request(Call(delivery.message, subsegment.id, link, answered, operation))
+        link.target.request(Call(delivery.message, subsegment.id, link, answered, operation, None, delivery.repeats))
 
     def _attempted(self, delivery: Delivery, subsegment: Subsegment, reply: Reply) -> None:
         subsegment.end_time = epoch(self.kernel.now)
@@ -161,10 +166,14 @@ class FanOut(Component):
         if not delivery.retrying:
             delivery.retrying = True
             self.retrying += 1
+        if delivery.message.tracked:
+            self.held_retrying += 1
         self.kernel.schedule(delay, self._retry, delivery)
 
     def _retry(self, delivery: Delivery) -> None:
         """Each retry is a segment of its own, under the first attempt's subsegment."""
+        if delivery.message.tracked:
+            self.held_retrying -= 1
         delivery.attempt += 1
         self.retry_attempts += 1
         delivery.hop = self._open(delivery.message, delivery.first_subsegment_id, self.kernel.now,
@@ -213,6 +222,7 @@ class FanOut(Component):
             delivery.hop.segment.annotations["outcome"] = "dead_lettered" if outcome == DEAD_LETTERED else "lost"
         message = delivery.message
         if message.tracked:
+            self.held_copies -= 1
             self.sim.ledger.release(message.record, outcome, self.kernel.now)
 
     def _hop_done(self, hop: Hop) -> None:
@@ -225,6 +235,12 @@ class FanOut(Component):
     # Reporting ---------------------------------------------------------------------------
     def gauges(self) -> dict[str, float]:
         return {"deliveries_retrying": self.retrying}
+
+    def in_flight(self) -> dict[str, int]:
+        """Copies on their way to a target or its dead-letter queue ("delivering"), and those waiting
+        for their next attempt ("waiting_for_retry")."""
+        states = {"delivering": self.held_copies - self.held_retrying, "waiting_for_retry": self.held_retrying}
+        return {state: count for state, count in states.items() if count}
 
 
 def reply_outcome(reply: Reply) -> str:

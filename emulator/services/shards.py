@@ -68,10 +68,10 @@ class StreamRecord:
     """One record in a shard: the message copy, its key, sequence number and arrival time."""
 
     __slots__ = ("message", "sequence", "sequence_number", "partition_key", "arrival", "size", "parent_id",
-                 "deliveries", "processed")
+                 "delivery", "deliveries")
 
     def __init__(self, message: Message, sequence: int, sequence_number: str, partition_key: str,
-                 arrival: float, size: int, parent_id: str | None) -> None:
+                 arrival: float, size: int, parent_id: str | None, delivery: str | None) -> None:
         self.message = message
         # The record's place in its shard (0, 1, 2...) and the sequence number AWS would show.
         self.sequence = sequence
@@ -81,10 +81,10 @@ class StreamRecord:
         self.size = size
         # The segment the record was written in: a consumer's segment hangs under it.
         self.parent_id = parent_id
-        # Times a consumer was invoked with it, and whether one of them ran it without failing (a
-        # retry of its batch then delivers it again: a duplicate).
+        # The call that wrote it (the delivery the ledger's duplicates count by), and how many
+        # times a consumer was invoked with it.
+        self.delivery = delivery
         self.deliveries = 0
-        self.processed = False
 
 
 # Tests read shards with plain-Python readers, also when this module is compiled.
@@ -102,6 +102,10 @@ class Reader:
 
     def finish(self) -> None:
         """The run ends: count what expired while waiting in the reader's own hands."""
+
+    def held_read(self) -> int:
+        """Records this reader has read and still holds a token on (not settled yet)."""
+        return 0
 
 
 class Shard:
@@ -132,14 +136,16 @@ class Shard:
         self.read_throttles = 0
         self.iterator_age_ms = 0.0
 
-    def append(self, message: Message, partition_key: str, parent_id: str | None, size: int) -> StreamRecord:
-        """Store a copy of ``message``; every reader holds a token on it until it is done with it."""
+    def append(self, message: Message, partition_key: str, parent_id: str | None, size: int,
+               delivery: str | None) -> StreamRecord:
+        """Store a copy of ``message`` written by the call ``delivery``; every reader holds a token on
+        it until it is done with it."""
         owner = self.owner
         now = owner.kernel.now
         sequence = self.next_sequence
         self.next_sequence += 1
         record = StreamRecord(message, sequence, self.sequence_number(sequence), partition_key, now, size,
-                              parent_id)
+                              parent_id, delivery)
         self.records.append(record)
         if message.tracked:
             hold = owner.sim.ledger.hold
@@ -231,6 +237,20 @@ class Shard:
             self.owner.kernel.schedule_at(records[0].arrival + self.retention_s, self._trim)
         else:
             self._trim_scheduled = False
+
+
+def held_records(shards: list[Shard]) -> dict[str, int]:
+    """The copies the shards' readers hold, one per reader and record: records a reader has not read
+    yet ("unread"), and records it has read and not yet settled ("read": in a batch, retried or
+    waiting for one)."""
+    unread = read = 0
+    for shard in shards:
+        for reader in shard.readers:
+            read += reader.held_read()
+            position = reader.position
+            unread += sum(1 for record in shard.records if record.sequence >= position and record.message.tracked)
+    states = {"unread": unread, "read": read}
+    return {state: count for state, count in states.items() if count}
 
 
 def shard_for(shards: list[Shard], key: int) -> Shard:

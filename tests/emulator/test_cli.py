@@ -252,6 +252,24 @@ def test_run_prints_a_human_summary(topology_file: str, workload_file: str,
     assert re.search(r"^Cost +\$\d+\.\d+ \(Api \$", out, re.MULTILINE)
 
 
+def test_the_human_summary_says_where_the_messages_still_in_flight_are(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    document = {"format": "wiretap.topology/1", "name": "Unread",
+                "components": [{"id": "Inbox", "kind": "sqs", "properties": {"DelaySeconds": 900}}]}
+    workload = {"format": "wiretap.workload/1", "seed": 1, "duration_s": 3, "drain_s": 10,
+                "sources": [{"target": "Inbox", "rate": {"per_second": 1}, "count": 3}]}
+    assert main(["run", write(tmp_path / "t.json", document), "--workload", write(tmp_path / "w.json", workload)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^In flight  3 copies: Inbox 3 delayed$", out, re.MULTILINE)
+    assert "13 virtual seconds" in out
+
+
+def test_a_settled_run_prints_no_in_flight_line(topology_file: str, workload_file: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", topology_file, "--workload", workload_file]) == 0
+    assert "In flight  " not in capsys.readouterr().out
+
+
 def test_quiet_run_prints_nothing(topology_file: str, workload_file: str,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", topology_file, "--workload", workload_file, "--quiet"]) == 0

@@ -47,6 +47,11 @@ def test_run_until_advances_the_clock_past_the_last_event_unless_asked_not_to() 
     kernel.schedule(1.0, lambda: None)
     kernel.run(until=10.0, advance_clock=False)
     assert kernel.now == 6.0
+    # Not even when something is due later: whether time goes on is the caller's decision.
+    kernel.schedule(1.0, lambda: None)
+    kernel.schedule(20.0, lambda: None)
+    kernel.run(until=10.0, advance_clock=False)
+    assert kernel.now == 7.0 and kernel.next_time == 26.0
 
 
 def test_callbacks_can_schedule_more_events() -> None:

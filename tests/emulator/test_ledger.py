@@ -44,3 +44,32 @@ def test_the_ledger_tells_who_asks_of_each_message_that_finishes() -> None:
     assert finished == [("m2", COMPLETED, True)]  # m1 still has a copy somewhere
     ledger.release(kept, DEAD_LETTERED, 2.0)
     assert finished == [("m2", COMPLETED, True), ("m1", DEAD_LETTERED, False)]
+
+
+def test_the_ledger_counts_the_copies_held_by_every_open_message() -> None:
+    ledger = Ledger()
+    first = ledger.accept("m1", "t1", 0.0)
+    ledger.hold(first)
+    second = ledger.accept("m2", "t2", 0.0)
+    assert ledger.copies == 3
+    ledger.reject(second)  # refused, but its copy is still somewhere until given back
+    assert ledger.copies == 3
+    ledger.release(second, COMPLETED, 1.0)
+    ledger.release(first, COMPLETED, 1.0)
+    assert ledger.copies == 1
+
+
+def test_a_duplicate_is_a_delivery_handled_again_by_the_same_consumer() -> None:
+    ledger = Ledger()
+    record = ledger.accept("m1", "t1", 0.0)
+    ledger.handled(record, "Worker", "send-1")
+    ledger.handled(record, "Audit", "send-1")  # another consumer: its own first handling
+    ledger.handled(record, "Worker", "send-2")  # another delivery of the message: new work
+    ledger.handled(record, "Worker", None)  # and one with no caller (the workload's request)
+    assert ledger.duplicate_deliveries == 0
+    ledger.handled(record, "Worker", "send-1")
+    ledger.handled(record, "Worker", "send-2")
+    ledger.handled(record, "Audit", "send-1")
+    ledger.handled(record, "Worker", "send-1")
+    assert ledger.duplicate_deliveries == 4
+    assert ledger.counts()["duplicate_deliveries"] == 4

@@ -161,3 +161,47 @@ def test_sample_interval_must_be_positive() -> None:
     sim, _ = simulation()
     with pytest.raises(ValueError, match="sample_every_s must be positive"):
         LiveRun(sim, sample_every_s=0)
+
+
+# Quiet stretches and the end rule ----------------------------------------------------------------
+def documented(document: dict[str, Any], sources: list[dict[str, Any]], duration_s: float,
+               drain_s: float) -> Simulation:
+    loaded = load_topology(document)
+    workload = load_workload({"format": "wiretap.workload/1", "seed": 3, "duration_s": duration_s,
+                              "drain_s": drain_s, "sources": sources}, loaded)
+    return Simulation(loaded, workload, tracer=ListTracer())
+
+
+UNCONSUMED = topology([{"id": "Inbox", "kind": "sqs", "behavior": {"send_ms": 0}}])
+FAILING_ASYNC = topology(
+    [{"id": "Caller", "kind": "lambda"},
+     {"id": "Job", "kind": "lambda", "behavior": {"error_rate": 1.0, "duration_ms": {"median": 100, "p99": 100}}}],
+    [{"source": "Caller", "target": "Job", "role": "event"}],
+)
+
+
+def test_messages_in_flight_with_nothing_scheduled_end_a_paced_run_at_the_deadline_at_once() -> None:
+    sources = [{"target": "Inbox", "rate": {"per_second": 1}, "count": 3}]
+    expected = documented(UNCONSUMED, sources, 3, 600).run()
+    wall = FakeWall()
+    result, samples = live(documented(UNCONSUMED, sources, 3, 600), wall, lambda: Controls(speed=1.0))
+    assert result.summary == expected and expected["virtual_seconds"] == 603.0
+    # The arrivals took their 2 s of wall time; the 600 s in which nothing could happen took none.
+    assert wall.slept <= 3.0
+    assert samples[-1].t == 603.0 and samples[-1].messages["in_flight"] == 3
+
+
+@pytest.mark.parametrize("speed", [None, 1.0])
+def test_a_stretch_with_nothing_scheduled_is_jumped_over_with_one_sample(speed: float | None) -> None:
+    sources = [{"target": "Caller", "rate": {"per_second": 1}, "count": 1}]
+    expected = documented(FAILING_ASYNC, sources, 1, 400).run()
+    wall = FakeWall()
+    result, samples = live(documented(FAILING_ASYNC, sources, 1, 400), wall, lambda: Controls(speed=speed))
+    assert result.summary == expected
+    # The event fails, is retried a minute later, then two minutes after that: the waits are
+    # jumped over, each covered by one sample, and cost no wall time.
+    long_ones = [sample for sample in samples if sample.interval_s > 1.0]
+    assert len(long_ones) == 2
+    assert [round(sample.t) for sample in long_ones] == [60, 180]
+    assert len(samples) < 10
+    assert wall.slept < 5.0

@@ -15,19 +15,25 @@ from emulator.findings import findings
 from emulator.simulation import Simulation
 from emulator.topology import load_topology
 from emulator.tracing import ListTracer, Segment
-from emulator.workload import load_workload
-from tests.emulator.scenario import Run, balanced, seconds
+from emulator.workload import DEFAULT_DRAIN_S, load_workload
+from tests.emulator.scenario import Run, balanced, duplicates_in_traces, seconds
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 Edit = Callable[[dict[str, Any]], None]
 
 
-def run_example(name: str, edit: Edit | None = None) -> Run:
+EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
+
+
+def run_example(name: str, edit: Edit | None = None, drain_s: float | None = None) -> Run:
     topology_document = json.loads((EXAMPLES / name / "topology.json").read_text())
     if edit is not None:
         edit(topology_document)
     topology = load_topology(topology_document)
-    workload = load_workload(json.loads((EXAMPLES / name / "workload.json").read_text()), topology)
+    workload_document = json.loads((EXAMPLES / name / "workload.json").read_text())
+    if drain_s is not None:
+        workload_document["drain_s"] = drain_s
+    workload = load_workload(workload_document, topology)
     tracer = ListTracer()
     sim = Simulation(topology, workload, tracer=tracer)
     return Run(sim, sim.run(), tracer.segments)
@@ -50,12 +56,37 @@ def by_trace(segments: list[Segment]) -> dict[str, list[Segment]]:
     return traces
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
 def test_every_example_is_valid_balances_and_documents_its_lesson(name: str) -> None:
     result = run_example(name)
     assert balanced(result.summary)
     readme = (EXAMPLES / name / "README.md").read_text()
     assert "**What the run shows.**" in readme
+
+
+@pytest.mark.parametrize("drain_s", [None, 0.0], ids=["drained", "cut short"])
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_every_example_places_each_copy_still_held_where_it_is(name: str, drain_s: float | None) -> None:
+    summary = run_example(name, drain_s=drain_s).summary
+    in_flight = summary["in_flight_at_end"]
+    placed = sum(count for states in in_flight["by_component"].values() for count in states.values())
+    # Every copy the ledger counts is somewhere the summary names; a message in flight has at least one.
+    assert placed == in_flight["copies"] >= summary["messages"]["in_flight"]
+    assert balanced(summary)
+    if summary["messages"]["in_flight"]:
+        assert summary["virtual_seconds"] == pytest.approx(summary_deadline(name, drain_s))
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_every_example_counts_the_duplicates_its_traces_show(name: str) -> None:
+    result = run_example(name)
+    assert result.summary["messages"]["duplicate_deliveries"] == duplicates_in_traces(result.segments)
+
+
+def summary_deadline(name: str, drain_s: float | None) -> float:
+    workload = json.loads((EXAMPLES / name / "workload.json").read_text())
+    drain = workload.get("drain_s", DEFAULT_DRAIN_S) if drain_s is None else drain_s
+    return float(workload["duration_s"]) + float(drain)
 
 
 # Simple Web Service -----------------------------------------------------------------------
@@ -131,6 +162,9 @@ def rendered_twice(result: Run) -> int:
 def test_visibility_timeout_equal_to_the_function_timeout_renders_jobs_twice_and_dead_letters_good_ones() -> None:
     mistake = run_example("sqs-visibility-timeout-mistake")
     assert rendered_twice(mistake) > 0
+    # Each second rendering is a duplicate in the summary, as the traces show it.
+    done = Counter(s.annotations["message_id"] for s in mistake.named("Renderer") if s.annotations["outcome"] == "ok")
+    assert mistake.summary["messages"]["duplicate_deliveries"] == sum(count - 1 for count in done.values()) > 0
     assert mistake.component("Renderer")["Errors"] == 0
     assert mistake.summary["messages"]["dead_lettered"] > 0
     rules = {p.rule for p in findings(mistake.sim.topology)}
@@ -141,6 +175,7 @@ def test_visibility_timeout_equal_to_the_function_timeout_renders_jobs_twice_and
 
     fixed = run_example("sqs-visibility-timeout-mistake", six_times)
     assert rendered_twice(fixed) == 0
+    assert fixed.summary["messages"]["duplicate_deliveries"] == 0
     assert fixed.summary["messages"]["dead_lettered"] == 0
     assert fixed.component("Renderer")["Invocations"] == fixed.component("Jobs")["NumberOfMessagesSent"]
 
@@ -780,6 +815,15 @@ def test_robust_api_routes_fail_independently_except_through_a_shared_store() ->
 
 
 # Step Functions patterns ---------------------------------------------------------------------
+def test_step_functions_patterns_loop_and_map_call_a_function_again_without_counting_duplicates() -> None:
+    result = run_example("step-functions-patterns")
+    labels = Counter(s.annotations["message_id"] for s in result.named("LabelFn", "AWS::Lambda::Function")
+                     if s.annotations["outcome"] == "ok")
+    # The same message labelled many times over, each by a Task's own call: new work, not a redelivery.
+    assert max(labels.values()) > 1
+    assert result.summary["messages"]["duplicate_deliveries"] == 0
+
+
 def test_step_functions_patterns_show_each_constructs_control_flow_in_the_trace() -> None:
     result = run_example("step-functions-patterns")
     seen: Counter[str] = Counter()

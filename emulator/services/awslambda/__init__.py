@@ -19,7 +19,8 @@ page for billing):
   SNS subscriptions, destinations) are accepted with 202 into an internal queue; function errors
   are retried MaximumRetryAttempts times (default 2), one minute and then two minutes later;
   throttles and system errors are retried with backoff from 1 s to 5 min without counting as
-  attempts; an event older than MaximumEventAgeInSeconds is dropped. Then the on_failure
+  attempts; an event is dropped when it reaches MaximumEventAgeInSeconds, also while it waits
+  for a retry (at that age, not when the retry would have come). Then the on_failure
   destination gets a record of it, or else the dead-letter queue gets the event, or else it is lost.
 - Recursive loop detection ("Use Lambda recursive loop detection to prevent infinite loops"): an
   event that has invoked a function 16 times through SQS, SNS or asynchronous invocations is

@@ -183,7 +183,8 @@ class SqsPoller:
     def _invoke(self, batch: Batch) -> None:
         from emulator.services.awslambda.invocation import Record
 
-        records = [Record(d.message, d.segment_id, {"receive_count": d.receive_count}, asynchronous=True)
+        records = [Record(d.message, d.segment_id, {"receive_count": d.receive_count}, asynchronous=True,
+                          delivery=d.delivery)
                    for d in batch.deliveries]
         self.function.invoke(records, partial(self._invoked, batch),
                              report_failures=self.report_failures, stop_on_failure=self.queue.is_fifo)

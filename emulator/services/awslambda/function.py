@@ -14,6 +14,12 @@ from emulator.kernel import Deadlines
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
 from emulator.pricing import LAMBDA_PER_GB_SECOND, LAMBDA_PER_REQUEST, LAMBDA_PROVISIONED_PER_GB_SECOND
 from emulator.services.awslambda.invocation import (
+    ASYNC_STATE_NAMES,
+    GIVEN_BACK,
+    QUEUED,
+    RUNNING,
+    SENDING_TO_DESTINATION,
+    WAITING_FOR_RETRY,
     Account,
     AsyncEvent,
     Done,
@@ -98,6 +104,8 @@ class Function(Component):
         self.async_max_age_ms = 0.0
         self.dead_letter_errors = self.destination_failures = 0
         self.async_in_queue = 0
+        # Tracked async events by state (QUEUED, RUNNING, WAITING_FOR_RETRY, SENDING_TO_DESTINATION).
+        self._async_held = [0, 0, 0, 0]
 
     def start(self) -> None:
         for poller in self.pollers:
@@ -111,7 +119,7 @@ class Function(Component):
         if call_.link is not None and call_.link.role in _ASYNC_ROLES:
             self._accept_event(call_)
             return
-        record = Record(call_.message, call_.parent_id, {"attempt": 1}, show_payload=True)
+        record = Record(call_.message, call_.parent_id, {"attempt": 1}, show_payload=True, delivery=call_.delivery)
 
         def answered(result: Result) -> None:
             call_.reply(result.reply)
@@ -289,6 +297,7 @@ class Function(Component):
         reply = error or OK
         batch_failures = invocation.failures if invocation.report_failures and error is None else None
         end_time = EPOCH + now
+        ledger = self.sim.ledger
         for index, record in enumerate(invocation.records):
             segment = record.segment
             assert segment is not None
@@ -300,11 +309,13 @@ class Function(Component):
             elif error is not None and index < invocation.index:
                 # Handled, but a later record failed the invocation: the whole batch comes back.
                 segment.annotations["outcome"] = "batch_failed"
+                ledger.handled(record.message.record, self.id, record.delivery)
             elif error is not None or (batch_failures and index in batch_failures):
                 # Never reached: the handler stopped on an earlier record of the batch.
                 segment.annotations["outcome"] = "not_processed"
             else:
                 segment.annotations["outcome"] = "ok"
+                ledger.handled(record.message.record, self.id, record.delivery)
             del self.open_segments[segment.id]
             self.emit(segment)
         invocation.done(Result(reply, invocation.records, batch_failures))
@@ -328,7 +339,8 @@ class Function(Component):
             self.sim.ledger.hold(message.record)
         self.async_received += 1
         self.async_in_queue += 1
-        event = AsyncEvent(message, call_.parent_id, now)
+        event = AsyncEvent(message, call_.parent_id, now, call_.delivery)
+        self._event_state(event, QUEUED)
         self.kernel.schedule(0.001, call_.reply, ACCEPTED)
         self.kernel.schedule(0.001, self._attempt, event)
 
@@ -345,7 +357,8 @@ class Function(Component):
             self._async_failed(event, "RecursiveInvocationException", None)
             return
         record = Record(event.message, event.parent_id, {"attempt": event.attempts + 1}, show_payload=True,
-                        asynchronous=True)
+                        asynchronous=True, delivery=event.delivery)
+        self._event_state(event, RUNNING)
         self.invoke([record], lambda result: self._attempted(event, result))
 
     def _attempted(self, event: AsyncEvent, result: Result) -> None:
@@ -355,17 +368,30 @@ class Function(Component):
             low, high = ASYNC_THROTTLE_BACKOFF_S
             delay = min(high, low * 2.0 ** event.throttle_retries)
             event.throttle_retries += 1
-            self.kernel.schedule(self.rng.uniform(delay / 2, delay), self._attempt, event)
+            self._attempt_later(event, self.rng.uniform(delay / 2, delay))
             return
         event.attempts += 1
         last_segment = record.segment.id if record.segment is not None else event.parent_id
         if result.reply.ok:
             self._async_succeeded(event, result, last_segment)
         elif event.attempts <= self.maximum_retry_attempts:
-            self.kernel.schedule(ASYNC_RETRY_DELAYS_S[min(event.attempts, len(ASYNC_RETRY_DELAYS_S)) - 1],
-                                 self._attempt, event)
+            self._attempt_later(event, ASYNC_RETRY_DELAYS_S[min(event.attempts, len(ASYNC_RETRY_DELAYS_S)) - 1])
         else:
             self._async_failed(event, "RetriesExhausted", result, last_segment)
+
+    def _attempt_later(self, event: AsyncEvent, delay: float) -> None:
+        """The next attempt ``delay`` from now, unless the event reaches MaximumEventAgeInSeconds first:
+        then it is discarded at that age, not when the attempt would have found it too old."""
+        self._event_state(event, WAITING_FOR_RETRY)
+        expires_at = event.enqueued_at + self.maximum_event_age_s
+        if self.kernel.now + delay > expires_at:
+            self.kernel.schedule_at(expires_at, self._event_too_old, event)
+        else:
+            self.kernel.schedule(delay, self._attempt, event)
+
+    def _event_too_old(self, event: AsyncEvent) -> None:
+        self.async_max_age_ms = max(self.async_max_age_ms, self.maximum_event_age_s * 1000.0)
+        self._async_failed(event, "EventAgeExceeded", None)
 
     def _async_succeeded(self, event: AsyncEvent, result: Result, parent_id: str | None) -> None:
         self.async_in_queue -= 1
@@ -374,10 +400,10 @@ class Function(Component):
             payload = self._destination_record(event, "Success", result)
             # A destination record is a record about the invocation: the message is settled as
             # completed, and what the destination does with the record is not its continuation.
-            self._deliver(self.on_success[0], message.copy(payload=payload, tracked=False), message, parent_id,
-                          "on_success", event.attempts, COMPLETED)
+            self._deliver(self.on_success[0], message.copy(payload=payload, tracked=False), event, parent_id,
+                          "on_success", COMPLETED)
         else:
-            self._give_back(message, COMPLETED)
+            self._give_back(event, COMPLETED)
 
     def _async_failed(self, event: AsyncEvent, condition: str, result: Result | None,
                       parent_id: str | None = None) -> None:
@@ -388,38 +414,51 @@ class Function(Component):
         # A failure record or dead letter settles the message as dead-lettered: the copy is untracked.
         if self.on_failure:
             payload = self._destination_record(event, condition, result)
-            self._deliver(self.on_failure[0], message.copy(payload=payload, tracked=False), message, parent_id,
-                          "on_failure", event.attempts, DEAD_LETTERED)
+            self._deliver(self.on_failure[0], message.copy(payload=payload, tracked=False), event, parent_id,
+                          "on_failure", DEAD_LETTERED)
         elif self.dead_letter:
-            self._deliver(self.dead_letter[0], message.copy(tracked=False), message, parent_id, "dead_letter",
-                          event.attempts, DEAD_LETTERED)
+            self._deliver(self.dead_letter[0], message.copy(tracked=False), event, parent_id, "dead_letter",
+                          DEAD_LETTERED)
         else:
-            self._give_back(message, LOST)
+            self._give_back(event, LOST)
 
-    def _give_back(self, message: Message, outcome: int) -> None:
+    def _event_state(self, event: AsyncEvent, state: int) -> None:
+        """The event moves on (``GIVEN_BACK``: its token is given back); counted when it holds one."""
+        if event.message.tracked:
+            held = self._async_held
+            if event.state != GIVEN_BACK:
+                held[event.state] -= 1
+            if state != GIVEN_BACK:
+                held[state] += 1
+        event.state = state
+
+    def _give_back(self, event: AsyncEvent, outcome: int) -> None:
+        self._event_state(event, GIVEN_BACK)
+        message = event.message
         if message.tracked:
             self.sim.ledger.release(message.record, outcome, self.kernel.now)
 
-    def _deliver(self, link: Link, copy: Message, original: Message, parent_id: str | None, outcome: str,
-                 attempts: int, settled: int) -> None:
+    def _deliver(self, link: Link, copy: Message, event: AsyncEvent, parent_id: str | None, outcome: str,
+                 settled: int) -> None:
         """Send a destination record or a dead letter; a segment of the Lambda service shows it."""
+        self._event_state(event, SENDING_TO_DESTINATION)
         segment = self.new_segment(copy, parent_id, self.kernel.now)
         segment.origin = "AWS::Lambda"
-        segment.annotations["attempt"] = attempts
+        segment.annotations["attempt"] = event.attempts
         segment.annotations["outcome"] = outcome
         segment.metadata = {"lambda": {"destination": link.target.id, "record": copy.payload}}
 
         def answered(reply: Reply) -> None:
             segment.end_time = epoch(self.kernel.now)
             if reply.ok or reply.status == 202:
-                self._give_back(original, settled)
+                self._give_back(event, settled)
             else:
                 if outcome == "dead_letter":
                     self.dead_letter_errors += 1
                 else:
                     self.destination_failures += 1
                 segment.annotations["outcome"] = f"{outcome}_failed"
-                self._give_back(original, LOST)
+                self._give_back(event, LOST)
             self.emit(segment)
 
         call(self, segment, link, copy, answered)
@@ -477,6 +516,13 @@ class Function(Component):
         if self.loop_guard is not None:
             metrics["RecursiveInvocationsDropped"] = self.loop_guard.dropped
         return metrics
+
+    def in_flight(self) -> dict[str, int]:
+        """Asynchronous events in Lambda's internal queue: waiting for their first attempt ("queued"),
+        being handled ("running"), waiting for a retry or after a throttle ("waiting_for_retry"), or
+        their record on its way to a destination or dead-letter queue ("sending_to_destination")."""
+        states = dict(zip(ASYNC_STATE_NAMES, self._async_held, strict=True))
+        return {state: count for state, count in states.items() if count}
 
     def gauges(self) -> dict[str, float]:
         return {"concurrency": self.busy, "async_queue": self.async_in_queue}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from emulator.kernel import Deadline
 from emulator.messages import Message
@@ -46,12 +46,15 @@ class Environment:
 class Record:
     """One record of an invocation: a message, where its trace hangs, and what to annotate."""
 
-    __slots__ = ("message", "parent_id", "annotations", "segment", "failed", "show_payload", "asynchronous")
+    __slots__ = ("message", "parent_id", "annotations", "segment", "failed", "show_payload", "asynchronous",
+                 "delivery")
 
     def __init__(self, message: Message, parent_id: str | None, annotations: dict[str, Any],
-                 show_payload: bool = False, asynchronous: bool = False) -> None:
+                 show_payload: bool = False, asynchronous: bool = False, *, delivery: str | None) -> None:
         self.message = message
         self.parent_id = parent_id
+        # The delivery it came by (the ledger's duplicates): handled twice, it is counted once more.
+        self.delivery = delivery
         self.annotations = annotations
         self.segment: Segment | None = None
         self.failed: Reply | None = None
@@ -114,14 +117,25 @@ class Invocation:
         self.function._answered(self, reply)
 
 
+# Where an asynchronous event is (indexes into the function's counts), and once its token is given back.
+QUEUED: Final = 0
+RUNNING: Final = 1
+WAITING_FOR_RETRY: Final = 2
+SENDING_TO_DESTINATION: Final = 3
+GIVEN_BACK: Final = -1
+ASYNC_STATE_NAMES: Final = ("queued", "running", "waiting_for_retry", "sending_to_destination")
+
+
 class AsyncEvent:
     """An event in Lambda's internal queue for asynchronous invocation."""
 
-    __slots__ = ("message", "parent_id", "enqueued_at", "attempts", "throttle_retries")
+    __slots__ = ("message", "parent_id", "enqueued_at", "attempts", "throttle_retries", "state", "delivery")
 
-    def __init__(self, message: Message, parent_id: str | None, enqueued_at: float) -> None:
+    def __init__(self, message: Message, parent_id: str | None, enqueued_at: float, delivery: str | None) -> None:
         self.message = message
         self.parent_id = parent_id
+        self.delivery = delivery
         self.enqueued_at = enqueued_at
         self.attempts = 0
         self.throttle_retries = 0
+        self.state = GIVEN_BACK  # until accepted

@@ -148,6 +148,7 @@ class ShardConsumer(Reader):
         self.position = shard.next_sequence
         self.lanes = [Lane(self, index) for index in range(mapping.parallelization)]
         self.buffered = 0
+        self.held = 0  # of the buffered records, those that hold a ledger token
         self.next_poll = 0.0
         self._poll: Event | None = None
         shard.readers.append(self)
@@ -181,6 +182,7 @@ class ShardConsumer(Reader):
         if self.mapping.filters is not None:
             records = self._filter(records)
         self.buffered += len(records)
+        self.held += sum(1 for record in records if record.message.tracked)
         self.woken()
         if not records:
             return
@@ -209,7 +211,6 @@ class ShardConsumer(Reader):
                 kept.append(record)
                 continue
             mapping.filtered_out += 1
-            record.processed = True
             segment = function.new_segment(record.message, record.parent_id, now)
             segment.origin = "AWS::Lambda"
             segment.annotations["shard_id"] = self.shard.shard_id
@@ -224,6 +225,9 @@ class ShardConsumer(Reader):
     def finish(self) -> None:
         for lane in self.lanes:
             lane.finish()
+
+    def held_read(self) -> int:
+        return self.held
 
 
 class Lane:
@@ -303,15 +307,13 @@ class Lane:
             return
         mapping.iterator_ages.add((now - batch[-1].arrival) * 1000.0)
         mapping.batches += 1
-        ledger = mapping.function.sim.ledger
         records = []
         for record in batch:
-            if record.processed:
-                ledger.duplicate_deliveries += 1
             record.deliveries += 1
             records.append(Record(record.message, record.parent_id,
                                   {"attempt": record.deliveries, "shard_id": self.consumer.shard.shard_id,
-                                   "sequence_number": record.sequence_number}, asynchronous=True))
+                                   "sequence_number": record.sequence_number}, asynchronous=True,
+                                  delivery=record.delivery))
         mapping.function.invoke(records, self._invoked, report_failures=mapping.report_failures)
 
     def _invoked(self, result: Result) -> None:
@@ -335,16 +337,9 @@ class Lane:
             # Checkpoint at the lowest failed sequence number: what is before it is done.
             lowest = min(failures)
             self._settle(batch[:lowest], COMPLETED)
-            for index in range(lowest + 1, len(batch)):
-                if index not in failures:
-                    batch[index].processed = True
             self.batch = batch[lowest:]
             self._failed()
             return
-        for record, handled in zip(batch, result.records, strict=True):
-            if handled.failed is None and handled.segment is not None and \
-                    handled.segment.annotations.get("outcome") == "batch_failed":
-                record.processed = True
         if mapping.bisect and len(batch) > 1:
             # Split: the first half is retried now, the second is the next batch after it.
             middle = (len(batch) + 1) // 2
@@ -431,11 +426,12 @@ class Lane:
     def _settle(self, records: list[StreamRecord], outcome: int) -> None:
         ledger = self.mapping.function.sim.ledger
         now = self.kernel.now
+        consumer = self.consumer
         for record in records:
-            record.processed = True
             if record.message.tracked:
+                consumer.held -= 1
                 ledger.release(record.message.record, outcome, now)
-        self.consumer.buffered -= len(records)
+        consumer.buffered -= len(records)
 
     def _next(self) -> None:
         self.batch = []

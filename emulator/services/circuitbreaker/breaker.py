@@ -47,11 +47,17 @@ class CircuitBreaker(Component):
         self.kernel.schedule(self.state_latency.sample(self.rng) / 1000.0,
                              self._record if reported else self._decide, call_, segment)
 
+    def _current_state(self, now: float) -> str:
+        """The state at ``now``: an open circuit is half-open from the moment its ``open_s`` ends. No
+        timer: the state decides only calls, asked when they come; the transition is dated when
+        it happened, for the metrics, whoever asks first."""
+        if self.state == OPEN and now >= self.opened_at + self.open_s:
+            self._move(HALF_OPEN, self.opened_at + self.open_s)
+        return self.state
+
     def _record(self, call_: Call, segment: Segment) -> None:
         """An EventBridge rule reports the outcome of a call made outside the breaker."""
-        now = self.kernel.now
-        if self.state == OPEN and now >= self.opened_at + self.open_s:
-            self._move(HALF_OPEN, now)
+        self._current_state(self.kernel.now)
         event = call_.message.payload
         ok = isinstance(event, dict) and event.get("detail-type") == SUCCESS_DETAIL_TYPE
         segment.annotations["breaker"] = self.state
@@ -62,9 +68,7 @@ class CircuitBreaker(Component):
         self._answer(call_, segment, Reply(200))
 
     def _decide(self, call_: Call, segment: Segment) -> None:
-        now = self.kernel.now
-        if self.state == OPEN and now >= self.opened_at + self.open_s:
-            self._move(HALF_OPEN, now)
+        self._current_state(self.kernel.now)
         segment.annotations["breaker"] = self.state
         target = next((link for link in self.protected if link.wants(call_.message.payload)), None)
         # Without protected connections the breaker is a state check only: the caller makes the
@@ -137,6 +141,7 @@ class CircuitBreaker(Component):
         call_.reply(reply)
 
     def metrics(self) -> dict[str, Any]:
+        self._current_state(self.kernel.now)
         return {
             "CallsPermitted": self.permitted,
             "CallsRejected": self.rejected,
@@ -148,7 +153,8 @@ class CircuitBreaker(Component):
         }
 
     def gauges(self) -> dict[str, float]:
-        return {"open": 1.0 if self.state == OPEN else 0.5 if self.state == HALF_OPEN else 0.0}
+        state = self._current_state(self.kernel.now)
+        return {"open": 1.0 if state == OPEN else 0.5 if state == HALF_OPEN else 0.0}
 
     def activity(self) -> tuple[int, int, int]:
         return (self.permitted + self.rejected, self.failures + self.rejected, 0)

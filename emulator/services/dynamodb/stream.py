@@ -88,7 +88,7 @@ class TableStream:
                   "dynamodb": data, "eventSourceARN": self.stream_arn}
         size = len(_encode(data))
         data["SizeBytes"] = size
-        shard.append(message.copy(payload=record), item_key, call_.parent_id, size)
+        shard.append(message.copy(payload=record), item_key, call_.parent_id, size, call_.delivery)
         self.records += 1
 
     def finish(self) -> None:

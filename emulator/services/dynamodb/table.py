@@ -18,6 +18,7 @@ from emulator.pricing import (
 )
 from emulator.services.base import OK, Call, Component, Link, Reply
 from emulator.services.dynamodb.stream import TableStream
+from emulator.services.shards import held_records
 from emulator.tracing import EPOCH
 
 _READS: Final = frozenset({"GetItem", "Query"})
@@ -218,6 +219,10 @@ class Table(Component):
 
     def activity(self) -> tuple[int, int, int]:
         return (self.requests, 0, self.read_throttles + self.write_throttles)
+
+    def in_flight(self) -> dict[str, int]:
+        """The records of its stream that its readers hold (see ``shards.held_records``)."""
+        return {} if self.stream is None else held_records(self.stream.shards)
 
     def cost_usd(self) -> float:
         if self.provisioned:

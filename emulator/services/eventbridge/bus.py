@@ -91,12 +91,15 @@ class Rule:
 class Invocation(Delivery):
     """One target's copy of one event, from its first attempt to its end."""
 
-    __slots__ = ("target", "received_at")
+    __slots__ = ("target", "received_at", "pair")
 
     def __init__(self, target: Target, message: Message, received_at: float, hop: Hop) -> None:
         super().__init__(target.link, message, hop)
         self.target = target
         self.received_at = received_at
+        # At-least-once, the copy and its twin share this: the first call made of the two, whichever
+        # is delivered first (the other repeats that delivery).
+        self.pair: list[str | None] | None = None
 
 
 class Archived:
@@ -204,13 +207,15 @@ class EventBus(FanOut):
                     # A FIFO queue target: the rule's group, and the event id as the deduplication id.
                     copy.group_id = target.message_group_id
                     copy.deduplication_id = event["id"]
-                self._send(Invocation(target, copy, now, hop), accepted_after)
+                invocation = Invocation(target, copy, now, hop)
+                self._send(invocation, accepted_after)
                 if self.duplicate_delivery_rate and self.rng.random() < self.duplicate_delivery_rate:
-                    self.sim.ledger.duplicate_deliveries += 1
                     twin = message.copy(payload=copy.payload)
                     twin.attributes = {}
                     twin.group_id, twin.deduplication_id = copy.group_id, copy.deduplication_id
-                    self._send(Invocation(target, twin, now, hop), accepted_after)
+                    second = Invocation(target, twin, now, hop)
+                    invocation.pair = second.pair = [None]
+                    self._send(second, accepted_after)
         if matched:
             self.matched_events += 1
             self.triggered_rules += len(matched)
@@ -248,7 +253,16 @@ class EventBus(FanOut):
     # Delivery --------------------------------------------------------------------------
     def _annotate(self, delivery: Delivery, subsegment: Subsegment) -> None:
         assert isinstance(delivery, Invocation)
-        subsegment.annotations = {"rule": delivery.target.rule.name}
+        annotations: dict[str, str | int | float | bool] = {"rule": delivery.target.rule.name}
+        pair = delivery.pair
+        if pair is not None and delivery.first_subsegment_id is None:  # its first attempt
+            if pair[0] is None:
+                pair[0] = subsegment.id
+            else:
+                delivery.repeats = pair[0]
+        if delivery.repeats is not None:
+            annotations["repeats"] = delivery.repeats
+        subsegment.annotations = annotations
 
     def _delivered(self, delivery: Delivery) -> None:
         self.invocations += 1

@@ -40,7 +40,7 @@ class Buffered:
 class Delivery:
     """One buffer's worth on its way to S3 as one object, with its attempts."""
 
-    __slots__ = ("records", "key", "first_attempt", "attempts", "size")
+    __slots__ = ("records", "key", "first_attempt", "attempts", "size", "tracked", "waiting")
 
     def __init__(self, records: list[Buffered], key: str, first_attempt: float) -> None:
         self.records = records
@@ -48,6 +48,9 @@ class Delivery:
         self.first_attempt = first_attempt
         self.attempts = 0
         self.size = sum(record.size for record in records)
+        # How many of its records hold a ledger token, and whether it waits for a retry.
+        self.tracked = sum(1 for record in records if record.message.tracked)
+        self.waiting = False
 
 
 class DeliveryStream(Component):
@@ -66,6 +69,8 @@ class DeliveryStream(Component):
         self.incoming_records = self.incoming_bytes = self.billed_bytes = 0
         self.delivered_records = self.delivered_bytes = self.delivery_attempts = self.delivery_failures = 0
         self.dropped_records = 0
+        # Tracked records in deliveries under way, and in deliveries waiting for a retry.
+        self.delivering = self.retrying = 0
         self.requests = 0
         self.freshness = Latencies()
         self.readers: list[SourceReader] = []
@@ -137,10 +142,16 @@ class DeliveryStream(Component):
         moment = datetime.fromtimestamp(EPOCH + now, tz=UTC)
         # Firehose's default object name: a UTC YYYY/MM/DD/HH prefix, the stream's name and the time.
         key = f"{moment:%Y/%m/%d/%H}/{self.id}-1-{moment:%Y-%m-%d-%H-%M-%S}-{self.objects:06d}"
-        self._deliver(Delivery(records, key, now))
+        delivery = Delivery(records, key, now)
+        self.delivering += delivery.tracked
+        self._deliver(delivery)
 
     def _deliver(self, delivery: Delivery) -> None:
         now = self.kernel.now
+        if delivery.waiting:
+            delivery.waiting = False
+            self.retrying -= delivery.tracked
+            self.delivering += delivery.tracked
         delivery.attempts += 1
         self.delivery_attempts += 1
         first = delivery.records[0]
@@ -180,6 +191,7 @@ class DeliveryStream(Component):
 
     def _delivered(self, delivery: Delivery) -> None:
         now = self.kernel.now
+        self.delivering -= delivery.tracked
         release = self.sim.ledger.release
         for record in delivery.records:
             self.freshness.add((now - record.arrival) * 1000.0)
@@ -194,11 +206,15 @@ class DeliveryStream(Component):
         if self.kernel.now + delay - delivery.first_attempt > RETRY_FOR_S:
             self._dropped(delivery)
             return
+        delivery.waiting = True
+        self.delivering -= delivery.tracked
+        self.retrying += delivery.tracked
         self.kernel.schedule(delay, self._deliver, delivery)
 
     def _dropped(self, delivery: Delivery) -> None:
         """Given up on (24 hours of failed deliveries): the records are lost."""
         now = self.kernel.now
+        self.delivering -= delivery.tracked
         self.dropped_records += len(delivery.records)
         for record in delivery.records:
             if record.message.tracked:
@@ -220,6 +236,13 @@ class DeliveryStream(Component):
 
     def gauges(self) -> dict[str, float]:
         return {"buffered": float(len(self.buffer))}
+
+    def in_flight(self) -> dict[str, int]:
+        """Records in the buffer ("buffered"), in an object being written to S3 ("delivering"), or
+        in one waiting to be written again ("waiting_for_retry")."""
+        buffered = sum(1 for record in self.buffer if record.message.tracked)
+        states = {"buffered": buffered, "delivering": self.delivering, "waiting_for_retry": self.retrying}
+        return {state: count for state, count in states.items() if count}
 
     def activity(self) -> tuple[int, int, int]:
         return (self.incoming_records, self.delivery_failures, 0)

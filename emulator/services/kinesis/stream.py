@@ -13,7 +13,7 @@ from emulator.pricing import (
 )
 from emulator.services.awslambda.stream_mapping import KINESIS_POLL_S, attach
 from emulator.services.base import OK, Call, Component, Link, Reply, mark
-from emulator.services.shards import Shard, even_ranges, hash_key, shard_for
+from emulator.services.shards import Shard, even_ranges, hash_key, held_records, shard_for
 from emulator.tracing import EPOCH
 
 ACCOUNT_ID = "123456789012"
@@ -97,7 +97,7 @@ class Stream(Component):
                 self._answer(call_, segment, Reply(500, "InternalFailure", "Internal service failure "
                                                    "(injected fault)"), latency_s, "error")
                 return
-        record = shard.append(message, key, segment.id, size)
+        record = shard.append(message, key, segment.id, size, call_.delivery)
         self.incoming_records += 1
         self.incoming_bytes += size
         self.put_payload_units += -(-size // KINESIS_PUT_PAYLOAD_UNIT_BYTES)
@@ -133,6 +133,9 @@ class Stream(Component):
             "GetRecords.IteratorAgeMilliseconds": round(max(shard.iterator_age_ms for shard in self.shards), 1),
         }
         return metrics
+
+    def in_flight(self) -> dict[str, int]:
+        return held_records(self.shards)
 
     def gauges(self) -> dict[str, float]:
         return {"records": float(sum(len(shard.records) for shard in self.shards))}

@@ -68,6 +68,7 @@ class Bucket(Component):
         self._stored_since = 0.0
         self.put_requests = self.delete_requests = self.errors_4xx = self.errors_5xx = 0
         self.notifications_sent = self.notification_failures = 0
+        self.notifying = 0  # tracked copies on their way to a notification's target
         self._sequencer = 0
 
     def operation(self, link: Link | None) -> str:
@@ -135,15 +136,18 @@ class Bucket(Component):
             self._sequencer += 1
             event = self._event(event_name, key, self.objects.get(key, 0))
             copies = 2 if self.duplicate_rate > 0 and self.rng.random() < self.duplicate_rate else 1
-            for copy_index in range(copies):
+            # At least once: a second copy repeats the first's delivery (see the ledger's duplicates).
+            first_call: str | None = None
+            for _ in range(copies):
                 copy = message.copy(payload=event)
                 if copy.tracked:
                     self.sim.ledger.hold(copy.record)
-                    if copy_index > 0:
-                        self.sim.ledger.duplicate_deliveries += 1
-                self._deliver(notification.link, copy, parent_id)
+                    self.notifying += 1
+                call_id = self._deliver(notification.link, copy, parent_id, first_call)
+                first_call = first_call or call_id
 
-    def _deliver(self, link: Link, copy: Message, parent_id: str) -> None:
+    def _deliver(self, link: Link, copy: Message, parent_id: str, repeats: str | None) -> str:
+        """Send one notification in a segment of its own; returns the id of its call to the target."""
         segment = self.new_segment(copy, parent_id, self.kernel.now)
         segment.aws = {"operation": "Notification", "bucket_name": self.id}
         segment.annotations["event_name"] = str(copy.payload["Records"][0]["eventName"])
@@ -163,9 +167,10 @@ class Bucket(Component):
                 outcome = LOST
             self.emit(segment)
             if copy.tracked:
+                self.notifying -= 1
                 self.sim.ledger.release(copy.record, outcome, self.kernel.now)
 
-        call(self, segment, link, copy, answered)
+        return call(self, segment, link, copy, answered, repeats=repeats).id
 
     def _event(self, event_name: str, key: str, size: int) -> dict[str, Any]:
         """The S3 event message (event structure version 2.1)."""
@@ -197,6 +202,10 @@ class Bucket(Component):
 
     def gauges(self) -> dict[str, float]:
         return {"objects": float(len(self.objects))}
+
+    def in_flight(self) -> dict[str, int]:
+        """Event notifications on their way to their targets."""
+        return {"notifying": self.notifying} if self.notifying else {}
 
     def activity(self) -> tuple[int, int, int]:
         return (self.put_requests + self.delete_requests, self.errors_5xx, 0)

@@ -27,6 +27,10 @@ Rules, and the Amazon SQS Developer Guide pages they come from:
   FifoThroughputLimit perMessageGroupId needs DeduplicationScope messageGroup
   (SetQueueAttributes API reference).
 - "Amazon SQS delay queues": DelaySeconds 0 to 900 postpones the first visibility.
+- MessageRetentionPeriod ("Amazon SQS message quotas"): a message waiting in the queue (delayed
+  or visible) is gone when its retention ends, at that moment (one timer per queue, for the copy
+  that expires first: ``retention.py``); one in flight to a consumer is gone when its visibility
+  timeout ends after that, unless the consumer deleted it first. Expired messages are lost.
 - "Available CloudWatch metrics for Amazon SQS": metric names; a message moved to a DLQ by
   redrive does not count as sent to the DLQ.
 - Amazon SQS pricing: every API action is a request, each 64 KB chunk of a payload is billed

@@ -14,6 +14,7 @@ from emulator.kernel import Deadline, Deadlines
 from emulator.messages import COMPLETED, DEAD_LETTERED, LOST, Message
 from emulator.pricing import SQS_FIFO_PER_REQUEST, SQS_STANDARD_PER_REQUEST
 from emulator.services.base import Call, Component, Link, Reply, throttled
+from emulator.services.sqs.retention import Retention
 from emulator.services.sqs.stored import (
     DELAYED,
     GONE,
@@ -85,6 +86,7 @@ class Queue(Component):
         self._available_groups: list[tuple[int, int, Group]] = []  # FIFO: (head sequence, tie, group)
         self._group_pushes = itertools.count()
         self._deduplication = Deduplication(self.deduplicate_per_group)
+        self._retention = Retention(self.kernel, self._stored, self._expire_waiting)
         self._waiters: list[Callable[[], None]] = []
         # A standard DLQ stores copies with their original sent time, out of arrival order.
         self._sent_out_of_order = False
@@ -144,7 +146,7 @@ class Queue(Component):
             self.deduplicated_sends += 1
         else:
             message_id = message.message_id
-            self._accept(message, now, call.parent_id)
+            self._accept(message, now, call.parent_id, call.delivery)
         self.kernel.schedule(latency, call.reply, Reply(200, payload={"MessageId": message_id}))
 
     def _refusal(self, message: Message, now: float) -> Reply | None:
@@ -164,22 +166,24 @@ class Queue(Component):
             return Reply(500, "InternalError", f"We encountered an internal error in {self.id} (injected fault)")
         return None
 
-    def _accept(self, message: Message, now: float, parent_id: str | None) -> None:
+    def _accept(self, message: Message, now: float, parent_id: str | None, delivery: str | None) -> None:
         if message.tracked:
             self.sim.ledger.hold(message.record)
         self.messages_sent += 1
-        self._store(message.copy(sent_at=now), now, parent_id, self.delay_seconds)
+        self._store(message.copy(sent_at=now), now, parent_id, delivery, self.delay_seconds)
 
-    def redrive_in(self, message: Message, now: float, parent_id: str | None) -> None:
-        """Take a message moved here by a source queue's redrive policy; the copy holds no token."""
+    def redrive_in(self, message: Message, now: float, parent_id: str | None, delivery: str | None) -> None:
+        """Take a message moved here by a source queue's redrive policy; the copy holds no token, and
+        is still the delivery that sent it to the source queue."""
         if self._fifo:
             copy = message.copy(sent_at=now, tracked=False)
         else:
             copy = message.copy(tracked=False)
             self._sent_out_of_order = True
-        self._store(copy, now, parent_id, 0.0)
+        self._store(copy, now, parent_id, delivery, 0.0)
 
-    def _store(self, message: Message, now: float, parent_id: str | None, delay: float) -> Stored:
+    def _store(self, message: Message, now: float, parent_id: str | None, delivery: str | None,
+               delay: float) -> Stored:
         self._sequence += 1
         group: Group | None = None
         if self._fifo:
@@ -187,8 +191,9 @@ class Queue(Component):
             group = self._groups.get(group_id)
             if group is None:
                 group = self._groups[group_id] = Group(group_id)
-        stored = Stored(message, self._sequence, message.sent_at + self.retention_period, parent_id, group)
+        stored = Stored(message, self._sequence, message.sent_at + self.retention_period, parent_id, delivery, group)
         self._stored[stored.sequence] = stored
+        self._retention.kept(stored)
         self._counts[DELAYED] += 1
         if delay > 0:
             self.kernel.schedule(delay, self._end_delay, stored)
@@ -409,20 +414,20 @@ class Queue(Component):
         age = now - stored.sent_at
         if age > self.oldest_age_s:
             self.oldest_age_s = age
-        return Delivery(stored.message, self, receipt, receive_count, now, segment_id)
+        return Delivery(stored.message, self, receipt, receive_count, now, segment_id, stored.delivery)
 
     def _duplicate(self, stored: Stored, delivery: Delivery) -> Stored:
         """At-least-once delivery: a second copy stays behind, as a server that missed this receive."""
         message = stored.message.copy()
-        ledger = self.sim.ledger
         if message.tracked:
-            ledger.hold(message.record)
-        ledger.duplicate_deliveries += 1
+            self.sim.ledger.hold(message.record)
         self._sequence += 1
-        copy = Stored(message, self._sequence, stored.expires_at, delivery.segment_id, None)
+        # The same delivery as the one it copies: handled again, it is a duplicate (see the ledger).
+        copy = Stored(message, self._sequence, stored.expires_at, delivery.segment_id, stored.delivery, None)
         copy.receive_count = delivery.receive_count - 1
         copy.first_stay = False
         self._stored[copy.sequence] = copy
+        self._retention.kept(copy)
         self._counts[DELAYED] += 1
         return copy
 
@@ -463,7 +468,10 @@ class Queue(Component):
         if stored.timer is not None:
             self._cancel_visibility_timer(stored)
         self._set_state(stored, GONE)
-        del self._stored[stored.sequence]
+        stored_copies = self._stored
+        del stored_copies[stored.sequence]
+        if not stored_copies:
+            self._retention.emptied(self.sim.deadline)
         if stored.receipt:
             self._receipts.pop(stored.receipt, None)
 
@@ -475,10 +483,22 @@ class Queue(Component):
                                     {"RedrivePolicy": redrive_policy})
         self._forget(stored)
         self.moved_to_dead_letter_queue += 1
-        self.dead_letter_queue.redrive_in(stored.message, now, segment_id)
+        self.dead_letter_queue.redrive_in(stored.message, now, segment_id, stored.delivery)
         message = stored.message
         if message.tracked:
             self.sim.ledger.release(message.record, DEAD_LETTERED, now)
+
+    def _expire_waiting(self, stored: Stored) -> None:
+        """Its retention ended while it waited in the queue (delayed or visible): gone, at once."""
+        if stored.group is not None and stored.state == VISIBLE:
+            self._remove_waiting(stored)
+        self._expire(stored)
+        # What a receive would have skipped: let go of it now, so expired copies are not kept.
+        in_order, returned = self._visible_in_order, self._visible_returned
+        while in_order and in_order[0].state == GONE:
+            in_order.popleft()
+        while returned and returned[0][1].state == GONE:
+            heapq.heappop(returned)
 
     def _expire(self, stored: Stored) -> None:
         """Past MessageRetentionPeriod: the message is gone (lost), as of its expiry time."""
@@ -542,7 +562,8 @@ class Queue(Component):
 
     # End of the run and reporting ---------------------------------------------------------
     def finish(self) -> None:
-        """Expire what outlived its retention; what is still waiting gets an in-progress dwell segment."""
+        """A copy in flight past its retention expires now (waiting ones expired at their time); what
+        is still waiting gets an in-progress dwell segment."""
         now = self.kernel.now
         for stored in list(self._stored.values()):
             if now >= stored.expires_at:
@@ -571,6 +592,16 @@ class Queue(Component):
         if self._fifo:
             metrics["NumberOfDeduplicatedSentMessages"] = self.deduplicated_sends
         return metrics
+
+    def in_flight(self) -> dict[str, int]:
+        """Copies waiting their DelaySeconds ("delayed"), visible ("waiting") or received by a consumer
+        and not yet deleted ("received"); dead letters hold no token and are not counted."""
+        counts = [0, 0, 0, 0]
+        for stored in self._stored.values():
+            if stored.message.tracked:
+                counts[stored.state] += 1
+        states = {"delayed": counts[DELAYED], "waiting": counts[VISIBLE], "received": counts[IN_FLIGHT]}
+        return {state: count for state, count in states.items() if count}
 
     def gauges(self) -> dict[str, float]:
         return {"visible": self._counts[VISIBLE], "in_flight": self._counts[IN_FLIGHT],

@@ -27,10 +27,10 @@ _CHUNK_BYTES: Final = SQS_CHUNK_BYTES
 class Delivery:
     """One message handed to a consumer by one receive: what it needs to delete it later."""
 
-    __slots__ = ("message", "queue", "receipt", "receive_count", "received_at", "segment_id")
+    __slots__ = ("message", "queue", "receipt", "receive_count", "received_at", "segment_id", "delivery")
 
     def __init__(self, message: Message, queue: Queue, receipt: int, receive_count: int, received_at: float,
-                 segment_id: str) -> None:
+                 segment_id: str, delivery: str | None) -> None:
         self.message = message
         self.queue = queue
         self.receipt = receipt
@@ -38,6 +38,8 @@ class Delivery:
         self.received_at = received_at
         # The dwell segment that ended at this receive: the consumer's segment hangs under it.
         self.segment_id = segment_id
+        # The send that stored the message (the delivery the ledger's duplicates count by).
+        self.delivery = delivery
 
     def __repr__(self) -> str:
         return f"Delivery({self.message.message_id}, receipt={self.receipt}, receive_count={self.receive_count})"
@@ -58,10 +60,10 @@ class Stored:
     """One copy of a message in this queue."""
 
     __slots__ = ("message", "sequence", "sent_at", "expires_at", "state", "receive_count", "receipt", "timer",
-                 "visibility_timeout", "timed_out", "stay_start", "parent_id", "first_stay", "group")
+                 "visibility_timeout", "timed_out", "stay_start", "parent_id", "delivery", "first_stay", "group")
 
     def __init__(self, message: Message, sequence: int, expires_at: float, parent_id: str | None,
-                 group: Group | None) -> None:
+                 delivery: str | None, group: Group | None) -> None:
         self.message = message
         self.sequence = sequence
         self.sent_at = message.sent_at
@@ -78,6 +80,8 @@ class Stored:
         self.stay_start = message.sent_at
         # The parent of the next dwell segment: the caller's subsegment, then the previous stay.
         self.parent_id = parent_id
+        # The send that stored it (the same for every receive, and for an at-least-once copy of it).
+        self.delivery = delivery
         self.first_stay = True
         self.group = group
 

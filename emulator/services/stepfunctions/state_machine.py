@@ -80,11 +80,15 @@ def _last_name(value: str) -> str:
 class Run:
     """One execution as the service sees it: its message, segment and open state subsegments."""
 
-    __slots__ = ("machine", "message", "segment", "execution", "call_", "states", "tokens", "started_at")
+    __slots__ = ("machine", "message", "segment", "execution", "call_", "states", "tokens", "started_at",
+                 "delivery")
 
-    def __init__(self, machine: StateMachine, message: Message, segment: Segment, call_: Call | None) -> None:
+    def __init__(self, machine: StateMachine, message: Message, segment: Segment, call_: Call | None,
+                 delivery: str | None) -> None:
         self.machine = machine
         self.message = message
+        # The start it runs for (an Express start's second run shares it: the ledger's duplicates).
+        self.delivery = delivery
         self.segment = segment
         self.call_ = call_
         self.execution: Execution | None = None
@@ -114,6 +118,8 @@ class StateMachine(Component):
         self.waiting_tokens: dict[str, TaskRequest] = {}
         self.runs: dict[str, Run] = {}
         self._sequence = 0
+        # Tracked messages held for a second, at-least-once run that has not begun yet.
+        self.duplicates_pending = 0
 
     def operation(self, link: Link | None) -> str:
         if link is not None and link.source.kind.name != "stepfunctions" and self.express:
@@ -161,7 +167,8 @@ class StateMachine(Component):
     def _start(self, call_: Call, latency: float) -> None:
         sync = call_.operation == "StartSyncExecution" or (
             call_.link is not None and call_.link.source.kind.name == "stepfunctions")
-        execution_arn = self._launch(call_.message, call_.parent_id, sync, call_ if sync else None, latency)
+        execution_arn = self._launch(call_.message, call_.parent_id, call_.delivery, sync, call_ if sync else None,
+                                     latency)
         if not sync:
             self.kernel.schedule(latency, call_.reply, Reply(200, payload={
                 "executionArn": execution_arn,
@@ -170,19 +177,22 @@ class StateMachine(Component):
             # Functions"): now and then the same start runs a second execution of the same input.
             if self.express and self.duplicate_rate > 0.0 and self.rng.random() < self.duplicate_rate:
                 self.duplicates += 1
-                ledger = self.sim.ledger
-                ledger.duplicate_deliveries += 1
                 message = call_.message
                 if message.tracked:
                     # Taken now, so the message stays open until the second run has ended too.
-                    ledger.hold(message.record)
-                self.kernel.schedule(DUPLICATE_AFTER_S, self._launch_duplicate, message, call_.parent_id, latency)
+                    self.sim.ledger.hold(message.record)
+                    self.duplicates_pending += 1
+                self.kernel.schedule(DUPLICATE_AFTER_S, self._launch_duplicate, message, call_.parent_id,
+                                     call_.delivery, latency)
 
-    def _launch_duplicate(self, message: Message, parent_id: str | None, latency: float) -> None:
-        self._launch(message, parent_id, False, None, latency, duplicate=True)
+    def _launch_duplicate(self, message: Message, parent_id: str | None, delivery: str | None,
+                          latency: float) -> None:
+        if message.tracked:
+            self.duplicates_pending -= 1
+        self._launch(message, parent_id, delivery, False, None, latency, duplicate=True)
 
-    def _launch(self, message: Message, parent_id: str | None, sync: bool, call_: Call | None, latency: float,
-                *, duplicate: bool = False) -> str:
+    def _launch(self, message: Message, parent_id: str | None, delivery: str | None, sync: bool, call_: Call | None,
+                latency: float, *, duplicate: bool = False) -> str:
         """An execution of ``message`` that begins ``latency`` from now; returns its ARN. A duplicate
         run's ledger token was taken when it was decided on."""
         now = self.kernel.now
@@ -198,7 +208,7 @@ class StateMachine(Component):
         self.open_segments[segment.id] = segment
         if message.tracked and not duplicate:
             self.sim.ledger.hold(message.record)
-        run = Run(self, message, segment, call_)
+        run = Run(self, message, segment, call_, delivery)
         context = {"Execution": {"Name": name, "Id": execution_arn},
                    "StateMachine": {"Name": self.id, "Id": self.arn}}
         execution = Execution(
@@ -332,6 +342,7 @@ class StateMachine(Component):
         if status == "SUCCEEDED":
             self.succeeded += 1
             segment.annotations["outcome"] = "ok"
+            self.sim.ledger.handled(run.message.record, self.id, run.delivery)
             reply = Reply(200, payload=execution.output)
         else:
             if status == "TIMED_OUT":
@@ -386,6 +397,13 @@ class StateMachine(Component):
     def state_transitions(self) -> int:
         running = sum(run.execution.transitions for run in self.runs.values() if run.execution is not None)
         return self.transitions + running
+
+    def in_flight(self) -> dict[str, int]:
+        """Executions under way ("running": started, waiting for a task, a token or a Wait) and
+        Express's second runs of a start, decided but not begun ("starting")."""
+        running = sum(1 for run in self.runs.values() if run.message.tracked)
+        states = {"running": running, "starting": self.duplicates_pending}
+        return {state: count for state, count in states.items() if count}
 
     def gauges(self) -> dict[str, float]:
         return {"running": float(self.running), "waiting_for_task_token": float(len(self.waiting_tokens))}

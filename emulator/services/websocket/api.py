@@ -129,8 +129,18 @@ class WebSocketApi(Component):
             "IntegrationLatency": self.latencies.percentiles(),
         }
 
+    def open_connections(self, now: float) -> int:
+        """Connections open at ``now``: those idle for the timeout are closed, even if no request has
+        come since to close them (the idle ones are at the front)."""
+        closed = 0
+        for connection in self.connections.values():
+            if connection.active + IDLE_TIMEOUT_S > now:
+                break
+            closed += 1
+        return len(self.connections) - closed
+
     def gauges(self) -> dict[str, float]:
-        return {"connections": float(len(self.connections))}
+        return {"connections": float(self.open_connections(self.kernel.now))}
 
     def activity(self) -> tuple[int, int, int]:
         return (self.connects + self.messages, self.client_errors + self.execution_errors, 0)

@@ -94,6 +94,13 @@ def test_async_function_errors_are_retried_twice_one_then_two_minutes_later() ->
     assert balanced(result.summary)
 
 
+def test_the_summary_places_an_async_event_waiting_for_its_retry() -> None:
+    result = run(one_function(behavior={"error_rate": 1.0}, role="event"), steady(count=1), duration_s=1,
+                 drain_s=30)
+    assert result.summary["in_flight_at_end"] == {"copies": 1, "by_component": {"Worker": {"waiting_for_retry": 1}}}
+    assert result.summary["virtual_seconds"] == 31.0
+
+
 def test_maximum_retry_attempts_zero_means_a_single_attempt() -> None:
     result = run(one_function({"MaximumRetryAttempts": 0}, {"error_rate": 1.0}, role="event"), steady(count=1))
     assert len(result.named("Worker", "AWS::Lambda::Function")) == 1
@@ -112,6 +119,19 @@ def test_event_older_than_maximum_event_age_is_dropped_with_event_age_exceeded()
     assert len(result.named("Worker", "AWS::Lambda::Function")) == 1
     record = result.named("Worker", "AWS::Lambda")[0].metadata["lambda"]["record"]
     assert record["requestContext"]["condition"] == "EventAgeExceeded"
+
+
+def test_an_event_waiting_for_its_retry_is_discarded_when_it_reaches_maximum_event_age() -> None:
+    # Retries come 60 s and then 120 s after a failure; an event may only be 90 s old: it is lost at
+    # 90 s, within a run whose deadline (151 s) comes before the second retry would have.
+    result = run(one_function({"MaximumEventAgeInSeconds": 90}, {"error_rate": 1.0}, role="event"),
+                 steady(count=1), duration_s=1, drain_s=150)
+    attempts = result.named("Worker", "AWS::Lambda::Function")
+    assert [s.annotations["attempt"] for s in attempts] == [1, 2]
+    enqueued = seconds(attempts[0].start_time)
+    assert result.summary["messages"]["lost"] == 1 and result.summary["messages"]["in_flight"] == 0
+    assert result.summary["virtual_seconds"] == pytest.approx(enqueued + 90.0, abs=0.002)
+    assert result.component("Worker")["AsyncEventsDropped"] == 1
 
 
 def test_failed_async_event_reaches_the_on_failure_destination_with_its_invocation_record() -> None:

@@ -82,6 +82,21 @@ def test_after_open_s_a_probe_goes_through_and_its_success_closes_the_circuit() 
     assert breaker["State"] == "closed" and breaker["TimesOpened"] == 1
 
 
+def test_the_circuit_is_half_open_from_the_end_of_open_s_even_before_the_next_call() -> None:
+    # Three failing calls open the circuit at about 1 s; the next call comes only at 20 s.
+    sources = [*calls(3), {"target": "Caller", "rate": {"per_second": 1}, "count": 1, "start_s": 20.0}]
+    result = run(guarded(), sources, duration_s=21, faults=outage(0, 3))
+    opened, half_open = result.component("Breaker")["Transitions"][:2]
+    assert (opened["state"], half_open["state"]) == ("open", "half_open")
+    assert half_open["at_s"] == pytest.approx(opened["at_s"] + 5.0, abs=0.001)
+    # A live sample between the two sees it half-open, though no call has asked since.
+    quiet = run(guarded(), calls(3), duration_s=2, drain_s=10, faults=outage(0, 3))
+    breaker = quiet.sim.components["Breaker"]
+    assert breaker.gauges() == {"open": 1.0}
+    quiet.sim.kernel.run(until=quiet.sim.kernel.now + 6.0)
+    assert breaker.gauges() == {"open": 0.5}
+
+
 def test_a_failing_probe_opens_the_circuit_again_for_another_open_s() -> None:
     result = run(guarded(), calls(40), duration_s=20, faults=outage(0, 8))
     states = [t["state"] for t in result.component("Breaker")["Transitions"]]

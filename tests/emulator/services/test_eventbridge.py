@@ -25,7 +25,7 @@ from emulator.simulation import Simulation
 from emulator.topology import ComponentSpec, check_topology, load_topology
 from emulator.tracing import ListTracer, Segment
 from emulator.workload import load_workload
-from tests.emulator.scenario import balanced, seconds
+from tests.emulator.scenario import balanced, duplicates_in_traces, seconds
 
 Answer = Callable[[int], Reply]
 DAY_S = 86_400
@@ -187,11 +187,32 @@ def test_each_target_draws_its_own_delivery_time_so_deliveries_are_unordered() -
     assert sorted(order) == list(range(1, 51)) and order != sorted(order)
 
 
-def test_a_duplicate_delivery_gives_the_target_the_event_twice_and_counts_it() -> None:
+def test_a_duplicate_delivery_gives_the_target_the_event_twice_the_second_call_repeating_the_first() -> None:
     run = simulate(bus_topology([("Orders", {})], bus={"duplicate_delivery_rate": 1.0}), {"Orders": None})
-    first, second = run.receivers["Orders"].payloads
-    assert first["id"] == second["id"]
-    assert run.summary["messages"]["duplicate_deliveries"] == 1
+    first, second = run.receivers["Orders"].received
+    assert first.message.payload["id"] == second.message.payload["id"]
+    (bus,) = run.bus_segments()
+    calls = {subsegment.id: subsegment for subsegment in bus.subsegments or []}
+    # Whichever copy arrives second names the first's call: one delivery, made twice.
+    assert "repeats" not in (calls[str(first.parent_id)].annotations or {})
+    assert (calls[str(second.parent_id)].annotations or {})["repeats"] == first.parent_id
+    # The target here stores what it gets: storing an event twice is not handling it twice.
+    assert run.summary["messages"]["duplicate_deliveries"] == 0
+    assert balanced(run.summary)
+
+
+@pytest.mark.parametrize("through_a_queue", [False, True], ids=["function target", "queue to a function"])
+def test_a_function_that_handles_a_duplicate_delivery_counts_one_duplicate(through_a_queue: bool) -> None:
+    document = bus_topology([("Orders", {})], bus={"duplicate_delivery_rate": 1.0})
+    if through_a_queue:
+        document["components"].append({"id": "Handler", "kind": "lambda"})
+        document["connections"].append({"source": "Orders", "target": "Handler", "role": "event_source"})
+    else:
+        document["components"][1] = {"id": "Orders", "kind": "lambda"}
+    run = simulate(document, {})
+    handled = [s for s in run.segments if s.origin == "AWS::Lambda::Function"]
+    assert [s.annotations["outcome"] for s in handled] == ["ok", "ok"]
+    assert run.summary["messages"]["duplicate_deliveries"] == 1 == duplicates_in_traces(run.segments)
     assert balanced(run.summary)
 
 

@@ -22,6 +22,9 @@ from emulator.simulation import Simulation
 from emulator.topology import check_topology, load_topology
 from emulator.tracing import ListTracer, Segment, epoch
 from emulator.workload import load_workload
+from tests.emulator.scenario import duplicates_in_traces, seconds
+from tests.emulator.scenario import run as scenario_run
+from tests.emulator.scenario import topology as scenario_topology
 
 INBOX_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/Inbox"
 
@@ -519,6 +522,44 @@ def test_expired_message_is_counted_lost() -> None:
     assert run.records[0].finished_at == 60.0
 
 
+@pytest.mark.parametrize("fifo", [False, True], ids=["standard", "fifo"])
+def test_messages_nobody_receives_expire_at_the_end_of_their_retention_within_the_drain(fifo: bool) -> None:
+    extra: dict[str, Any] = {"group_id": "g1"} if fifo else {}
+    make = fifo_queue if fifo else queue
+    result = scenario_run(scenario_topology([make(MessageRetentionPeriod=60)]), [source(10, **extra)],
+                          duration_s=10, drain_s=600)
+    messages = result.summary["messages"]
+    assert (messages["lost"], messages["in_flight"], messages["completed"]) == (10, 0, 0)
+    metrics = result.component("Inbox")
+    assert metrics["MessagesExpired"] == 10 and metrics["ApproximateNumberOfMessagesVisible"] == 0
+    stays = result.named("Inbox")
+    assert all(stay.annotations["outcome"] == "expired" for stay in stays)
+    assert [seconds(stay.end_time) - seconds(stay.start_time) for stay in stays] == [60.0] * 10
+    # Nothing is left once the last one expires: the run ends there, not at its deadline.
+    assert result.summary["virtual_seconds"] == max(seconds(stay.end_time) for stay in stays) == 69.0
+
+
+def test_a_queue_that_empties_leaves_no_retention_timer_to_keep_the_run_going() -> None:
+    consumed = scenario_topology(
+        [queue(MessageRetentionPeriod=60), {"id": "Worker", "kind": "lambda"}],
+        [{"source": "Inbox", "target": "Worker", "role": "event_source"}])
+    result = scenario_run(consumed, [source(5)], duration_s=5, drain_s=600)
+    assert result.summary["messages"]["completed"] == 5
+    assert result.summary["virtual_seconds"] < 10
+
+
+def test_a_copy_left_by_at_least_once_delivery_expires_with_its_original_out_of_sending_order() -> None:
+    run = Run([queue(MessageRetentionPeriod=60, behavior={"duplicate_delivery_rate": 1.0})],
+              sources=[source(), source(start_s=10.0)])
+    first = run.receive(20.0, 1)  # the message sent at 0 s, leaving a copy behind that expires at 60 s
+    run.delete(21.0, first)
+    run.advance(65.0)
+    # The copy went at 60 s, although the message sent after it (at 10 s) is kept until 70 s.
+    assert run.queue().visible_count == 1 and run.queue().metrics()["MessagesExpired"] == 1
+    expired = [stay for stay in run.dwells() if stay.annotations["outcome"] == "expired"]
+    assert [stay.end_time for stay in expired] == [epoch(60.0)]
+
+
 def test_expired_message_is_found_when_a_receive_reaches_it() -> None:
     run = Run([queue(MessageRetentionPeriod=60)], sources=[source(), source(start_s=30.0)])
     got = run.receive(70.0)
@@ -560,17 +601,29 @@ def test_standard_queue_sometimes_delivers_twice() -> None:
     summary = run.finish(12.0)
     extra = len(delivered) - 400
     assert {d.message.payload["n"] for d in delivered} == set(range(1, 401))
-    assert summary["messages"]["duplicate_deliveries"] == extra
     assert 0.12 < extra / len(delivered) < 0.28
+    # Received twice by hand, handled by no consumer: no duplicate handling (see the next test).
+    assert summary["messages"]["duplicate_deliveries"] == 0
     assert summary["messages"]["completed"] == 400 and balanced(summary["messages"])
     assert summary["components"]["Inbox"]["NumberOfMessagesReceived"] == len(delivered)
+
+
+def test_a_function_that_handles_both_copies_of_a_message_counts_a_duplicate_for_each_second_copy() -> None:
+    consumed = scenario_topology(
+        [queue(behavior={"duplicate_delivery_rate": 0.2}), {"id": "Worker", "kind": "lambda"}],
+        [{"source": "Inbox", "target": "Worker", "role": "event_source"}])
+    result = scenario_run(consumed, [source(400, per_second=100)], duration_s=4, drain_s=60)
+    metrics = result.component("Inbox")
+    extra = metrics["NumberOfMessagesReceived"] - metrics["NumberOfMessagesSent"]
+    assert extra > 0 and result.summary["messages"]["completed"] == 400
+    assert result.summary["messages"]["duplicate_deliveries"] == extra == duplicates_in_traces(result.segments)
 
 
 def test_default_duplicate_rate_is_rare() -> None:
     run = Run([queue()], sources=[source(4000, per_second=1000)], duration_s=5.0)
     delivered = poll_and_delete(run, every_s=0.5, until_s=6.0)
-    summary = run.finish(7.0)
-    assert summary["messages"]["duplicate_deliveries"] == len(delivered) - 4000 <= 10
+    run.finish(7.0)
+    assert 0 <= len(delivered) - 4000 <= 10
 
 
 # Accounting --------------------------------------------------------------------------------
@@ -613,6 +666,18 @@ def test_messages_left_in_the_queue_get_in_progress_dwell_segments() -> None:
     assert (metrics["ApproximateNumberOfMessagesVisible"], metrics["ApproximateNumberOfMessagesNotVisible"]) == (1, 1)
     assert metrics["ApproximateAgeOfOldestMessage"] == 100
     assert summary["messages"]["in_flight"] == 2
+
+
+def test_the_summary_places_each_copy_left_in_the_queue_by_state_leaving_dead_letters_out() -> None:
+    run = Run([queue(VisibilityTimeout=5), queue("InboxDLQ")], [redrive("Inbox", "InboxDLQ", 1)],
+              sources=[source(4)])
+    run.receive(0.5, 1)  # the first message, visible again at 5.5 s
+    run.receive(7.0, 1)  # moves it to the DLQ, then hands out the second (in flight until 12 s)
+    summary = run.finish(10.0)
+    assert summary["in_flight_at_end"] == {"copies": 3, "by_component": {"Inbox": {"waiting": 2, "received": 1}}}
+    # The dead-lettered message is settled: its copy in the DLQ holds no token and is not placed.
+    assert summary["components"]["InboxDLQ"]["ApproximateNumberOfMessagesVisible"] == 1
+    assert summary["messages"]["dead_lettered"] == 1
 
 
 def test_gauges_report_visible_in_flight_and_oldest_age() -> None:

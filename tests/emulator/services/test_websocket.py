@@ -67,6 +67,16 @@ def test_a_connection_idle_for_10_minutes_is_closed_and_a_later_push_is_gone() -
     assert too_late.component("Page") == {"MessagesReceived": 0}
 
 
+def test_a_live_sample_stops_counting_a_connection_once_it_has_been_idle_for_10_minutes() -> None:
+    result = pushing()
+    api = result.sim.components["Updates"]
+    last_used = max(seconds(s.end_time) for s in result.named("Updates"))
+    result.sim.kernel.run(until=last_used + 599.0)
+    assert api.gauges() == {"connections": 1.0}
+    result.sim.kernel.run(until=last_used + 601.0)  # no request since: the close is not waiting for one
+    assert api.gauges() == {"connections": 0.0}
+
+
 def test_the_api_counts_connections_and_messages_and_bills_messages_and_connection_minutes() -> None:
     result = pushing()
     metrics = result.component("Updates")
