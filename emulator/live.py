@@ -2,7 +2,9 @@
 
 The kernel knows nothing of wall time; pacing is a wrapper around it, as SimPy's ``rt.py`` is.
 A ``LiveRun`` advances the simulation in slices of virtual time: as fast as possible, or paced
-so that virtual time runs ``speed`` times as fast as the wall clock. Between slices it asks
+so that virtual time runs ``speed`` times as fast as the wall clock. A slice is also bounded by
+work (``events_per_slice`` kernel events): at a flood's rate one virtual second is millions of
+events, and the controls must still be read within a fraction of a second. Between slices it asks
 ``controls()`` what the watcher wants (a speed, paused, cancelled; at most every
 ``poll_every_s`` of wall time, since the answer may come from a database) and, every
 ``sample_every_s`` of virtual time, hands a ``Sample`` of every component's gauges and rates to
@@ -72,6 +74,7 @@ class LiveRun:
         sample_every_s: float = 1.0,
         poll_every_s: float = 0.25,
         slice_wall_s: float = 0.05,
+        events_per_slice: int = 2_000,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -84,6 +87,8 @@ class LiveRun:
         self.poll_every_s = poll_every_s
         # Paced runs wake at least this often (wall seconds) to poll and to sample.
         self.slice_wall_s = slice_wall_s
+        # A slice ends after this many events (some 10-50 ms of work), whatever virtual time it reached.
+        self.events_per_slice = events_per_slice
         self._clock = clock
         self._sleep = sleep
         self._current = Controls()
@@ -111,6 +116,7 @@ class LiveRun:
         # The wall time at which virtual time ``anchor_virtual`` was reached at the current speed.
         anchor_wall, anchor_virtual, anchor_speed = self._clock(), kernel.now, self._current.speed
         status: Status = "finished"
+        whole = True  # the last slice reached its target (False: its event budget ran out first)
         while True:
             controls = self._poll()
             if controls.cancelled:
@@ -123,7 +129,7 @@ class LiveRun:
             if controls.speed != anchor_speed:  # re-anchor: the new speed counts from here
                 anchor_wall, anchor_virtual, anchor_speed = self._clock(), kernel.now, controls.speed
             next_event = kernel.next_time
-            if next_event is None or kernel.now >= sim.deadline:
+            if next_event is None or (kernel.now >= sim.deadline and whole):
                 break
             target = min(next_sample, sim.deadline)
             if controls.speed is not None:
@@ -134,8 +140,8 @@ class LiveRun:
                     self._sleep(min(wait, self.slice_wall_s))
                     continue
                 target = min(target, allowed)
-            kernel.run(until=target, advance_clock=False)
-            if kernel.now >= next_sample:
+            whole = kernel.run(until=target, advance_clock=False, max_events=self.events_per_slice)
+            if whole and kernel.now >= next_sample:
                 self._sample(next_sample)
                 next_sample += self.sample_every_s
         summary = sim.finish()
