@@ -1,12 +1,13 @@
 """Executing one claimed run: the emulator under LiveRun, its segments stored and streamed.
 
-Between slices of virtual time LiveRun asks ``_tick`` for the controls (at most every 0.1 s of
-wall time). ``_tick`` hands the tracer's partial batch over when 100 ms have passed since the
-last one, reads the Run row's speed, paused and cancel_requested every 0.25 s, and beats the
-heart every few seconds. Every heartbeat and the final write are conditional on the run still
-being ``running``: a run that the repair failed meanwhile (this worker was presumed dead) stops
-here with ``RunLost``, and the unique (run, seq) constraint refuses any event it would number
-after the repair's.
+Between slices (of virtual time, and of at most ``EVENTS_PER_SLICE`` events, so that a flood
+cannot hold them off) LiveRun asks ``_tick`` for the controls (at most every 0.1 s of wall
+time). ``_tick`` hands the tracer's partial batch over when 100 ms have passed since the last
+one, reads the Run row's speed, paused and cancel_requested every 0.25 s, and beats the heart
+every few seconds. Every heartbeat and the final write are conditional on the run still being
+``running``: a run that the repair failed meanwhile (this worker was presumed dead), or that
+anyone else ended, stops here with ``RunLost``, and the unique (run, seq) constraint refuses any
+event it would number after the repair's.
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ encode = msgspec.json.Encoder().encode
 SEGMENTS_PER_EVENT = 500
 FLUSH_EVERY_S = 0.1
 POLL_EVERY_S = 0.25
+# Kernel events between two looks at the controls, heartbeat and limits (some 10-50 ms of work).
+EVENTS_PER_SLICE = 2_000
 
 
 class RunLost(Exception):
-    """The run is no longer this worker's (the repair marked it failed)."""
+    """The run is no longer this worker's (the repair marked it failed, or someone ended it)."""
 
 
 class Execution:
@@ -68,7 +71,7 @@ class Execution:
         simulation.ledger.on_finished = self.traces.on_finished
         self.simulation = simulation
         return LiveRun(simulation, controls=self._tick, on_sample=self._sample, poll_every_s=FLUSH_EVERY_S,
-                       slice_wall_s=0.05, clock=self._clock, sleep=self._pause)
+                       slice_wall_s=0.05, events_per_slice=EVENTS_PER_SLICE, clock=self._clock, sleep=self._pause)
 
     # The run -------------------------------------------------------------------------------
     def execute(self) -> str:
@@ -79,8 +82,10 @@ class Execution:
             result = self._build().run()
             return self._close(result.status, result.summary)
         except RunLost:
-            log.warning("run %s was failed by the repair while this worker ran it; stopping", self.run_id)
-            return Run.Status.FAILED
+            status = Run.objects.filter(pk=self.run_id).values_list("status", flat=True).first()
+            log.warning("run %s was ended (%s) by someone else while this worker ran it; stopping", self.run_id,
+                        status or "deleted")
+            return status or Run.Status.FAILED
         except Exception as error:
             log.exception("run %s failed", self.run_id)
             return self._fail(error)
