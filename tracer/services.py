@@ -25,7 +25,7 @@ from designer.services import InvalidInput, latest_version, validate_document
 from emulator.problems import Problem
 from emulator.topology import load_topology
 from emulator.workload import check_workload, load_workload
-from tracer import protocol
+from tracer import limits, protocol
 from tracer.execution import Execution
 from tracer.models import Run, RunEvent, Trace
 from tracer.stream import EventLog, publisher
@@ -52,13 +52,16 @@ def _speed(value: Any, where: str = "/speed") -> float | None:
 def start_run(owner: AbstractBaseUser, topology: Topology, workload: Any, seed: Any = None,
               speed: Any = None) -> Run:
     """A queued run of the topology's latest version, handed to a worker once the transaction
-    commits. Raises InvalidInput for a workload that cannot run on it or a topology with errors."""
+    commits. Raises InvalidInput for a workload that cannot run on it or past a run's limits
+    (tracer/limits.py), or a topology with errors."""
     version = latest_version(topology)
     errors = [problem for problem in validate_document(version.document) if problem.severity == "error"]
     if errors:
         raise InvalidInput([dataclasses.replace(errors[0], message="the topology has errors (fix them in the "
                                                 "designer first): " + errors[0].message), *errors[1:]])
     problems = _at("/workload", check_workload(workload, load_topology(version.document)))
+    if not problems:
+        problems = limits.start_problems(load_workload(workload))
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED):
         problems.append(Problem("/seed", f"must be a whole number from 0 to {MAX_SEED}"))
     if problems:
