@@ -28,6 +28,7 @@ from emulator.topology import load_topology
 from emulator.tracing import BatchTracer, Segment
 from emulator.workload import load_workload
 from tracer import protocol
+from tracer.limits import Budget, Reached
 from tracer.models import Run
 from tracer.storage import TraceRow, TraceStore
 from tracer.stream import Event, EventLog
@@ -63,6 +64,8 @@ class Execution:
         self.run = run
         self.tracer = BatchTracer(self._deliver, SEGMENTS_PER_EVENT)
         self.simulation: Simulation | None = None
+        self.budget = Budget.of(run)
+        self.limit: Reached | None = None  # the limit the run reached, which stops it
 
     def _build(self) -> LiveRun:
         run = self.run
@@ -100,12 +103,15 @@ class Execution:
         self.events.drain()  # merge_late reads the stored rows
         self._settled(self.traces.merge_late())  # messages still in flight: the page is told so
         virtual = self._now()
-        self.events.add(protocol.RunFinished(self.events.next_seq(), status, summary))  # type: ignore[arg-type]
+        limit, error = self.limit or ("", "")
+        self.events.add(protocol.RunFinished(self.events.next_seq(), status, summary,  # type: ignore[arg-type]
+                                             error=error, limit=limit))
         with transaction.atomic():
             if not Run.objects.filter(pk=self.run_id, status=Run.Status.RUNNING).update(status=status):
                 return Run.Status.FAILED  # the repair failed it meanwhile
-            self.events.flush(run_changes={"summary": summary, "finished_at": timezone.now(),
-                                              "virtual_seconds": round(virtual, 6), **self._counts()})
+            self.events.flush(run_changes={"summary": summary, "finished_at": timezone.now(), "limit": limit,
+                                           "error": error, "virtual_seconds": round(virtual, 6), **self._counts()},
+                              stored_elsewhere=self.traces.late_bytes)
         return status
 
     def _fail(self, error: BaseException) -> str:
@@ -159,6 +165,10 @@ class Execution:
         self._sleep(seconds)
 
     def _tick(self) -> Controls:
+        if self.limit is None:
+            self.limit = self._reached()
+        if self.limit is not None:  # stop here: LiveRun ends the run as cancelled, the summary covers what ran
+            return msgspec.structs.replace(self.controls, cancelled=True)
         now = self._clock()
         if now - self._last_flush >= FLUSH_EVERY_S:
             self.tracer.flush()
@@ -173,6 +183,11 @@ class Execution:
             if not beat:
                 raise RunLost(self.run_id)
         return self.controls
+
+    def _reached(self) -> Reached | None:
+        accepted = self.simulation.ledger.accepted if self.simulation is not None else 0
+        return self.budget.reached(accepted=accepted, stored_traces=self.traces.stored, events=self.events.seq,
+                                   stored_bytes=self.run.stored_bytes + self.events.bytes_written)
 
     def _poll(self) -> None:
         row = Run.objects.filter(pk=self.run_id).values("speed", "paused", "cancel_requested", "status").first()

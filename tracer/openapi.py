@@ -82,6 +82,11 @@ SCHEMAS: dict[str, Any] = {
                 "last_seq": {"type": "integer", "description": "The last event number of the stream."},
                 "segments": {"type": "integer"}, "traces_seen": {"type": "integer"},
                 "traces_stored": {"type": "integer", "description": "Below traces_seen when the cap sampled."},
+                "stored_bytes": {"type": "integer", "description": "The JSON text the run stores (its snapshot, "
+                                 "replay log and traces): what the owner's quota counts."},
+                "limit": {"enum": ["", "messages", "stored_traces", "events", "bytes", "quota"],
+                          "description": "The limit that stopped the run while it ran (then it is cancelled "
+                                         "and `error` says more), else empty."},
                 "workload": {"type": "object"}, "stream": {"type": "string"}}},
     "TraceSummary": {"type": "object", "required": ["id", "trace_id", "outcome", "duration_ms", "components"],
                      "properties": {

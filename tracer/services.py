@@ -70,7 +70,8 @@ def start_run(owner: AbstractBaseUser, topology: Topology, workload: Any, seed: 
     with transaction.atomic():
         run = Run.objects.create(
             topology=topology, topology_version=version.number, document=version.document, workload=workload,
-            seed=load_workload(workload).seed if seed is None else seed, owner=owner, speed=chosen_speed)
+            seed=load_workload(workload).seed if seed is None else seed, owner=owner, speed=chosen_speed,
+            stored_bytes=limits.snapshot_bytes(version.document, workload))
         transaction.on_commit(lambda: enqueue(run.pk))
     return run
 

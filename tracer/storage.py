@@ -164,6 +164,7 @@ class TraceStore:
         self.seen = 0
         self.stored = 0
         self._clean_seen = 0
+        self.late_bytes = 0  # the segment text merge_late wrote itself
 
     # Fed by the simulation -------------------------------------------------------------------
     def on_finished(self, record: MessageRecord) -> None:
@@ -215,7 +216,8 @@ class TraceStore:
     def merge_late(self) -> list[TraceRow]:
         """Write what is left once the run has ended: segments of stored traces are appended to
         them; the rest are messages still in flight, stored as such. Returns the rows of those
-        (the ledger never finished them: nobody has been told their outcome yet)."""
+        (the ledger never finished them: nobody has been told their outcome yet). Adds the text it
+        wrote to ``late_bytes``."""
         in_flight: list[TraceRow] = []
         leftovers, self.groups = self.groups, {}
         for chunk in itertools.batched(leftovers.items(), BULK_ROWS):
@@ -228,10 +230,13 @@ class TraceStore:
                     self.seen += 1
                     self.stored += 1
                     created.append(build_row(self.run_id, trace_id, group, None))
+                    self.late_bytes += len(created[-1].segments)
                     continue
                 segments, raws = group
                 error, fault, throttle = _flags(segments)
-                row.segments = row.segments[:-1] + "," + segments_text(raws)[1:]
+                late = segments_text(raws)[1:]
+                self.late_bytes += len(late)
+                row.segments = row.segments[:-1] + "," + late
                 row.segment_count += len(segments)
                 row.has_error, row.has_fault, row.has_throttle = (
                     row.has_error or error, row.has_fault or fault, row.has_throttle or throttle)
