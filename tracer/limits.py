@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Sum
 
+from designer.services import MB, QuotaExceeded
 from emulator.problems import Problem
 from emulator.volume import measure
 from emulator.workload import Workload
@@ -50,6 +51,18 @@ def start_problems(workload: Workload, where: str = "/workload") -> list[Problem
     return problems
 
 
+def check_runs_quota(owner_id: int, snapshot: int) -> None:
+    """Raises QuotaExceeded when the owner's runs leave no room for a new one (its ``snapshot``
+    bytes and then some: a run stops at the quota while running)."""
+    limit = settings.WIRETAP_QUOTA_RUNS_MB * MB
+    used = runs_bytes(owner_id)
+    if used + snapshot >= limit:
+        raise QuotaExceeded("runs", "WIRETAP_QUOTA_RUNS_MB", used, limit, (
+            f"your runs store {used / MB:,.1f} MB, all of your quota of {settings.WIRETAP_QUOTA_RUNS_MB:,} MB "
+            "(WIRETAP_QUOTA_RUNS_MB); nothing was started: delete runs (DELETE /api/runs/<id>/) or topologies "
+            "you no longer need to make room"))
+
+
 def snapshot_bytes(document: object, workload: object) -> int:
     """What a run's copy of its topology and workload stores."""
     return len(json.dumps(document)) + len(json.dumps(workload))
@@ -57,7 +70,6 @@ def snapshot_bytes(document: object, workload: object) -> int:
 
 # While running ---------------------------------------------------------------------------------
 
-MB = 1_000_000
 Reached = tuple[str, str]  # (the Limit, a sentence for the run's error)
 KEPT = "what ran is kept"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from designer.openapi import _INVALID, _NOT_FOUND, _TOPOLOGY_ID, _body, _json, _ref
+from designer.openapi import _INVALID, _NOT_FOUND, _QUOTA, _TOPOLOGY_ID, _body, _json, _ref
 
 _RUN_ID = {"name": "run_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _TRACE_ID = {"name": "trace_id", "in": "path", "required": True, "schema": {"type": "string"},
@@ -27,9 +27,13 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
          "workload": {"type": "object", "description": "A wiretap.workload/1 document (formats.md section 2)."},
          "seed": {"type": "integer", "minimum": 0, "description": "Default: the workload's seed."},
          "speed": _SPEED}}),
-     {"201": _json(_ref("Run"), "Queued."), "400": _INVALID, "404": _NOT_FOUND}),
+     {"201": _json(_ref("Run"), "Queued."), "400": _INVALID, "403": _QUOTA, "404": _NOT_FOUND}),
     ("/api/runs/{run_id}/", "get", "A run's status and counts.", [_RUN_ID], None,
      {"200": _json(_ref("Run"), "The run."), "404": _NOT_FOUND}),
+    ("/api/runs/{run_id}/", "delete", "Delete a run that is over, with its replay log and traces (room under the "
+     "quota of runs).", [_RUN_ID], None,
+     {"204": {"description": "Deleted."}, "404": _NOT_FOUND,
+      "409": _json(_ref("Error"), "The run is queued or running: cancel it first.")}),
     ("/api/runs/{run_id}/cancel/", "post", "Cancel: a queued run at once, a running one within a quarter "
      "second (what it produced is kept).", [_RUN_ID], None,
      {"200": _json(_ref("Run"), "The run."), "404": _NOT_FOUND}),

@@ -53,7 +53,8 @@ def start_run(owner: AbstractBaseUser, topology: Topology, workload: Any, seed: 
               speed: Any = None) -> Run:
     """A queued run of the topology's latest version, handed to a worker once the transaction
     commits. Raises InvalidInput for a workload that cannot run on it or past a run's limits
-    (tracer/limits.py), or a topology with errors."""
+    (tracer/limits.py), or a topology with errors; QuotaExceeded when the owner's runs fill their
+    quota."""
     version = latest_version(topology)
     errors = [problem for problem in validate_document(version.document) if problem.severity == "error"]
     if errors:
@@ -67,11 +68,13 @@ def start_run(owner: AbstractBaseUser, topology: Topology, workload: Any, seed: 
     if problems:
         raise InvalidInput(problems)
     chosen_speed = _speed(speed)
+    snapshot = limits.snapshot_bytes(version.document, workload)
+    limits.check_runs_quota(owner.pk, snapshot)
     with transaction.atomic():
         run = Run.objects.create(
             topology=topology, topology_version=version.number, document=version.document, workload=workload,
             seed=load_workload(workload).seed if seed is None else seed, owner=owner, speed=chosen_speed,
-            stored_bytes=limits.snapshot_bytes(version.document, workload))
+            stored_bytes=snapshot)
         transaction.on_commit(lambda: enqueue(run.pk))
     return run
 
@@ -159,6 +162,14 @@ def cancel_run(run: Run) -> Run:
             events.flush()
     run.refresh_from_db()
     return run
+
+
+def delete_run(run: Run) -> bool:
+    """Delete a run that is over, with its replay log and traces (making room under the owner's
+    quota); False, deleting nothing, when it is queued or running (cancel it first)."""
+    deleted, _ = Run.objects.filter(pk=run.pk, status__in=[Run.Status.FINISHED, Run.Status.FAILED,
+                                                           Run.Status.CANCELLED]).delete()
+    return deleted > 0
 
 
 # Reads ---------------------------------------------------------------------------------------------

@@ -118,3 +118,44 @@ def test_every_example_workload_and_every_preset_fits_the_default_limits() -> No
                 assert limits.start_problems(load_workload(body)) == [], (template.id, body.get("name"))
                 checked += 1
     assert checked > 100
+
+
+# The quota of runs --------------------------------------------------------------------------------
+
+def test_starting_a_run_when_the_owners_runs_fill_their_quota_answers_403_and_starts_nothing(
+        client: Client, alice: Any, topology: Topology, queued_run: Run, settings: Any) -> None:
+    settings.WIRETAP_QUOTA_RUNS_MB = 1
+    Run.objects.filter(pk=queued_run.pk).update(status="finished", stored_bytes=1_000_000)
+    client.force_login(alice)
+
+    response = client.post(f"/api/topologies/{topology.pk}/runs/", json.dumps({"workload": workload()}),
+                           content_type="application/json")
+
+    assert response.status_code == 403
+    body = response.json()
+    assert (body["error"], body["quota"], body["setting"], body["used_bytes"], body["limit_bytes"]) == (
+        "quota_exceeded", "runs", "WIRETAP_QUOTA_RUNS_MB", 1_000_000, 1_000_000)
+    assert "delete runs" in body["message"] and list(Run.objects.values_list("pk", flat=True)) == [queued_run.pk]
+
+
+def test_deleting_a_run_that_is_over_makes_room_and_a_running_one_must_be_cancelled_first(
+        client: Client, alice: Any, topology: Topology, queued_run: Run, settings: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.WIRETAP_QUOTA_RUNS_MB = 1
+    monkeypatch.setattr(services, "enqueue", lambda run_id: None)
+    client.force_login(alice)
+    Run.objects.filter(pk=queued_run.pk).update(status="running", stored_bytes=1_000_000)
+
+    assert client.delete(f"/api/runs/{queued_run.pk}/").status_code == 409
+    Run.objects.filter(pk=queued_run.pk).update(status="cancelled")
+    assert client.delete(f"/api/runs/{queued_run.pk}/").status_code == 204
+
+    assert not Run.objects.filter(pk=queued_run.pk).exists()
+    assert services.start_run(alice, topology, workload()).status == "queued"
+
+
+def test_someone_elses_run_cannot_be_deleted(client: Client, charlie: Any, queued_run: Run) -> None:
+    client.force_login(charlie)
+
+    assert client.delete(f"/api/runs/{queued_run.pk}/").status_code == 404
+    assert Run.objects.filter(pk=queued_run.pk).exists()
