@@ -215,14 +215,17 @@ WIRETAP_HEARTBEAT_TIMEOUT_S = env_int("WIRETAP_HEARTBEAT_TIMEOUT_S", 60)
 WIRETAP_QUEUE_TIMEOUT_S = env_int("WIRETAP_QUEUE_TIMEOUT_S", 900)
 WIRETAP_REPAIR_EVERY_S = env_int("WIRETAP_REPAIR_EVERY_S", 300)
 # Limits per run (tracer/limits.py; README "Limits"). Refused at start: the workload's expected
-# messages over every source, its peak rate (messages a second, every source together), and its
-# duration + drain (virtual seconds). Stopped while running: stored traces, replay-log events,
-# megabytes written, and (a guard) messages accepted past WIRETAP_MAX_MESSAGES. The defaults keep
-# a classroom on a 2-core machine safe: a run of the maximum needs some 250 MB of disk and well
-# under 1 GB of memory (docs/benchmarks.md).
+# messages over every source, its peak rate (messages a second, every source together), its
+# duration + drain (virtual seconds), and the size of its messages. Stopped while running: stored
+# traces, replay-log events, megabytes stored, and (a guard) messages accepted past
+# WIRETAP_MAX_MESSAGES. The defaults keep a classroom on a 2-core machine safe: a run at the
+# limits stores at most some 270 MB and its worker needs 280-460 MB of memory (docs/benchmarks.md,
+# "Runs at the limits").
 WIRETAP_MAX_MESSAGES = env_int("WIRETAP_MAX_MESSAGES", 50_000, minimum=1)
 WIRETAP_MAX_RATE = env_int("WIRETAP_MAX_RATE", 5_000, minimum=1)
 WIRETAP_MAX_VIRTUAL_S = env_int("WIRETAP_MAX_VIRTUAL_S", 21_600, minimum=1)
+# A message's payload and attributes as JSON, in KB (SQS, SNS and EventBridge take up to 256 KB).
+WIRETAP_MAX_MESSAGE_KB = env_int("WIRETAP_MAX_MESSAGE_KB", 64, minimum=1)
 WIRETAP_MAX_STORED_TRACES = env_int("WIRETAP_MAX_STORED_TRACES", 100_000, minimum=1)
 WIRETAP_MAX_RUN_EVENTS = env_int("WIRETAP_MAX_RUN_EVENTS", 250_000, minimum=10)
 WIRETAP_MAX_RUN_MB = env_int("WIRETAP_MAX_RUN_MB", 256, minimum=1)

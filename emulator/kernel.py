@@ -101,8 +101,8 @@ class Kernel:
         With ``max_events`` it returns after that many events at most, the clock at the last one:
         a slice of bounded work, for a caller that looks at the wall clock between slices (one
         virtual second of a flood is millions of events). Calling again resumes where it stopped,
-        so the run is the same however it is sliced. Returns False when ``max_events`` ran out
-        first, else True.
+        so the run is the same however it is sliced. Returns False when ``max_events`` ran out or
+        ``stop`` was called first (events due by ``until`` may be left), else True.
         """
         if max_events is not None and max_events < 1:
             raise ValueError(f"max_events must be at least 1, got {max_events}")
@@ -126,9 +126,9 @@ class Kernel:
             if self._stopped or processed == budget:
                 break
         self.events_processed += processed
-        if processed == budget:
+        if processed == budget or self._stopped:
             return False
-        if until is not None and not self._stopped and self.now < until and (
+        if until is not None and self.now < until and (
             advance_clock or self.next_time is not None
         ):
             self.now = until

@@ -94,6 +94,8 @@ class LiveRun:
         self._current = Controls()
         self._polled_at: float | None = None
         self._samples = 0
+        # True once the run has stopped and the simulation reports what is still in progress.
+        self.finishing = False
         self._last_sample_t = 0.0
         self._last_activity: dict[str, tuple[int, int, int]] = {}
 
@@ -104,6 +106,12 @@ class LiveRun:
             self._polled_at = now
             self._current = self._controls()
         return self._current
+
+    def interrupt(self) -> None:
+        """Read the controls after the event under way (for a caller that learns, inside a slice,
+        that they must change: a limit reached)."""
+        self.simulation.kernel.stop()
+        self._polled_at = None
 
     # Running ------------------------------------------------------------------------------
     def run(self) -> LiveResult:
@@ -144,6 +152,7 @@ class LiveRun:
             if whole and kernel.now >= next_sample:
                 self._sample(next_sample)
                 next_sample += self.sample_every_s
+        self.finishing = True
         summary = sim.finish()
         if status == "finished" and kernel.now > self._last_sample_t:
             self._sample(kernel.now)  # the last, partial interval

@@ -1,14 +1,20 @@
-"""How much a workload asks for before it runs: its messages, its peak rate, its virtual time.
+"""How much a workload asks for before it runs: its messages, its peak rate, its virtual time, the
+size of its messages.
 
 A console refuses a run past its limits from these figures (tracer/limits.py). Each figure names
 the field of the workload document it comes from (a JSON pointer), so that a refusal can point
 at what to change. The rates are the ones ``sources.SourceRunner`` follows: a source's rate from
 its ``start_s``, then each ramp step after it, until the arrivals end at ``duration_s`` (or the
 source's ``count`` is reached). Poisson arrivals send the same number on average.
+
+A message's size is its template's JSON text (payload and attributes): what every segment that
+shows the message carries. Generators expand to about their own length ($seq, $message_id,
+$uniform) or a little more ($timestamp: 30 characters), or to one of their choices.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from emulator.workload import Source, Workload
@@ -37,6 +43,8 @@ class Volume:
     peak_at_s: float
     peak_spans: tuple[Span, ...]  # the rates in force then, largest first
     virtual_s: float  # duration + drain: how far the clock may go
+    message_bytes: int  # the largest source's message template
+    message_pointer: str
 
     @property
     def peak_pointer(self) -> str:
@@ -79,4 +87,12 @@ def measure(workload: Workload) -> Volume:
         total = sum(span.per_second for span in now)
         if total > peak:
             peak, peak_at, in_force = total, moment, now
-    return Volume(messages, largest[1], peak, peak_at, in_force, workload.duration_s + workload.drain_s)
+    sizes = [(message_size(source), f"/sources/{source.index}/payload") for source in workload.sources]
+    message_bytes, message_pointer = max(sizes, default=(0, "/sources"))
+    return Volume(messages, largest[1], peak, peak_at, in_force, workload.duration_s + workload.drain_s,
+                  message_bytes, message_pointer)
+
+
+def message_size(source: Source) -> int:
+    """The JSON text of the source's message template: payload and attributes."""
+    return len(json.dumps(source.payload)) + (len(json.dumps(source.attributes)) if source.attributes else 0)

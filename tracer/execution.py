@@ -26,6 +26,7 @@ from emulator.live import Controls, LiveRun, Sample
 from emulator.simulation import Simulation
 from emulator.topology import load_topology
 from emulator.tracing import BatchTracer, Segment
+from emulator.volume import message_size
 from emulator.workload import load_workload
 from tracer import protocol
 from tracer.limits import Budget, Reached
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 
 encode = msgspec.json.Encoder().encode
 SEGMENTS_PER_EVENT = 500
+# A batch of segments carries some 4 MB at most: with big messages (each segment showing one carries
+# it), fewer segments, so that the limits are checked, and memory held, a few megabytes at a time.
+EVENT_BYTES = 4_000_000
 FLUSH_EVERY_S = 0.1
 POLL_EVERY_S = 0.25
 # Kernel events between two looks at the controls, heartbeat and limits (some 10-50 ms of work).
@@ -62,19 +66,25 @@ class Execution:
         self._sleep = sleep
         self._last_flush = self._last_poll = self._last_beat = clock()
         self.run = run
-        self.tracer = BatchTracer(self._deliver, SEGMENTS_PER_EVENT)
+        self.tracer = BatchTracer(self._deliver, SEGMENTS_PER_EVENT)  # _build sizes it for the messages
         self.simulation: Simulation | None = None
+        self.live: LiveRun | None = None
         self.budget = Budget.of(run)
         self.limit: Reached | None = None  # the limit the run reached, which stops it
 
     def _build(self) -> LiveRun:
         run = self.run
         topology = load_topology(run.document)
-        simulation = Simulation(topology, load_workload(run.workload, topology), seed=run.seed, tracer=self.tracer)
+        workload = load_workload(run.workload, topology)
+        largest = max((message_size(source) for source in workload.sources), default=0)
+        self.tracer = BatchTracer(self._deliver, max(10, min(SEGMENTS_PER_EVENT, EVENT_BYTES // max(largest, 1))))
+        simulation = Simulation(topology, workload, seed=run.seed, tracer=self.tracer)
         simulation.ledger.on_finished = self.traces.on_finished
         self.simulation = simulation
-        return LiveRun(simulation, controls=self._tick, on_sample=self._sample, poll_every_s=FLUSH_EVERY_S,
-                       slice_wall_s=0.05, events_per_slice=EVENTS_PER_SLICE, clock=self._clock, sleep=self._pause)
+        self.live = LiveRun(simulation, controls=self._tick, on_sample=self._sample, poll_every_s=FLUSH_EVERY_S,
+                            slice_wall_s=0.05, events_per_slice=EVENTS_PER_SLICE, clock=self._clock,
+                            sleep=self._pause)
+        return self.live
 
     # The run -------------------------------------------------------------------------------
     def execute(self) -> str:
@@ -148,6 +158,11 @@ class Execution:
         self._settled(rows)
         self.events.flush(traces=rows)
         self._last_flush = self._clock()
+        if self.limit is None and self.live is not None and not self.live.finishing:
+            # Big messages fill a limit within a slice: stop after the event under way.
+            self.limit = self._reached()
+            if self.limit is not None:
+                self.live.interrupt()
 
     def _settled(self, rows: list[TraceRow]) -> None:
         """Tell the watchers how the messages whose rows are stored now ended."""
@@ -186,8 +201,12 @@ class Execution:
 
     def _reached(self) -> Reached | None:
         accepted = self.simulation.ledger.accepted if self.simulation is not None else 0
+        # What the messages in flight will store when the run ends counts now: their rows (the text
+        # held), and about as much again twice over (their in-progress segments, in an event and in
+        # their rows). Messages piling up in a queue would otherwise double the store at the end.
+        in_flight = 3 * self.traces.held_bytes
         return self.budget.reached(accepted=accepted, stored_traces=self.traces.stored, events=self.events.seq,
-                                   stored_bytes=self.run.stored_bytes + self.events.bytes_written)
+                                   stored_bytes=self.run.stored_bytes + self.events.bytes_written + in_flight)
 
     def _poll(self) -> None:
         row = Run.objects.filter(pk=self.run_id).values("speed", "paused", "cancel_requested", "status").first()

@@ -1,8 +1,9 @@
 """The limits of a run, so that one run cannot take the machine down (README "Limits").
 
-At start (``start_problems``): the workload's expected messages, its peak rate and its virtual
-time (duration + drain), measured by ``emulator.volume``; each refusal points at the workload
-field to change and names the limit and the setting that raises it. While running (``Budget``):
+At start (``start_problems``): the workload's expected messages, its peak rate, its virtual
+time (duration + drain) and the size of its messages, measured by ``emulator.volume``; each
+refusal points at the workload field to change and names the limit and the setting that raises
+it. While running (``Budget``):
 stored traces, replay-log events, bytes stored (below the limit per run and what the owner's
 quota leaves) and, as a guard, messages accepted; a run that reaches one stops, keeps what it
 produced and says which limit it reached (``Run.limit``, ``run.finished``'s ``limit`` and
@@ -42,6 +43,11 @@ def start_problems(workload: Workload, where: str = "/workload") -> list[Problem
             f"the workload would send about {volume.messages:,.0f} messages; a run may send at most "
             f"{settings.WIRETAP_MAX_MESSAGES:,} (WIRETAP_MAX_MESSAGES; {RAISED_BY}): lower the rate or the "
             "duration, or set a count")))
+    if volume.message_bytes > settings.WIRETAP_MAX_MESSAGE_KB * 1_000:
+        problems.append(Problem(where + volume.message_pointer, (
+            f"a message of this source is {volume.message_bytes / 1_000:,.1f} KB of JSON (payload and "
+            f"attributes), which every segment showing it carries; a run's messages may be at most "
+            f"{settings.WIRETAP_MAX_MESSAGE_KB:,} KB (WIRETAP_MAX_MESSAGE_KB; {RAISED_BY})")))
     if volume.virtual_s > settings.WIRETAP_MAX_VIRTUAL_S:
         field = "duration_s" if workload.duration_s > settings.WIRETAP_MAX_VIRTUAL_S else "drain_s"
         default = "" if "drain_s" in workload.document else f" (drain_s is {workload.drain_s:g} when not given)"
@@ -120,6 +126,6 @@ class Budget:
                 return Limit.QUOTA, (f"stopped at your quota: your runs store {settings.WIRETAP_QUOTA_RUNS_MB:,} MB, "
                                      "all your quota allows (WIRETAP_QUOTA_RUNS_MB); delete runs you no longer need "
                                      f"to make room; {KEPT}")
-            return Limit.BYTES, (f"stopped at a limit: the run stored {stored_bytes / MB:,.0f} MB, the most a run may "
-                                 f"(WIRETAP_MAX_RUN_MB); {KEPT}")
+            return Limit.BYTES, (f"stopped at a limit: the run stores {stored_bytes / MB:,.0f} MB with what its "
+                                 f"messages in flight will store, the most a run may (WIRETAP_MAX_RUN_MB); {KEPT}")
         return None

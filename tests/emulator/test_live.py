@@ -195,6 +195,22 @@ def test_a_cancel_is_seen_within_a_bounded_amount_of_work_while_a_source_floods(
     assert balanced(result.summary)
 
 
+def test_an_interrupt_inside_a_slice_has_the_controls_read_after_the_event_under_way() -> None:
+    sim, _ = simulation(duration_s=60, per_second=100_000)
+    asked: list[float] = []
+    live = LiveRun(sim, controls=lambda: Controls(cancelled=bool(asked)), poll_every_s=3600.0,
+                   events_per_slice=10**9)  # neither the wall clock nor the budget would end the slice
+
+    def limit_reached() -> None:
+        asked.append(sim.kernel.now)
+        live.interrupt()
+
+    sim.kernel.schedule_at(0.01, limit_reached)
+    result = live.run()
+    assert result.status == "cancelled" and asked == [0.01]
+    assert sim.kernel.now == 0.01 and balanced(result.summary)
+
+
 def test_samples_report_rates_gauges_and_latency_of_the_interval() -> None:
     sim, _ = simulation(duration_s=10, drain_s=30)
     _, samples = live(sim, FakeWall())

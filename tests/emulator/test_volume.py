@@ -62,3 +62,11 @@ def test_the_expected_messages_are_what_a_constant_run_accepts(source: dict[str,
     ran = run(API, [source], duration_s=10, drain_s=1)
     expected = volume([source], duration_s=10).messages
     assert ran.summary["messages"]["accepted"] + ran.summary["messages"]["rejected"] == pytest.approx(expected, abs=1)
+
+
+def test_the_largest_message_is_its_templates_json_and_names_its_source() -> None:
+    found = volume([{"target": "Api", "rate": {"per_second": 1}, "payload": {"n": "$seq"}},
+                    {"target": "Api", "rate": {"per_second": 1}, "payload": {"blob": "x" * 1_000},
+                     "attributes": {"kind": "order"}}])
+    assert found.message_pointer == "/sources/1/payload"
+    assert found.message_bytes == len('{"blob": "' + "x" * 1_000 + '"}') + len('{"kind": "order"}')

@@ -110,14 +110,17 @@ def balanced(summary: dict[str, Any]) -> bool:
     return messages["accepted"] == sum(messages[key] for key in ("completed", "dead_lettered", "in_flight", "lost"))
 
 
-@pytest.mark.usefixtures("eager_polling", "kilobytes")
+@pytest.mark.usefixtures("eager_polling")
 @pytest.mark.parametrize("setting, value, limit, says", [
     ("WIRETAP_MAX_STORED_TRACES", 20, "stored_traces", "traces, the most a run may"),
     ("WIRETAP_MAX_RUN_EVENTS", 6, "events", "events, the most a run may"),
-    ("WIRETAP_MAX_RUN_MB", 40, "bytes", "MB, the most a run may"),
+    ("WIRETAP_MAX_RUN_MB", 40, "bytes", "MB with what its messages in flight will store, the most a run may"),
 ])
 def test_a_run_that_reaches_a_limit_stops_says_which_and_keeps_what_it_produced(
-        queued_run: Run, settings: Any, setting: str, value: int, limit: str, says: str) -> None:
+        queued_run: Run, settings: Any, monkeypatch: pytest.MonkeyPatch, setting: str, value: int, limit: str,
+        says: str) -> None:
+    if setting == "WIRETAP_MAX_RUN_MB":
+        monkeypatch.setattr(limits, "MB", 1_000)  # "kilobytes": this small run reaches 40 of them
     setattr(settings, setting, value)
 
     run, finished = stopped(queued_run)
@@ -167,3 +170,20 @@ def test_stored_bytes_are_the_text_the_run_stores(alice: Any, topology: Topology
     assert run.summary["messages"]["in_flight"] > 0
     assert run.stored_bytes == limits.snapshot_bytes(run.document, run.workload) + events + traces
 
+
+
+@pytest.mark.usefixtures("kilobytes")
+def test_big_messages_stop_the_run_close_to_the_byte_limit_counting_what_is_in_flight(
+        alice: Any, topology: Topology, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(execution, "EVENT_BYTES", 200_000)  # 20 KB messages: batches of 10 segments
+    settings.WIRETAP_MAX_RUN_MB, settings.WIRETAP_QUOTA_RUNS_MB = 2_000, 100_000  # "kilobytes": 2 MB, 100 MB
+    body = workload(per_second=50, duration_s=10, payload={"blob": "x" * 20_000})  # some 40 MB unlimited
+    run = running(alice, topology, body, Run.Status.QUEUED)
+
+    run, finished = stopped(run)
+
+    assert (run.limit, finished["limit"]) == ("bytes", "bytes") and balanced(run.summary)
+    # Checked after every batch of segments, counting what its messages in flight will add (at
+    # most three times what they hold): past the limit by a batch at most, not by a slice of
+    # virtual time or by the messages still in flight when it closes.
+    assert 2_000_000 / 3 <= run.stored_bytes <= 2_000_000 + 10 * 2 * 20_000 * 1.25

@@ -159,3 +159,10 @@ def test_someone_elses_run_cannot_be_deleted(client: Client, charlie: Any, queue
 
     assert client.delete(f"/api/runs/{queued_run.pk}/").status_code == 404
     assert Run.objects.filter(pk=queued_run.pk).exists()
+
+
+def test_a_message_too_large_is_refused_at_its_payload(alice: Any, topology: Topology) -> None:
+    problems = refusal(alice, topology, workload(payload={"blob": "x" * 100_000}))
+
+    assert list(problems) == ["/workload/sources/0/payload"]
+    assert "100.0 KB" in problems["/workload/sources/0/payload"] and "WIRETAP_MAX_MESSAGE_KB" in str(problems)
