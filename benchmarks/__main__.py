@@ -13,6 +13,7 @@
 6. The designer in headless chromium: 300 components beside 12 (left out with --no-browser).
 7.-9. The run stream (benchmarks/stream.py): segments per second to one WebSocket client in each
    mode, latency from emulation to the client at x1, database insert rates (left out with --no-stream).
+10. Peak memory of runs at the limits (benchmarks/limits.py): flowing, a backlog, big messages.
 
 Usage: python -m benchmarks [--messages N] [--quick]
 """
@@ -348,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.stream import stream_benchmark
 
         failed += stream_benchmark(quick=arguments.quick)
+    from benchmarks.limits import limits_benchmark
+
+    failed += limits_benchmark(quick=arguments.quick)
     if failed:
         print(f"\n{failed} benchmark(s) could not run: see above")
     return 1 if failed else 0

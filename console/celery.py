@@ -32,15 +32,16 @@ _embedded_lock = threading.Lock()
 _embedded: Any = None
 
 
-def _repair_every(interval_s: float) -> None:
-    from tracer.services import repair_stuck_runs
+def _repair_every(interval_s: float) -> threading.Event:
+    """Check for stuck runs now and every ``interval_s`` in a daemon thread; set the returned event to stop."""
+    from tracer import services
 
     stop = threading.Event()
 
     def loop() -> None:
         while True:
             try:
-                repair_stuck_runs()
+                services.repair_stuck_runs()
             except Exception:
                 log.exception("the check for stuck runs failed; next try in %s s", interval_s)
             finally:
@@ -51,9 +52,10 @@ def _repair_every(interval_s: float) -> None:
                 return
 
     threading.Thread(target=loop, name="wiretap-repair", daemon=True).start()
+    return stop
 
 
-@worker_ready.connect
+@worker_ready.connect  # sent by `celery worker` (celery.apps.worker), not by a bare WorkController
 def _on_worker_ready(**_: Any) -> None:
     from django.conf import settings
 
@@ -79,6 +81,10 @@ def start_embedded_worker() -> threading.Thread | None:
 
 
 def _run_embedded_worker() -> None:
+    from django.conf import settings
+
+    # A WorkController never sends worker_ready: the repair starts here, as in a real worker.
+    _repair_every(settings.WIRETAP_REPAIR_EVERY_S)
     worker = app.WorkController(
         concurrency=1, pool_cls="solo", hostname=f"embedded@{os.uname().nodename}",
         without_heartbeat=True, without_mingle=True, without_gossip=True, loglevel="INFO")

@@ -60,12 +60,15 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, minimum: int | None = None) -> int:
     value = env(name, str(default))
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={value!r} must be at least {minimum}")
+    return number
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -230,6 +233,25 @@ WIRETAP_HEARTBEAT_S = env_int("WIRETAP_HEARTBEAT_S", 5)
 WIRETAP_HEARTBEAT_TIMEOUT_S = env_int("WIRETAP_HEARTBEAT_TIMEOUT_S", 60)
 WIRETAP_QUEUE_TIMEOUT_S = env_int("WIRETAP_QUEUE_TIMEOUT_S", 900)
 WIRETAP_REPAIR_EVERY_S = env_int("WIRETAP_REPAIR_EVERY_S", 300)
+# Limits per run (tracer/limits.py; README "Limits"). Refused at start: the workload's expected
+# messages over every source, its peak rate (messages a second, every source together), its
+# duration + drain (virtual seconds), and the size of its messages. Stopped while running: stored
+# traces, replay-log events, megabytes stored, and (a guard) messages accepted past
+# WIRETAP_MAX_MESSAGES. The defaults keep a classroom on a 2-core machine safe: a run at the
+# limits stores at most some 270 MB and its worker needs 280-460 MB of memory (docs/benchmarks.md,
+# "Runs at the limits").
+WIRETAP_MAX_MESSAGES = env_int("WIRETAP_MAX_MESSAGES", 50_000, minimum=1)
+WIRETAP_MAX_RATE = env_int("WIRETAP_MAX_RATE", 5_000, minimum=1)
+WIRETAP_MAX_VIRTUAL_S = env_int("WIRETAP_MAX_VIRTUAL_S", 21_600, minimum=1)
+# A message's payload and attributes as JSON, in KB (SQS, SNS and EventBridge take up to 256 KB).
+WIRETAP_MAX_MESSAGE_KB = env_int("WIRETAP_MAX_MESSAGE_KB", 64, minimum=1)
+WIRETAP_MAX_STORED_TRACES = env_int("WIRETAP_MAX_STORED_TRACES", 100_000, minimum=1)
+WIRETAP_MAX_RUN_EVENTS = env_int("WIRETAP_MAX_RUN_EVENTS", 250_000, minimum=10)
+WIRETAP_MAX_RUN_MB = env_int("WIRETAP_MAX_RUN_MB", 256, minimum=1)
+# Quotas per user of stored megabytes: their topologies' versions, and their runs (replay logs and
+# traces). Checked when saving a version and when starting a run; a running run stops at the quota.
+WIRETAP_QUOTA_TOPOLOGIES_MB = env_int("WIRETAP_QUOTA_TOPOLOGIES_MB", 100, minimum=1)
+WIRETAP_QUOTA_RUNS_MB = env_int("WIRETAP_QUOTA_RUNS_MB", 1_024, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -4,6 +4,12 @@ Every answer is JSON, errors included: ``{"error": code, "message": one line, ..
 anonymous caller gets 401 (never a redirect to the login page), a topology of someone else
 404 (as if it did not exist), a body that cannot be used 400 with ``problems`` naming each
 thing wrong by its JSON pointer in the body, a stale version 409 with the current state.
+
+A write past one of the user's quotas of stored bytes (``QuotaExceeded``) is 403
+``quota_exceeded``, with ``quota``, ``setting``, ``used_bytes`` and ``limit_bytes``: the request
+is understood and would be valid, but this user may not store more until they delete something.
+Not 413 (the body is not too large), nor 429 (waiting does not help), nor 507 (a 5xx says the
+server failed, and clients retry it).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
 from designer import presenters, strict_json
-from designer.services import Conflict, InvalidInput
+from designer.services import Conflict, InvalidInput, QuotaExceeded
 from emulator.problems import Problem, unknown_fields
 
 View = Callable[..., HttpResponse]
@@ -57,6 +63,9 @@ def api_view(*methods: str) -> Callable[[View], View]:
                 latest = conflict.topology.versions.select_related("topology", "author").get(
                     number=conflict.topology.version)
                 return error(409, "conflict", str(conflict), current=presenters.topology(latest))
+            except QuotaExceeded as full:
+                return error(403, "quota_exceeded", str(full), quota=full.quota, setting=full.setting,
+                             used_bytes=full.used_bytes, limit_bytes=full.limit_bytes)
             except (ObjectDoesNotExist, Http404):
                 return error(404, "not_found", f"nothing at {request.path}")
             except RequestDataTooBig:

@@ -8,6 +8,9 @@ claims the next number with a conditional update on it, and the unique constrain
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -37,6 +40,8 @@ class TopologyVersion(models.Model):
     # Kept when the author's account is deleted (the history stays readable).
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The document's JSON text, measured as it is written: what the owner's quota counts.
+    size_bytes = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-number"]
@@ -47,6 +52,15 @@ class TopologyVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.topology_id} v{self.number}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.size_bytes = document_size(self.document)
+        super().save(*args, **kwargs)
+
     @property
     def author_name(self) -> str | None:
         return self.author.get_username() if self.author else None
+
+
+def document_size(document: Any) -> int:
+    """The length of a document's JSON text (as a JSONField writes it)."""
+    return len(json.dumps(document))

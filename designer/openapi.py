@@ -34,6 +34,10 @@ _INVALID = _error("The body cannot be used: each problem names what is wrong and
                   "Invalid")
 _CONFLICT = _error("`version` is not the latest: nothing was written; `current` is the topology as it is now.",
                    "Conflict")
+_QUOTA = _error("Storing this would take the caller past a quota of stored bytes (WIRETAP_QUOTA_TOPOLOGIES_MB "
+                "for topologies' versions, WIRETAP_QUOTA_RUNS_MB for runs): nothing was written; deleting "
+                "topologies or runs makes room. 403: the request is valid, but this user may not store more.",
+                "QuotaExceeded")
 _CSRF = _error("The X-CSRFToken header (the csrftoken cookie's value) is missing or wrong.")
 _TOO_LARGE = _error("The body is larger than the console accepts (DATA_UPLOAD_MAX_MEMORY_SIZE); nothing was saved.")
 
@@ -66,7 +70,8 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
                 "document": _ref("TopologyDocument"),
                 "template": {**_ref("TemplateId"), "description": "A template from the catalog (not with "
                                                                   "document)."},
-            }}, required=False), {"201": _json(_ref("Topology"), "Created."), "400": _INVALID, "413": _TOO_LARGE}),
+            }}, required=False),
+     {"201": _json(_ref("Topology"), "Created."), "400": _INVALID, "403": _QUOTA, "413": _TOO_LARGE}),
     ("/api/topologies/{topology_id}/", "get", "The latest version of a topology, with its findings.",
      [_TOPOLOGY_ID], None, {"200": _json(_ref("Topology"), "The topology."), "404": _NOT_FOUND}),
     ("/api/topologies/{topology_id}/", "put", "Save a new version. Incomplete designs are accepted (their "
@@ -76,7 +81,7 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
          "document": _ref("TopologyDocument"),
          "name": {**_NAME, "description": "The topology's name, written into the document too. Default: the "
                                           "document's own name, else the current one."},
-     }}), {"200": _json(_ref("Topology"), "Saved as version + 1."), "400": _INVALID, "404": _NOT_FOUND,
+     }}), {"200": _json(_ref("Topology"), "Saved as version + 1."), "400": _INVALID, "403": _QUOTA, "404": _NOT_FOUND,
            "409": _CONFLICT, "413": _TOO_LARGE}),
     ("/api/topologies/{topology_id}/", "delete", "Delete a topology and all its versions.", [_TOPOLOGY_ID], None,
      {"204": {"description": "Deleted."}, "404": _NOT_FOUND}),
@@ -90,8 +95,8 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
      "new version.", [_TOPOLOGY_ID, _NUMBER],
      _body({"type": "object", "additionalProperties": False, "required": ["version"], "properties": {
          "version": {"type": "integer", "minimum": 1, "description": "The latest version, as the client knows it."},
-     }}), {"200": _json(_ref("Topology"), "Restored as a new version."), "400": _INVALID, "404": _NOT_FOUND,
-           "409": _CONFLICT, "413": _TOO_LARGE}),
+     }}), {"200": _json(_ref("Topology"), "Restored as a new version."), "400": _INVALID, "403": _QUOTA,
+           "404": _NOT_FOUND, "409": _CONFLICT, "413": _TOO_LARGE}),
     ("/api/topologies/{topology_id}/validate/", "post", "Errors (the emulator would refuse to run) or else "
      "best-practice warnings of a draft, or of the latest saved version when the body has no document: the "
      "findings of `python -m emulator validate`.", [_TOPOLOGY_ID],
@@ -124,6 +129,12 @@ SCHEMAS: dict[str, Any] = {
               "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
     "Invalid": {"allOf": [_ref("Error"), {"type": "object", "required": ["problems"], "properties": {
         "error": {"const": "invalid"}, "problems": {"type": "array", "items": _ref("Problem")}}}]},
+    "QuotaExceeded": {"allOf": [_ref("Error"), {"type": "object", "required": [
+        "quota", "setting", "used_bytes", "limit_bytes"], "properties": {
+        "error": {"const": "quota_exceeded"}, "quota": {"enum": ["topologies", "runs"]},
+        "setting": {"type": "string", "description": "The setting that sets the quota."},
+        "used_bytes": {"type": "integer", "description": "What the caller stores now."},
+        "limit_bytes": {"type": "integer"}}}]},
     "Conflict": {"allOf": [_ref("Error"), {"type": "object", "required": ["current"], "properties": {
         "error": {"const": "conflict"}, "current": _ref("Topology")}}]},
     "TopologyDocument": {
@@ -199,6 +210,12 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+def _either(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """One status that answers either of two errors."""
+    schemas = [answer["content"]["application/json"]["schema"] for answer in (first, second)]
+    return _json({"anyOf": schemas}, f"{first['description']} Or: {second['description']}")
+
+
 def document() -> dict[str, Any]:
     from tracer import openapi as runs  # the runs' operations; it borrows this module's helpers
 
@@ -210,7 +227,8 @@ def document() -> dict[str, Any]:
         if body is not None:
             operation["requestBody"] = body
         if method in ("post", "put", "delete"):
-            operation["responses"]["403"] = _CSRF
+            quota = operation["responses"].get("403")
+            operation["responses"]["403"] = _CSRF if quota is None else _either(_CSRF, quota)
         paths.setdefault(path, {})[method] = operation
     return {
         "openapi": "3.1.0",

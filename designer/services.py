@@ -16,6 +16,10 @@ A topology's name and its latest document's ``name`` are the same: a name given 
 (or at creation) is written into the document, a save without one takes the document's, and
 renaming saves a new version with the new name (so an open designer, whose saves carry the
 document's name, can never silently undo a rename: it gets a 409 instead).
+
+Every new version counts against its topology owner's quota of stored bytes
+(``WIRETAP_QUOTA_TOPOLOGIES_MB``, the versions' ``size_bytes``): a version that would pass it
+raises ``QuotaExceeded`` and nothing is written.
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ import copy
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from designer.catalog import template
-from designer.models import Topology, TopologyVersion
+from designer.models import Topology, TopologyVersion, document_size
 from emulator.findings import validate
 from emulator.problems import Problem
 from emulator.topology import FORMAT
@@ -39,6 +44,7 @@ NAME_MAX_LENGTH = Topology._meta.get_field("name").max_length or 200
 # A regular-expression character class (brackets aside) of exactly the characters str.split(), so
 # clean_name, takes for whitespace: the OpenAPI name pattern, which every engine reads alike.
 WHITESPACE_CLASS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+MB = 1_000_000
 
 
 class InvalidInput(ValueError):
@@ -59,6 +65,38 @@ class Conflict(Exception):
             f"{topology.name!r} is at version {topology.version}, not {base_version}: someone saved "
             "it since you opened it"
         )
+
+
+class QuotaExceeded(Exception):
+    """Storing this would take the user past one of their quotas of stored bytes; nothing was written.
+
+    ``quota`` names it ("topologies", "runs"), ``setting`` the setting that sets it.
+    """
+
+    def __init__(self, quota: str, setting: str, used_bytes: int, limit_bytes: int, message: str) -> None:
+        self.quota = quota
+        self.setting = setting
+        self.used_bytes = used_bytes
+        self.limit_bytes = limit_bytes
+        super().__init__(message)
+
+
+def versions_bytes(owner_id: int) -> int:
+    """What the versions of the owner's topologies store."""
+    total: int | None = TopologyVersion.objects.filter(topology__owner_id=owner_id).aggregate(
+        total=Sum("size_bytes"))["total"]
+    return total or 0
+
+
+def _check_room(owner_id: int, document: dict[str, Any]) -> None:
+    """Raises QuotaExceeded when a version of ``document`` would take the owner past their quota."""
+    limit = settings.WIRETAP_QUOTA_TOPOLOGIES_MB * MB
+    used = versions_bytes(owner_id)
+    if used + document_size(document) > limit:
+        raise QuotaExceeded("topologies", "WIRETAP_QUOTA_TOPOLOGIES_MB", used, limit, (
+            f"your topologies' versions store {used / MB:,.1f} MB and this version would pass your quota of "
+            f"{settings.WIRETAP_QUOTA_TOPOLOGIES_MB:,} MB (WIRETAP_QUOTA_TOPOLOGIES_MB); nothing was saved: delete "
+            "topologies you no longer need (with their versions and runs) to make room"))
 
 
 def empty_document(name: str) -> dict[str, Any]:
@@ -135,6 +173,7 @@ def create_topology(owner: AbstractBaseUser, name: str | None = None, document: 
     if problems:
         raise InvalidInput(problems)
     name = _name_for(name, document) or "Untitled topology"
+    _check_room(owner.pk, {**document, "name": name})
     with transaction.atomic():
         topology = Topology.objects.create(name=name, owner=owner, version=1, template=template_id or "")
         return TopologyVersion.objects.create(topology=topology, number=1, document={**document, "name": name},
@@ -193,6 +232,7 @@ def _add_version(topology: Topology, base_version: int, document: dict[str, Any]
                  name: str) -> TopologyVersion:
     changes = {"version": F("version") + 1, "updated_at": timezone.now(), "name": name}
     document = {**document, "name": name}
+    _check_room(topology.owner_id, document)
     try:
         with transaction.atomic():
             # The claim: only a save from the latest version moves it on.

@@ -45,6 +45,9 @@ def topology_create(request: HttpRequest) -> HttpResponse:
     except services.InvalidInput as bad:
         messages.error(request, f"Could not create the topology: {bad.problems[0].message}.")
         return redirect("home")
+    except services.QuotaExceeded as full:
+        messages.error(request, f"Could not create the topology: {full}.")
+        return redirect("home")
     return redirect("topology-designer", topology_id=version.topology_id)
 
 
@@ -58,6 +61,8 @@ def topology_rename(request: HttpRequest, topology_id: int) -> HttpResponse:
         messages.error(request, f"Could not rename {old_name}: the name {bad.problems[0].message}.")
     except services.Conflict:
         messages.error(request, f"Could not rename {old_name}: it was saved meanwhile; try again.")
+    except services.QuotaExceeded as full:
+        messages.error(request, f"Could not rename {old_name}: {full}.")
     else:
         messages.success(request, f"Renamed to {topology.name}.")
     return redirect("home")
@@ -92,6 +97,9 @@ def topology_restore(request: HttpRequest, topology_id: int, number: int) -> Htt
         raise Http404("no such version") from None
     except services.Conflict:
         messages.error(request, "It was saved meanwhile; nothing was restored. Look again and retry.")
+        return redirect("topology-history", topology_id=topology.pk)
+    except services.QuotaExceeded as full:
+        messages.error(request, f"Nothing was restored: {full}.")
         return redirect("topology-history", topology_id=topology.pk)
     messages.success(request, f"Restored version {number} as version {restored.number}.")
     return redirect("topology-designer", topology_id=topology.pk)

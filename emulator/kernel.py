@@ -91,15 +91,24 @@ class Kernel:
         """Make ``run`` return after the event being processed."""
         self._stopped = True
 
-    def run(self, until: float | None = None, *, advance_clock: bool = True) -> None:
+    def run(self, until: float | None = None, *, advance_clock: bool = True, max_events: int | None = None) -> bool:
         """Process events in time order until the queue empties, ``until`` is reached or ``stop``.
 
         With ``until`` the clock ends exactly at ``until``, as in SimPy, so a pacing wrapper can
         advance time in slices. With ``advance_clock=False`` it stays at the last event run, and
         the caller decides whether time goes on (``Simulation.advance`` applies the run's end rule).
+
+        With ``max_events`` it returns after that many events at most, the clock at the last one:
+        a slice of bounded work, for a caller that looks at the wall clock between slices (one
+        virtual second of a flood is millions of events). Calling again resumes where it stopped,
+        so the run is the same however it is sliced. Returns False when ``max_events`` ran out or
+        ``stop`` was called first (events due by ``until`` may be left), else True.
         """
+        if max_events is not None and max_events < 1:
+            raise ValueError(f"max_events must be at least 1, got {max_events}")
         queue = self._queue
         processed = 0
+        budget = -1 if max_events is None else max_events  # -1: processed never equals it
         self._stopped = False
         limit = float("inf") if until is None else until
         while queue:
@@ -114,11 +123,14 @@ class Kernel:
             self.now = time
             callback(*event.args)
             processed += 1
-            if self._stopped:
+            if self._stopped or processed == budget:
                 break
         self.events_processed += processed
-        if until is not None and advance_clock and not self._stopped and self.now < until:
+        if processed == budget or self._stopped:
+            return False
+        if until is not None and advance_clock and self.now < until:
             self.now = until
+        return True
 
 
 class Deadline:

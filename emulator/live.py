@@ -2,7 +2,9 @@
 
 The kernel knows nothing of wall time; pacing is a wrapper around it, as SimPy's ``rt.py`` is.
 A ``LiveRun`` advances the simulation in slices of virtual time: as fast as possible, or paced
-so that virtual time runs ``speed`` times as fast as the wall clock. Between slices it asks
+so that virtual time runs ``speed`` times as fast as the wall clock. A slice is also bounded by
+work (``events_per_slice`` kernel events): at a flood's rate one virtual second is millions of
+events, and the controls must still be read within a fraction of a second. Between slices it asks
 ``controls()`` what the watcher wants (a speed, paused, cancelled; at most every
 ``poll_every_s`` of wall time, since the answer may come from a database) and, every
 ``sample_every_s`` of virtual time, hands a ``Sample`` of every component's gauges and rates to
@@ -76,6 +78,7 @@ class LiveRun:
         sample_every_s: float = 1.0,
         poll_every_s: float = 0.25,
         slice_wall_s: float = 0.05,
+        events_per_slice: int = 2_000,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -88,11 +91,15 @@ class LiveRun:
         self.poll_every_s = poll_every_s
         # Paced runs wake at least this often (wall seconds) to poll and to sample.
         self.slice_wall_s = slice_wall_s
+        # A slice ends after this many events (some 10-50 ms of work), whatever virtual time it reached.
+        self.events_per_slice = events_per_slice
         self._clock = clock
         self._sleep = sleep
         self._current = Controls()
         self._polled_at: float | None = None
         self._samples = 0
+        # True once the run has stopped and the simulation reports what is still in progress.
+        self.finishing = False
         self._last_sample_t = 0.0
         self._last_activity: dict[str, tuple[int, int, int]] = {}
 
@@ -103,6 +110,12 @@ class LiveRun:
             self._polled_at = now
             self._current = self._controls()
         return self._current
+
+    def interrupt(self) -> None:
+        """Read the controls after the event under way (for a caller that learns, inside a slice,
+        that they must change: a limit reached)."""
+        self.simulation.kernel.stop()
+        self._polled_at = None
 
     # Running ------------------------------------------------------------------------------
     def run(self) -> LiveResult:
@@ -115,6 +128,7 @@ class LiveRun:
         # The wall time at which virtual time ``anchor_virtual`` was reached at the current speed.
         anchor_wall, anchor_virtual, anchor_speed = self._clock(), kernel.now, self._current.speed
         status: Status = "finished"
+        whole = True  # the last slice reached its target (False: its event budget ran out first)
         while True:
             controls = self._poll()
             if controls.cancelled:
@@ -126,13 +140,14 @@ class LiveRun:
                 continue
             if controls.speed != anchor_speed:  # re-anchor: the new speed counts from here
                 anchor_wall, anchor_virtual, anchor_speed = self._clock(), kernel.now, controls.speed
-            if sim.over():
+            if whole and sim.over():
                 break
             next_event = sim.next_stop()
             if next_event >= sim.deadline or next_event >= next_sample + self.sample_every_s:
                 # Nothing happens for a whole sample interval (or ever, before the deadline): no wall
                 # time is spent watching the quiet stretch, the clock jumps over it.
                 next_sample = self._skip_quiet_stretch(next_event, next_sample)
+                whole = True  # nothing was due in the stretch: the skip ran all there was
                 anchor_wall, anchor_virtual = self._clock(), kernel.now
                 continue
             target = min(next_sample, sim.deadline)
@@ -144,10 +159,11 @@ class LiveRun:
                     self._sleep(min(wait, self.slice_wall_s))
                     continue
                 target = min(target, allowed)
-            sim.advance(target)
-            if kernel.now >= next_sample:
+            whole = sim.advance(target, max_events=self.events_per_slice)
+            if whole and kernel.now >= next_sample:
                 self._sample(next_sample)
                 next_sample += self.sample_every_s
+        self.finishing = True
         summary = sim.finish()
         if status == "finished" and kernel.now > self._last_sample_t:
             self._sample(kernel.now)  # the last, partial interval

@@ -117,14 +117,19 @@ class Simulation:
         next_time = self.kernel.next_time
         return self.deadline if next_time is None or next_time > self.deadline else next_time
 
-    def advance(self, until: float) -> None:
+    def advance(self, until: float, max_events: int | None = None) -> bool:
         """Run what is due by ``until`` (never past the deadline). The clock ends at ``until``,
-        unless the run is over before it by the end rule: then it stays at the last event."""
+        unless the run is over before it by the end rule: then it stays at the last event.
+
+        With ``max_events``, a slice of bounded work: False when the budget ran out first (the clock
+        at the last event run, what else is due by ``until`` still waiting), else True."""
         until = min(until, self.deadline)
         kernel = self.kernel
-        kernel.run(until=until, advance_clock=False)
+        if not kernel.run(until=until, advance_clock=False, max_events=max_events):
+            return False
         if kernel.now < until and not self.settled():
             kernel.run(until=until)  # nothing is due before ``until``: the clock moves on to it
+        return True
 
     def start(self) -> None:
         for component in self.components.values():

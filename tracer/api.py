@@ -1,7 +1,7 @@
 """The runs' JSON API (formats.md section 5), described in designer/openapi.py.
 
 Errors come back as designer/http.py makes them: 400 with problems, 404 for a run that is not
-the caller's, 401 anonymous.
+the caller's, 401 anonymous, 403 quota_exceeded when the caller's runs fill their quota.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import msgspec
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
 from designer import services as designer
-from designer.http import api_view, json_body
+from designer.http import api_view, error, json_body, no_content
 from designer.services import InvalidInput
 from emulator.otlp import otlp_document
 from emulator.problems import Problem
@@ -38,9 +38,14 @@ def start(request: HttpRequest, topology_id: int) -> HttpResponse:
     return JsonResponse(presenters.run(run), status=201)
 
 
-@api_view("GET")
+@api_view("GET", "DELETE")
 def run(request: HttpRequest, run_id: int) -> HttpResponse:
-    return JsonResponse(presenters.run(services.run_of(request.user, run_id)))
+    item = services.run_of(request.user, run_id)
+    if request.method == "DELETE":
+        if not services.delete_run(item):
+            return error(409, "not_over", f"run {item.pk} is {item.status}: cancel it, then delete it")
+        return no_content()
+    return JsonResponse(presenters.run(item))
 
 
 @api_view("POST")

@@ -1,12 +1,13 @@
 """Executing one claimed run: the emulator under LiveRun, its segments stored and streamed.
 
-Between slices of virtual time LiveRun asks ``_tick`` for the controls (at most every 0.1 s of
-wall time). ``_tick`` hands the tracer's partial batch over when 100 ms have passed since the
-last one, reads the Run row's speed, paused and cancel_requested every 0.25 s, and beats the
-heart every few seconds. Every heartbeat and the final write are conditional on the run still
-being ``running``: a run that the repair failed meanwhile (this worker was presumed dead) stops
-here with ``RunLost``, and the unique (run, seq) constraint refuses any event it would number
-after the repair's.
+Between slices (of virtual time, and of at most ``EVENTS_PER_SLICE`` events, so that a flood
+cannot hold them off) LiveRun asks ``_tick`` for the controls (at most every 0.1 s of wall
+time). ``_tick`` hands the tracer's partial batch over when 100 ms have passed since the last
+one, reads the Run row's speed, paused and cancel_requested every 0.25 s, and beats the heart
+every few seconds. Every heartbeat and the final write are conditional on the run still being
+``running``: a run that the repair failed meanwhile (this worker was presumed dead), or that
+anyone else ended, stops here with ``RunLost``, and the unique (run, seq) constraint refuses any
+event it would number after the repair's.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from emulator.live import Controls, LiveRun, Sample
 from emulator.simulation import Simulation
 from emulator.topology import load_topology
 from emulator.tracing import BatchTracer, Segment
+from emulator.volume import message_size
 from emulator.workload import load_workload
 from tracer import protocol
+from tracer.limits import Budget, Reached
 from tracer.models import Run
 from tracer.storage import TraceRow, TraceStore
 from tracer.stream import Event, EventLog
@@ -35,12 +38,17 @@ log = logging.getLogger(__name__)
 
 encode = msgspec.json.Encoder().encode
 SEGMENTS_PER_EVENT = 500
+# A batch of segments carries some 4 MB at most: with big messages (each segment showing one carries
+# it), fewer segments, so that the limits are checked, and memory held, a few megabytes at a time.
+EVENT_BYTES = 4_000_000
 FLUSH_EVERY_S = 0.1
 POLL_EVERY_S = 0.25
+# Kernel events between two looks at the controls, heartbeat and limits (some 10-50 ms of work).
+EVENTS_PER_SLICE = 2_000
 
 
 class RunLost(Exception):
-    """The run is no longer this worker's (the repair marked it failed)."""
+    """The run is no longer this worker's (the repair marked it failed, or someone ended it)."""
 
 
 class Execution:
@@ -58,17 +66,25 @@ class Execution:
         self._sleep = sleep
         self._last_flush = self._last_poll = self._last_beat = clock()
         self.run = run
-        self.tracer = BatchTracer(self._deliver, SEGMENTS_PER_EVENT)
+        self.tracer = BatchTracer(self._deliver, SEGMENTS_PER_EVENT)  # _build sizes it for the messages
         self.simulation: Simulation | None = None
+        self.live: LiveRun | None = None
+        self.budget = Budget.of(run)
+        self.limit: Reached | None = None  # the limit the run reached, which stops it
 
     def _build(self) -> LiveRun:
         run = self.run
         topology = load_topology(run.document)
-        simulation = Simulation(topology, load_workload(run.workload, topology), seed=run.seed, tracer=self.tracer)
+        workload = load_workload(run.workload, topology)
+        largest = max((message_size(source) for source in workload.sources), default=0)
+        self.tracer = BatchTracer(self._deliver, max(10, min(SEGMENTS_PER_EVENT, EVENT_BYTES // max(largest, 1))))
+        simulation = Simulation(topology, workload, seed=run.seed, tracer=self.tracer)
         simulation.ledger.on_finished = self.traces.on_finished
         self.simulation = simulation
-        return LiveRun(simulation, controls=self._tick, on_sample=self._sample, poll_every_s=FLUSH_EVERY_S,
-                       slice_wall_s=0.05, clock=self._clock, sleep=self._pause)
+        self.live = LiveRun(simulation, controls=self._tick, on_sample=self._sample, poll_every_s=FLUSH_EVERY_S,
+                            slice_wall_s=0.05, events_per_slice=EVENTS_PER_SLICE, clock=self._clock,
+                            sleep=self._pause)
+        return self.live
 
     # The run -------------------------------------------------------------------------------
     def execute(self) -> str:
@@ -79,8 +95,10 @@ class Execution:
             result = self._build().run()
             return self._close(result.status, result.summary)
         except RunLost:
-            log.warning("run %s was failed by the repair while this worker ran it; stopping", self.run_id)
-            return Run.Status.FAILED
+            status = Run.objects.filter(pk=self.run_id).values_list("status", flat=True).first()
+            log.warning("run %s was ended (%s) by someone else while this worker ran it; stopping", self.run_id,
+                        status or "deleted")
+            return status or Run.Status.FAILED
         except Exception as error:
             log.exception("run %s failed", self.run_id)
             return self._fail(error)
@@ -95,12 +113,15 @@ class Execution:
         self.events.drain()  # merge_late reads the stored rows
         self._settled(self.traces.merge_late())  # messages still in flight: the page is told so
         virtual = self._now()
-        self.events.add(protocol.RunFinished(self.events.next_seq(), status, summary))  # type: ignore[arg-type]
+        limit, error = self.limit or ("", "")
+        self.events.add(protocol.RunFinished(self.events.next_seq(), status, summary,  # type: ignore[arg-type]
+                                             error=error, limit=limit))
         with transaction.atomic():
             if not Run.objects.filter(pk=self.run_id, status=Run.Status.RUNNING).update(status=status):
                 return Run.Status.FAILED  # the repair failed it meanwhile
-            self.events.flush(run_changes={"summary": summary, "finished_at": timezone.now(),
-                                              "virtual_seconds": round(virtual, 6), **self._counts()})
+            self.events.flush(run_changes={"summary": summary, "finished_at": timezone.now(), "limit": limit,
+                                           "error": error, "virtual_seconds": round(virtual, 6), **self._counts()},
+                              stored_elsewhere=self.traces.late_bytes)
         return status
 
     def _fail(self, error: BaseException) -> str:
@@ -137,6 +158,11 @@ class Execution:
         self._settled(rows)
         self.events.flush(traces=rows)
         self._last_flush = self._clock()
+        if self.limit is None and self.live is not None and not self.live.finishing:
+            # Big messages fill a limit within a slice: stop after the event under way.
+            self.limit = self._reached()
+            if self.limit is not None:
+                self.live.interrupt()
 
     def _settled(self, rows: list[TraceRow]) -> None:
         """Tell the watchers how the messages whose rows are stored now ended."""
@@ -154,6 +180,10 @@ class Execution:
         self._sleep(seconds)
 
     def _tick(self) -> Controls:
+        if self.limit is None:
+            self.limit = self._reached()
+        if self.limit is not None:  # stop here: LiveRun ends the run as cancelled, the summary covers what ran
+            return msgspec.structs.replace(self.controls, cancelled=True)
         now = self._clock()
         if now - self._last_flush >= FLUSH_EVERY_S:
             self.tracer.flush()
@@ -168,6 +198,15 @@ class Execution:
             if not beat:
                 raise RunLost(self.run_id)
         return self.controls
+
+    def _reached(self) -> Reached | None:
+        accepted = self.simulation.ledger.accepted if self.simulation is not None else 0
+        # What the messages in flight will store when the run ends counts now: their rows (the text
+        # held), and about as much again twice over (their in-progress segments, in an event and in
+        # their rows). Messages piling up in a queue would otherwise double the store at the end.
+        in_flight = 3 * self.traces.held_bytes
+        return self.budget.reached(accepted=accepted, stored_traces=self.traces.stored, events=self.events.seq,
+                                   stored_bytes=self.run.stored_bytes + self.events.bytes_written + in_flight)
 
     def _poll(self) -> None:
         row = Run.objects.filter(pk=self.run_id).values("speed", "paused", "cancel_requested", "status").first()

@@ -13,6 +13,16 @@ from django.db import models
 from designer.models import Topology
 
 
+class Limit(models.TextChoices):
+    """The limits a running run may reach (README "Limits")."""
+
+    MESSAGES = "messages"
+    STORED_TRACES = "stored_traces"
+    EVENTS = "events"
+    BYTES = "bytes"
+    QUOTA = "quota"
+
+
 class Run(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -43,6 +53,11 @@ class Run(models.Model):
     segments_seen = models.PositiveBigIntegerField(default=0)
     traces_seen = models.PositiveBigIntegerField(default=0)
     traces_stored = models.PositiveBigIntegerField(default=0)
+    # The JSON text the run stores (its snapshot, replay log and traces), kept up to date by every
+    # write: what the owner's quota counts (tracer/limits.py).
+    stored_bytes = models.PositiveBigIntegerField(default=0)
+    # The limit a run reached while running, which stopped it ("" when none did); ``error`` says more.
+    limit = models.CharField(max_length=20, choices=Limit.choices, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from designer.openapi import _ID, _INVALID, _NOT_FOUND, _TOO_LARGE, _TOPOLOGY_ID, MAX_ID, _body, _json, _ref
+from designer.openapi import _ID, _INVALID, _NOT_FOUND, _QUOTA, _TOO_LARGE, _TOPOLOGY_ID, MAX_ID, _body, _json, _ref
 from emulator.workload import MAX_SEED
 
 _RUN_ID = {"name": "run_id", "in": "path", "required": True, "schema": _ID}
@@ -29,9 +29,13 @@ OPERATIONS: list[tuple[str, str, str, list[dict[str, Any]], dict[str, Any] | Non
          "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED, "description": "Default: the "
                   "workload's seed, else a random one (the run's `seed` says which)."},
          "speed": _SPEED}}),
-     {"201": _json(_ref("Run"), "Queued."), "400": _INVALID, "404": _NOT_FOUND, "413": _TOO_LARGE}),
+     {"201": _json(_ref("Run"), "Queued."), "400": _INVALID, "403": _QUOTA, "404": _NOT_FOUND, "413": _TOO_LARGE}),
     ("/api/runs/{run_id}/", "get", "A run's status and counts.", [_RUN_ID], None,
      {"200": _json(_ref("Run"), "The run."), "404": _NOT_FOUND}),
+    ("/api/runs/{run_id}/", "delete", "Delete a run that is over, with its replay log and traces (room under the "
+     "quota of runs).", [_RUN_ID], None,
+     {"204": {"description": "Deleted."}, "404": _NOT_FOUND,
+      "409": _json(_ref("Error"), "The run is queued or running: cancel it first.")}),
     ("/api/runs/{run_id}/cancel/", "post", "Cancel: a queued run at once, a running one within a quarter "
      "second (what it produced is kept).", [_RUN_ID], None,
      {"200": _json(_ref("Run"), "The run."), "404": _NOT_FOUND}),
@@ -92,6 +96,11 @@ SCHEMAS: dict[str, Any] = {
                 "last_seq": {"type": "integer", "description": "The last event number of the stream."},
                 "segments": {"type": "integer"}, "traces_seen": {"type": "integer"},
                 "traces_stored": {"type": "integer", "description": "Below traces_seen when the cap sampled."},
+                "stored_bytes": {"type": "integer", "description": "The JSON text the run stores (its snapshot, "
+                                 "replay log and traces): what the owner's quota counts."},
+                "limit": {"enum": ["", "messages", "stored_traces", "events", "bytes", "quota"],
+                          "description": "The limit that stopped the run while it ran (then it is cancelled "
+                                         "and `error` says more), else empty."},
                 "workload": {"type": "object"}, "stream": {"type": "string"}}},
     "TraceSummary": {"type": "object", "required": ["id", "trace_id", "outcome", "duration_ms", "components"],
                      "properties": {

@@ -31,6 +31,8 @@ def run(item: Run) -> dict[str, Any]:
         "segments": item.segments_seen,
         "traces_seen": item.traces_seen,
         "traces_stored": item.traces_stored,
+        "stored_bytes": item.stored_bytes,
+        "limit": item.limit,
         "workload": item.workload,
         "stream": f"/ws/runs/{item.pk}/",
     }

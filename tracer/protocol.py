@@ -5,7 +5,9 @@ Server -> client, each with the run's sequence number ``seq`` (1, 2, 3... shared
 - ``run.status``: status, virtual_seconds, speed (null: as fast as possible), paused;
 - ``run.segments``: up to 500 X-Ray segment documents (never one message per segment);
 - ``run.metrics``: one ``emulator.live.Sample`` (every component's gauges and rates);
-- ``run.finished``: the final status and the run's summary (null when it failed).
+- ``run.finished``: the final status and the run's summary (null when it failed); ``error``
+  says why it failed or where it stopped, and ``limit`` names the limit that stopped it (a
+  ``cancelled`` run that nobody cancelled: README "Limits"), else "".
 
 Client -> server: ``{"type": "control", "speed": 10 | null, "paused": bool}`` and
 ``{"type": "cancel"}``.
@@ -64,6 +66,7 @@ class RunFinished(msgspec.Struct, tag="run.finished", tag_field="type"):
     status: Status
     summary: dict[str, Any] | None
     error: str = ""
+    limit: str = ""
 
 
 ServerMessage = RunStatus | RunSegments | RunTraces | RunMetrics | RunFinished

@@ -26,7 +26,7 @@ from designer.services import InvalidInput, latest_version, validate_document, w
 from emulator.problems import Problem
 from emulator.topology import load_topology
 from emulator.workload import MAX_SEED, check_workload, load_workload
-from tracer import protocol
+from tracer import limits, protocol
 from tracer.execution import Execution
 from tracer.models import Run, RunEvent, Trace
 from tracer.stream import EventLog, publisher
@@ -52,23 +52,29 @@ def _speed(value: Any, where: str = "/speed") -> float | None:
 def start_run(owner: AbstractBaseUser, topology: Topology, workload: Any, seed: Any = None,
               speed: Any = None) -> Run:
     """A queued run of the topology's latest version, handed to a worker once the transaction
-    commits. Raises InvalidInput for a workload that cannot run on it or a topology with errors."""
+    commits. Raises InvalidInput for a workload that cannot run on it or past a run's limits
+    (tracer/limits.py), or a topology with errors; QuotaExceeded when the owner's runs fill their
+    quota."""
     version = latest_version(topology)
     errors = [problem for problem in validate_document(version.document) if problem.severity == "error"]
     if errors:
         raise InvalidInput([dataclasses.replace(errors[0], message="the topology has errors (fix them in the "
                                                 "designer first): " + errors[0].message), *errors[1:]])
     problems = _at("/workload", check_workload(workload, load_topology(version.document)))
+    if not problems:
+        problems = limits.start_problems(load_workload(workload))
     chosen_seed = None if seed is None else whole_number(seed)
     if seed is not None and (chosen_seed is None or not 0 <= chosen_seed <= MAX_SEED):
         problems.append(Problem("/seed", f"must be a whole number from 0 to {MAX_SEED}"))
     if problems:
         raise InvalidInput(problems)
     chosen_speed = _speed(speed)
+    snapshot = limits.snapshot_bytes(version.document, workload)
+    limits.check_runs_quota(owner.pk, snapshot)
     with transaction.atomic():
         run = Run.objects.create(
             topology=topology, topology_version=version.number, document=version.document, workload=workload,
-            seed=run_seed(chosen_seed, workload), owner=owner, speed=chosen_speed)
+            seed=run_seed(chosen_seed, workload), owner=owner, speed=chosen_speed, stored_bytes=snapshot)
         transaction.on_commit(lambda: enqueue(run.pk))
     return run
 
@@ -166,6 +172,14 @@ def cancel_run(run: Run) -> Run:
             events.flush()
     run.refresh_from_db()
     return run
+
+
+def delete_run(run: Run) -> bool:
+    """Delete a run that is over, with its replay log and traces (making room under the owner's
+    quota); False, deleting nothing, when it is queued or running (cancel it first)."""
+    deleted, _ = Run.objects.filter(pk=run.pk, status__in=[Run.Status.FINISHED, Run.Status.FAILED,
+                                                           Run.Status.CANCELLED]).delete()
+    return deleted > 0
 
 
 # Reads ---------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from emulator.messages import DEAD_LETTERED, LOST, MessageRecord
 from emulator.tracing import EPOCH, Segment, Subsegment
@@ -164,6 +164,8 @@ class TraceStore:
         self.seen = 0
         self.stored = 0
         self._clean_seen = 0
+        self.late_bytes = 0  # the segment text merge_late wrote itself
+        self.held_bytes = 0  # the segment text held for rows not written yet (messages in flight)
 
     # Fed by the simulation -------------------------------------------------------------------
     def on_finished(self, record: MessageRecord) -> None:
@@ -172,6 +174,7 @@ class TraceStore:
     def add(self, segments: Sequence[Segment], raws: Sequence[bytes]) -> None:
         """Group ``segments`` by trace; ``raws`` are their JSON texts, in the same order."""
         groups = self.groups
+        self.held_bytes += sum(map(len, raws))
         for segment, raw in zip(segments, raws, strict=True):
             group = groups.get(segment.trace_id)
             if group is None:
@@ -197,6 +200,7 @@ class TraceStore:
             group = self.groups.pop(record.trace_id, None)
             if group is None:
                 continue  # a message that produced no segment (none is expected; nothing to show)
+            self.held_bytes -= sum(map(len, group[1]))
             self.seen += 1
             row = build_row(self.run_id, record.trace_id, group, record)
             if self._keep(row):
@@ -215,30 +219,40 @@ class TraceStore:
     def merge_late(self) -> list[TraceRow]:
         """Write what is left once the run has ended: segments of stored traces are appended to
         them; the rest are messages still in flight, stored as such. Returns the rows of those
-        (the ledger never finished them: nobody has been told their outcome yet)."""
+        (the ledger never finished them: nobody has been told their outcome yet), without their
+        segments: a run stopped with every message in flight would otherwise hold all of them
+        twice. Adds the text it wrote to ``late_bytes``."""
         in_flight: list[TraceRow] = []
-        leftovers, self.groups = self.groups, {}
-        for chunk in itertools.batched(leftovers.items(), BULK_ROWS):
-            by_id = dict(chunk)
-            existing = {row.trace_id: row for row in Trace.objects.filter(run_id=self.run_id, trace_id__in=by_id)}
-            updated, created = [], []
-            for trace_id, group in by_id.items():
-                row = existing.get(trace_id)
-                if row is None:
-                    self.seen += 1
-                    self.stored += 1
-                    created.append(build_row(self.run_id, trace_id, group, None))
-                    continue
-                segments, raws = group
-                error, fault, throttle = _flags(segments)
-                row.segments = row.segments[:-1] + "," + segments_text(raws)[1:]
-                row.segment_count += len(segments)
-                row.has_error, row.has_fault, row.has_throttle = (
-                    row.has_error or error, row.has_fault or fault, row.has_throttle or throttle)
-                row.components = components_text([*row.components.split(), *(s.name for s in segments)])
-                updated.append(row)
-            Trace.objects.bulk_update(updated, ["segments", "segment_count", "has_error", "has_fault",
-                                                "has_throttle", "components"])
-            insert_rows(Trace, created)
-            in_flight.extend(created)
+        leftovers, self.groups, self.held_bytes = self.groups, {}, 0
+        # One transaction, one commit: in SQLite's autocommit every row inserted was a commit.
+        with transaction.atomic():
+            for chunk in itertools.batched(list(leftovers), BULK_ROWS):
+                # Popped chunk by chunk, so that their memory is freed as their rows are written.
+                in_flight.extend(self._merge({trace_id: leftovers.pop(trace_id) for trace_id in chunk}))
         return in_flight
+
+    def _merge(self, by_id: dict[str, Group]) -> list[TraceRow]:
+        existing = {row.trace_id: row for row in Trace.objects.filter(run_id=self.run_id, trace_id__in=by_id)}
+        updated, created = [], []
+        for trace_id, group in by_id.items():
+            row = existing.get(trace_id)
+            if row is None:
+                self.seen += 1
+                self.stored += 1
+                created.append(build_row(self.run_id, trace_id, group, None))
+                self.late_bytes += len(created[-1].segments)
+                continue
+            segments, raws = group
+            error, fault, throttle = _flags(segments)
+            late = segments_text(raws)[1:]
+            self.late_bytes += len(late)
+            row.segments = row.segments[:-1] + "," + late
+            row.segment_count += len(segments)
+            row.has_error, row.has_fault, row.has_throttle = (
+                row.has_error or error, row.has_fault or fault, row.has_throttle or throttle)
+            row.components = components_text([*row.components.split(), *(s.name for s in segments)])
+            updated.append(row)
+        Trace.objects.bulk_update(updated, ["segments", "segment_count", "has_error", "has_fault",
+                                            "has_throttle", "components"])
+        insert_rows(Trace, created)
+        return [row._replace(segments="") for row in created]

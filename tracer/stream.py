@@ -16,6 +16,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import connection, transaction
+from django.db.models import F
 
 from tracer import protocol
 from tracer.models import Run, RunEvent, Trace
@@ -24,7 +25,7 @@ from tracer.storage import EventRow, TraceRow, insert_rows
 log = logging.getLogger(__name__)
 
 Event = tuple[int, str, str]  # seq, type, body
-Job = tuple[list[Event], list[TraceRow]]  # what one flush writes: its events and trace rows
+Job = tuple[list[Event], list[TraceRow], int]  # what one flush writes: its events, trace rows and their bytes
 
 
 def group_name(run_id: int) -> str:
@@ -101,6 +102,9 @@ class EventLog:
     the Run row (the run's end) first waits for the writer, then writes on the caller's thread.
     Without it (a caller inside a transaction, whose rows another connection could not see), every
     flush writes at once on the caller's connection.
+
+    ``bytes_written`` counts the JSON text flushed (event bodies, trace segments), and every write
+    adds its share to ``Run.stored_bytes`` in the same transaction.
     """
 
     def __init__(self, run_id: int, last_seq: int, publish: Callable[[int, list[Event]], None], *,
@@ -109,6 +113,7 @@ class EventLog:
         self.seq = last_seq
         self._publish = publish
         self._pending: list[Event] = []
+        self.bytes_written = 0
         self._writer = Writer(self._write) if background else None
 
     def next_seq(self) -> int:
@@ -118,17 +123,21 @@ class EventLog:
     def add(self, message: protocol.ServerMessage) -> None:
         self._pending.append((message.seq, protocol.type_of(message), protocol.encode(message)))
 
-    def flush(self, traces: list[TraceRow] | None = None, run_changes: dict[str, Any] | None = None) -> None:
-        """In one transaction: the pending events, the trace rows, and ``run_changes`` with last_seq."""
+    def flush(self, traces: list[TraceRow] | None = None, run_changes: dict[str, Any] | None = None,
+              stored_elsewhere: int = 0) -> None:
+        """In one transaction: the pending events, the trace rows, and ``run_changes`` with last_seq
+        and stored_bytes (plus ``stored_elsewhere``: bytes the caller wrote itself)."""
         events, self._pending = self._pending, []
-        if not events and not traces and not run_changes:
+        if not events and not traces and not run_changes and not stored_elsewhere:
             return
+        size = stored_size(events, traces or []) + stored_elsewhere
+        self.bytes_written += size
         if self._writer is not None:
             if not run_changes:
-                self._writer.submit((events, traces or []))
+                self._writer.submit((events, traces or [], size))
                 return
             self._writer.drain()
-        self._write([(events, traces or [])], run_changes)
+        self._write([(events, traces or [], size)], run_changes)
 
     def drain(self) -> None:
         """Wait until everything flushed so far is written and published (raises what the writer hit)."""
@@ -143,19 +152,28 @@ class EventLog:
             self._writer = None
 
     def _write(self, batches: list[Job], run_changes: dict[str, Any] | None = None) -> None:
-        events = [event for batch_events, _ in batches for event in batch_events]
+        events = [event for batch_events, _, _ in batches for event in batch_events]
+        size = sum(batch_size for _, _, batch_size in batches)
         with transaction.atomic():
             if events:
                 insert_rows(RunEvent, [EventRow(self.run_id, seq, kind, body) for seq, kind, body in events])
-            for _, traces in batches:
+            for _, traces, _ in batches:
                 insert_rows(Trace, traces)
             changes = dict(run_changes or {})
             if events:
                 changes["last_seq"] = events[-1][0]
+            if size:
+                changes["stored_bytes"] = F("stored_bytes") + size
             if changes:
                 Run.objects.filter(pk=self.run_id).update(**changes)
         if events:
             self._publish(self.run_id, events)
+
+
+def stored_size(events: list[Event], traces: list[TraceRow]) -> int:
+    """The JSON text that events and trace rows store (their bodies and segments; the rest of a
+    row is small beside them)."""
+    return sum(len(body) for _, _, body in events) + sum(len(row.segments) for row in traces)
 
 
 class Writer:

@@ -69,6 +69,26 @@ def test_a_malformed_database_url_names_the_variable() -> None:
     assert "DATABASE_URL cannot be read" in result.stderr
 
 
+LIMITS = ("WIRETAP_MAX_MESSAGES", "WIRETAP_MAX_RATE", "WIRETAP_MAX_VIRTUAL_S", "WIRETAP_MAX_MESSAGE_KB",
+          "WIRETAP_MAX_STORED_TRACES",
+          "WIRETAP_MAX_RUN_EVENTS", "WIRETAP_MAX_RUN_MB", "WIRETAP_QUOTA_TOPOLOGIES_MB", "WIRETAP_QUOTA_RUNS_MB")
+
+
+def test_the_limits_default_to_what_env_example_lists() -> None:
+    result = settings_with({}, "{" + ", ".join(f"'{name}': s.{name}" for name in LIMITS) + "}")
+    listed = dict(re.findall(r"^(WIRETAP_(?:MAX|QUOTA)_[A-Z_]+)=(\d+)$", (ROOT / ".env.example").read_text(),
+                             re.MULTILINE))
+
+    assert json.loads(result.stdout) == {name: int(listed[name]) for name in LIMITS}
+
+
+def test_a_limit_below_its_minimum_names_the_variable() -> None:
+    result = settings_with({"WIRETAP_MAX_MESSAGES": "0"}, "s.WIRETAP_MAX_MESSAGES")
+
+    assert result.returncode != 0
+    assert "WIRETAP_MAX_MESSAGES='0' must be at least 1" in result.stderr
+
+
 def test_every_variable_the_settings_read_is_in_env_example() -> None:
     source = (ROOT / "console" / "settings.py").read_text()
     read = set(re.findall(r'\benv(?:_bool|_list|_int)?\("([A-Z_]+)"', source))

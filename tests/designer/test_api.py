@@ -460,3 +460,21 @@ def test_a_body_over_the_size_limit_answers_413_in_json(as_alice: Client, topolo
     assert response.status_code == 413
     assert response.json()["error"] == "too_large"
     assert topology.versions.count() == 2
+
+
+def test_a_save_past_the_quota_answers_403_quota_exceeded_saying_what_to_do(
+        as_alice: Client, topology: Topology, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    room = services.versions_bytes(topology.owner_id) + 100  # a quota of one "MB" the next version passes
+    monkeypatch.setattr(services, "MB", room)
+    settings.WIRETAP_QUOTA_TOPOLOGIES_MB = 1
+
+    response = call(as_alice, "PUT", f"/api/topologies/{topology.pk}/", {"version": 2, "document": example(
+        "scalable-webhook")})
+
+    assert response.status_code == 403
+    body = response.json()
+    assert (body["error"], body["quota"], body["setting"], body["limit_bytes"]) == (
+        "quota_exceeded", "topologies", "WIRETAP_QUOTA_TOPOLOGIES_MB", room)
+    assert body["used_bytes"] == services.versions_bytes(topology.owner_id)
+    assert "delete topologies you no longer need" in body["message"]
+    assert Topology.objects.get(pk=topology.pk).version == 2

@@ -266,3 +266,50 @@ def test_the_author_of_a_version_outlives_their_account(alice: Any, bob: Any) ->
     bob.delete()
 
     assert services.latest_version(topology).author_name is None
+
+
+# Quota --------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def kilobyte_quota(settings: Any, monkeypatch: pytest.MonkeyPatch) -> int:
+    """A quota of versions of 20 "MB" that are kilobytes: 20,000 bytes."""
+    monkeypatch.setattr(services, "MB", 1_000)
+    settings.WIRETAP_QUOTA_TOPOLOGIES_MB = 20
+    return 20_000
+
+
+def test_every_version_measures_its_document(alice: Any) -> None:
+    version = services.save_topology(services.create_topology(alice, name="Orders").topology, 1, webhook(), alice)
+
+    assert version.size_bytes == len(json.dumps(version.document)) > 1_000
+    assert services.versions_bytes(alice.pk) == sum(TopologyVersion.objects.values_list("size_bytes", flat=True))
+
+
+def test_a_version_past_the_owners_quota_is_refused_and_nothing_is_written(alice: Any, kilobyte_quota: int) -> None:
+    topology = services.create_topology(alice, name="Orders").topology
+    while services.versions_bytes(alice.pk) + len(json.dumps({**webhook(), "name": "Orders"})) <= kilobyte_quota:
+        services.save_topology(topology, topology.version, webhook(), alice, name="Orders")
+        topology.refresh_from_db()
+    versions = topology.version
+
+    with pytest.raises(services.QuotaExceeded) as full:
+        services.save_topology(topology, versions, webhook(), alice, name="Orders")
+
+    assert (full.value.quota, full.value.setting, full.value.limit_bytes) == (
+        "topologies", "WIRETAP_QUOTA_TOPOLOGIES_MB", kilobyte_quota)
+    assert "quota of 20 MB" in str(full.value) and "nothing was saved" in str(full.value)
+    topology.refresh_from_db()
+    assert topology.version == versions == TopologyVersion.objects.filter(topology=topology).count()
+    for write in (lambda: services.create_topology(alice, template_id="scalable-webhook"),
+                  lambda: services.restore_version(topology, 2, versions, alice),
+                  lambda: services.rename_topology(topology, "Invoices", alice)):
+        with pytest.raises(services.QuotaExceeded):
+            write()
+    assert TopologyVersion.objects.count() == versions
+
+
+def test_the_quota_counts_only_the_owners_versions(alice: Any, charlie: Any, kilobyte_quota: int) -> None:
+    topology = services.create_topology(alice, name="Orders").topology
+    services.save_topology(topology, 1, {**webhook(), "padding": "x" * (kilobyte_quota - 3_000)}, alice)
+
+    assert services.create_topology(charlie, template_id="scalable-webhook").number == 1

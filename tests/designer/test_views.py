@@ -182,3 +182,14 @@ def test_the_list_forms_carry_the_csrf_token(alice: Any) -> None:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert token
     assert client.post("/topologies/new/", {"name": "Orders", "csrfmiddlewaretoken": token.group(1)}).status_code == 302
+
+
+def test_creating_past_the_quota_is_refused_with_a_message(as_alice: Client, settings: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "MB", 1)
+    settings.WIRETAP_QUOTA_TOPOLOGIES_MB = 100  # 100 bytes: not even the template fits
+
+    response = as_alice.post("/topologies/new/", {"template": "scalable-webhook"}, follow=True)
+
+    assert not Topology.objects.exists()
+    assert escape("Could not create the topology: your topologies' versions store 0.0 MB") in response.content.decode()

@@ -54,6 +54,31 @@ def test_run_until_advances_the_clock_past_the_last_event_unless_asked_not_to() 
     assert kernel.now == 7.0 and kernel.next_time == 26.0
 
 
+def test_run_with_max_events_stops_after_that_many_and_resumes_as_if_never_sliced() -> None:
+    kernel = Kernel()
+    seen: list[float] = []
+    for time in (1.0, 1.0, 1.0, 2.0):
+        kernel.schedule(time, lambda: seen.append(kernel.now))
+    assert kernel.run(until=5.0, max_events=2) is False
+    assert seen == [1.0, 1.0] and kernel.now == 1.0  # the clock stays at the last event
+    assert kernel.run(until=5.0, max_events=2) is False
+    assert kernel.run(until=5.0, max_events=2) is True
+    assert seen == [1.0, 1.0, 1.0, 2.0] and kernel.now == 5.0 and kernel.events_processed == 4
+
+
+def test_run_stopped_by_a_callback_says_it_did_not_reach_until() -> None:
+    kernel = Kernel()
+    kernel.schedule(1.0, kernel.stop)
+    kernel.schedule(2.0, lambda: None)
+    assert kernel.run(until=5.0) is False and kernel.now == 1.0
+    assert kernel.run(until=5.0) is True and kernel.now == 5.0
+
+
+def test_a_budget_of_no_events_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_events must be at least 1"):
+        Kernel().run(max_events=0)
+
+
 def test_callbacks_can_schedule_more_events() -> None:
     kernel = Kernel()
     ticks: list[float] = []

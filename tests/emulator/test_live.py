@@ -29,10 +29,10 @@ PIPELINE = topology(
 )
 
 
-def simulation(duration_s: float = 10, drain_s: float = 60) -> tuple[Simulation, ListTracer]:
+def simulation(duration_s: float = 10, drain_s: float = 60, per_second: float = 20) -> tuple[Simulation, ListTracer]:
     loaded = load_topology(PIPELINE)
     workload = load_workload({"format": "wiretap.workload/1", "seed": 3, "duration_s": duration_s,
-                              "drain_s": drain_s, "sources": [{"target": "Api", "rate": {"per_second": 20}}]},
+                              "drain_s": drain_s, "sources": [{"target": "Api", "rate": {"per_second": per_second}}]},
                              loaded)
     tracer = ListTracer()
     return Simulation(loaded, workload, tracer=tracer), tracer
@@ -136,6 +136,79 @@ def test_cancel_stops_promptly_and_keeps_a_balanced_summary() -> None:
     assert balanced(result.summary) and result.summary["messages"]["in_flight"] > 0
     assert tracer.segments  # what was produced is kept
     assert any(segment.in_progress for segment in tracer.segments)  # and what was under way says so
+
+
+def test_slices_bounded_by_work_give_the_same_traces_and_samples_as_a_whole_run() -> None:
+    def two_sources() -> tuple[Simulation, ListTracer]:
+        # Two constant sources: two arrivals at every whole second, the instant of each sample.
+        loaded = load_topology(PIPELINE)
+        source = {"target": "Api", "rate": {"per_second": 10}}
+        workload = load_workload({"format": "wiretap.workload/1", "seed": 3, "duration_s": 10, "drain_s": 60,
+                                  "sources": [source, source]}, loaded)
+        tracer = ListTracer()
+        return Simulation(loaded, workload, tracer=tracer), tracer
+
+    whole, whole_tracer = two_sources()
+    _, whole_samples = live(whole, FakeWall())
+    sliced, sliced_tracer = two_sources()
+    # One event a slice: slices end between the two arrivals of a sample's instant.
+    result, sliced_samples = live(sliced, FakeWall(), events_per_slice=1)
+    assert result.status == "finished" and result.summary == whole.summary()
+    assert encoded(sliced_tracer) == encoded(whole_tracer)
+    assert msgspec.json.encode(sliced_samples) == msgspec.json.encode(whole_samples)
+
+
+class WorkClock:
+    """A wall clock that runs 10 µs per event the kernel has processed (and with sleeps): how long
+    work takes, without waiting for it."""
+
+    EVENT_S = 10e-6
+
+    def __init__(self, sim: Simulation) -> None:
+        self.kernel = sim.kernel
+        self.slept = 0.0
+
+    def clock(self) -> float:
+        return self.kernel.events_processed * self.EVENT_S + self.slept
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+
+
+@pytest.mark.parametrize("speed", [None, 1.0])
+def test_a_cancel_is_seen_within_a_bounded_amount_of_work_while_a_source_floods(speed: float | None) -> None:
+    # 100,000 messages a second for a minute: some 30 million events, minutes of work.
+    sim, _ = simulation(duration_s=60, per_second=100_000)
+    wall = WorkClock(sim)
+    cancel_at_s = 0.5
+
+    def controls() -> Controls:
+        return Controls(speed=speed, cancelled=wall.clock() >= cancel_at_s)
+
+    poll_every_s, events_per_slice = 0.25, 2_000
+    result = LiveRun(sim, controls=controls, clock=wall.clock, sleep=wall.sleep, poll_every_s=poll_every_s,
+                     events_per_slice=events_per_slice).run()
+    assert result.status == "cancelled"
+    # The cancel is read at the first poll after it, which comes after at most one slice.
+    events_at_cancel = cancel_at_s / WorkClock.EVENT_S
+    assert sim.kernel.events_processed <= events_at_cancel + poll_every_s / WorkClock.EVENT_S + events_per_slice
+    assert balanced(result.summary)
+
+
+def test_an_interrupt_inside_a_slice_has_the_controls_read_after_the_event_under_way() -> None:
+    sim, _ = simulation(duration_s=60, per_second=100_000)
+    asked: list[float] = []
+    live = LiveRun(sim, controls=lambda: Controls(cancelled=bool(asked)), poll_every_s=3600.0,
+                   events_per_slice=10**9)  # neither the wall clock nor the budget would end the slice
+
+    def limit_reached() -> None:
+        asked.append(sim.kernel.now)
+        live.interrupt()
+
+    sim.kernel.schedule_at(0.01, limit_reached)
+    result = live.run()
+    assert result.status == "cancelled" and asked == [0.01]
+    assert sim.kernel.now == 0.01 and balanced(result.summary)
 
 
 def test_samples_report_rates_gauges_and_latency_of_the_interval() -> None:

@@ -12,7 +12,7 @@ from tracer import services
 from tracer.models import Run
 
 
-def workload(per_second: int = 20, duration_s: float = 3, **extra: Any) -> dict[str, Any]:
+def workload(per_second: float = 20, duration_s: float = 3, **extra: Any) -> dict[str, Any]:
     return {"format": "wiretap.workload/1", "seed": 7, "duration_s": duration_s, "drain_s": 30,
             "sources": [{"target": "Partner", "rate": {"per_second": per_second}, "payload": {"n": "$seq"},
                          **extra}]}

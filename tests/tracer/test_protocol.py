@@ -37,7 +37,13 @@ def test_run_metrics() -> None:
 def test_run_finished() -> None:
     assert json.loads(protocol.encode(protocol.RunFinished(4, "cancelled", {"format": "wiretap.summary/1"}))) == {
         "type": "run.finished", "seq": 4, "status": "cancelled", "summary": {"format": "wiretap.summary/1"},
-        "error": ""}
+        "error": "", "limit": ""}
+
+
+def test_run_finished_at_a_limit_names_it() -> None:
+    message = protocol.RunFinished(9, "cancelled", {"format": "wiretap.summary/1"}, error="stopped at a limit: ...",
+                                   limit="stored_traces")
+    assert json.loads(protocol.encode(message))["limit"] == "stored_traces"
 
 
 def test_type_of_names_each_message() -> None:

@@ -50,7 +50,7 @@ def test_jobs_that_wait_are_written_together() -> None:
         assert release.wait(10)
 
     writer = Writer(write)
-    jobs = [([(n, "run.status", "{}")], []) for n in range(1, 5)]
+    jobs = [([(n, "run.status", "{}")], [], 2) for n in range(1, 5)]
     writer.submit(jobs[0])
     assert started.wait(10)  # the first is being written; the others queue behind it
     for job in jobs[1:]:
@@ -71,12 +71,12 @@ def test_the_writers_first_error_reaches_the_caller_and_nothing_after_it_is_writ
             written.append(job)
 
     writer = Writer(write)
-    writer.submit(([(1, "run.status", "{}")], []))
+    writer.submit(([(1, "run.status", "{}")], [], 2))
     writer.drain()
-    writer.submit(([(2, "run.status", "{}")], []))
+    writer.submit(([(2, "run.status", "{}")], [], 2))
     with pytest.raises(RuntimeError, match="went away"):
         writer.drain()
     with pytest.raises(RuntimeError, match="went away"):
-        writer.submit(([(3, "run.status", "{}")], []))
+        writer.submit(([(3, "run.status", "{}")], [], 2))
     writer.close()
     assert [job[0][0][0] for job in written] == [1]
