@@ -125,7 +125,7 @@ def test_a_requests_signals_and_view_run_on_the_same_thread(recorded: Any) -> No
 
 
 def test_a_thread_keeps_its_database_connection_from_one_request_to_the_next(recorded: Any, monkeypatch: Any) -> None:
-    # As scripts/serve sets it (the threads' connections share this dictionary); 0 closes them at once.
+    # The console's default (tests/conftest.py sets 0); the threads' connections share this dictionary.
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
     opened: list[str] = []
 
