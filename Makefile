@@ -24,16 +24,24 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/wiretap
 # Where `make run` serves the console.
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make serve` (the classroom setup) listens on every address unless HOST is given; PROCESSES
+# Daphne processes (empty: one per core) and WORKERS Celery workers (empty: 1).
+SERVE_HOST = $(if $(filter command line environment,$(origin HOST)),$(HOST),0.0.0.0)
+PROCESSES ?=
+WORKERS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
 
 step = @printf '\n==> %s\n' $(1)
 
-.PHONY: help setup compile run worker test test-postgres lint check bench conformance golden clean require-shared
+.PHONY: help setup compile run serve worker test test-postgres lint check bench conformance golden clean require-shared
 
 help:
 	@echo "make run          set up what is missing, migrate, and serve the console at http://$(HOST):$(PORT)"
+	@echo "make serve        serve a class: PROCESSES Daphne processes on one address (default one per core),"
+	@echo "                  WORKERS Celery workers, DEBUG=false; needs REDIS_URL, a PostgreSQL DATABASE_URL,"
+	@echo "                  SECRET_KEY, ALLOWED_HOSTS (README: Serving the console to others)"
 	@echo "make worker       a Celery worker for the production-like mode (REDIS_URL set; any number of them)"
 	@echo "make setup        create .venv (Python 3.12+), install requirements-dev.txt and the npm packages,"
 	@echo "                  compile the emulator's hot modules (mypyc) when they changed"
@@ -59,6 +67,12 @@ run: setup
 	$(call step,"serving the console with Daphne")
 	@echo "Wiretap console: http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	@exec $(VENV)/bin/daphne -b $(HOST) -p $(PORT) console.asgi:application
+
+# The classroom setup (console/serve.py): migrates, then runs the Daphne processes on one
+# listening socket and the Celery workers until Ctrl+C.
+serve: setup
+	$(call step,"serving the console to a class: scripts/serve")
+	@HOST=$(SERVE_HOST) PORT=$(PORT) PROCESSES=$(PROCESSES) WORKERS=$(WORKERS) exec $(PYTHON) scripts/serve
 
 # The production-like mode's workers: REDIS_URL (and DATABASE_URL) must be set, in the
 # environment or .env, the same as the console's. Without REDIS_URL the console runs its own.

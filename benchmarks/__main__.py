@@ -14,6 +14,9 @@
 7.-9. The run stream (benchmarks/stream.py): segments per second to one WebSocket client in each
    mode, latency from emulation to the client at x1, database insert rates (left out with --no-stream).
 10. Peak memory of runs at the limits (benchmarks/limits.py): flowing, a backlog, big messages.
+11. A class on the HTTP API (benchmarks/classroom.py): 200 students' clients at once on the
+   classroom setup (`make serve`), and on the embedded console for comparison (left out with
+   --no-classroom).
 
 Usage: python -m benchmarks [--messages N] [--quick]
 """
@@ -287,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true", help="leave out the designer benchmark (chromium)")
     parser.add_argument("--no-stream", action="store_true",
                         help="leave out the run stream's benchmarks (Daphne, Celery, PostgreSQL, Redis)")
+    parser.add_argument("--no-classroom", action="store_true",
+                        help="leave out the classroom benchmark (Daphne processes, PostgreSQL, Redis)")
     parser.add_argument("--pipeline-only", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--traces", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
@@ -352,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.limits import limits_benchmark
 
     failed += limits_benchmark(quick=arguments.quick)
+    if not arguments.no_classroom:
+        from benchmarks.classroom import classroom_benchmark
+
+        failed += classroom_benchmark(quick=arguments.quick)
     if failed:
         print(f"\n{failed} benchmark(s) could not run: see above")
     return 1 if failed else 0

@@ -1,6 +1,7 @@
 """The ASGI entry point Daphne serves: `daphne console.asgi:application`.
 
-HTTP goes to Django, behind Django's static-files handler when SERVE_STATIC is on (the
+HTTP goes to Django (console/handlers.py: each request's middleware and view in one hop to
+one of a few reused threads), behind Django's static-files handler when SERVE_STATIC is on (the
 default: one process serves everything, on DEBUG or not). WebSocket routes (the live run
 stream, `/ws/runs/<id>/`) come from console/routing.py.
 
@@ -11,11 +12,12 @@ Celery worker inside this process (console/celery.py), so `make run` needs nothi
 import os
 from typing import Any
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+
+from console.handlers import application as django_asgi_application
+
 # Django is set up here, before anything imports models.
-django_application = get_asgi_application()
+django_application = django_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -82,8 +82,13 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 _DATABASE_URL = env("DATABASE_URL", "") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+# Daphne serves requests on this many threads of each process, each request on one alone
+# (console/handlers.py); a request beyond them waits for one. Each keeps its database connection
+# for DATABASE_CONN_MAX_AGE seconds, so a process holds at most this many.
+WIRETAP_REQUEST_THREADS = env_int("WIRETAP_REQUEST_THREADS", 8)
 try:
-    DATABASES = {"default": dj_database_url.parse(_DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))}
+    DATABASES = {"default": dj_database_url.parse(_DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+                                                  conn_health_checks=True)}
 except ValueError as error:
     raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {error}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -9,13 +9,13 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from designer import openapi, presenters, services
-from designer.catalog import catalog as full_catalog
+from designer.catalog import catalog_json
 from designer.http import api_view, json_body, no_content
 
 
 @api_view("GET")
 def catalog(request: HttpRequest) -> HttpResponse:
-    return JsonResponse(full_catalog())
+    return HttpResponse(catalog_json(), content_type="application/json")
 
 
 @api_view("GET", "POST")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
 
 from emulator import catalog as emulator_catalog
@@ -75,6 +76,17 @@ def _described() -> dict[str, Any]:
 def catalog() -> dict[str, Any]:
     """The answer of GET /api/catalog/."""
     return {"kinds": kinds(), "roles": roles(), "templates": [t.as_dict() for t in templates()]}
+
+
+def catalog_json() -> bytes:
+    """``catalog()`` as GET /api/catalog/ sends it, encoded once per process: the catalog is fixed
+    for the process's life, and encoding its 150 KB took some 2 ms a request."""
+    return _encoded_catalog(Path(settings.EXAMPLES_DIR), settings.STATIC_URL)
+
+
+@cache
+def _encoded_catalog(examples: Path, static_url: str) -> bytes:
+    return json.dumps(catalog(), cls=DjangoJSONEncoder).encode()
 
 
 def templates() -> list[Template]:

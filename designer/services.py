@@ -245,6 +245,7 @@ def _add_version(topology: Topology, base_version: int, document: dict[str, Any]
     topology.refresh_from_db()
     if version is None:
         raise Conflict(topology, base_version)
+    version.topology = topology  # just read again: its name and version are the ones this save set
     return version
 
 
@@ -287,7 +288,9 @@ def latest_version(topology: Topology) -> TopologyVersion:
 
 def get_version(topology: Topology, number: int) -> TopologyVersion:
     """Raises TopologyVersion.DoesNotExist when the topology has no such version."""
-    return TopologyVersion.objects.select_related("author").get(topology=topology, number=number)
+    version = TopologyVersion.objects.select_related("author").get(topology=topology, number=number)
+    version.topology = topology  # the caller's row: reading it again for its name was one query more
+    return version
 
 
 def list_versions(topology: Topology) -> QuerySet[TopologyVersion]:

@@ -34,7 +34,8 @@ def failed(item: pytest.Item) -> bool:
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None,
                                  tmp_path_factory: pytest.TempPathFactory) -> None:
-    """A SQLite test database is a file of this session's (and xdist worker's) own.
+    """A SQLite test database is a file of this session's (and xdist worker's) own; connections
+    close at the end of each request.
 
     A file, so that threads lock it as they lock the console's database (an in-memory database
     shared between threads fails at once where a file waits); this session's own, so that two
@@ -43,6 +44,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     from django.conf import settings
 
     database = settings.DATABASES["default"]
+    # The console's request threads (console/handlers.py) would otherwise keep connections to a
+    # test's database after the test; tests/console/test_handlers.py checks that they can keep them.
+    database["CONN_MAX_AGE"] = 0
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
 

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from designer import services
 from designer.models import Topology, TopologyVersion
@@ -119,6 +121,21 @@ def test_saving_answers_the_next_version(as_alice: Client, topology: Topology) -
     assert response.status_code == 200
     body = response.json()
     assert (body["version"], body["name"], body["document"]) == (3, "Naive", {**document, "name": "Naive"})
+
+
+def topology_reads(client: Client, method: str, path: str, body: Any = None) -> int:
+    """How many SELECTs of the topology table one request makes (its answer must be 200)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert call(client, method, path, body).status_code == 200
+    return sum(query["sql"].startswith("SELECT") and 'FROM "designer_topology"' in query["sql"]
+               for query in queries.captured_queries)
+
+
+def test_reading_or_saving_a_topology_reads_its_row_no_more_than_it_must(as_alice: Client, topology: Topology) -> None:
+    # Reading: the caller's topology, once. Saving: that, and again after the claim moved its version on.
+    assert topology_reads(as_alice, "GET", f"/api/topologies/{topology.pk}/") == 1
+    assert topology_reads(as_alice, "PUT", f"/api/topologies/{topology.pk}/",
+                          {"version": 2, "document": example("scalable-webhook")}) == 2
 
 
 def test_saving_a_stale_version_answers_409_with_the_current_state_and_overwrites_nothing(

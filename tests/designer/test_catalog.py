@@ -93,3 +93,18 @@ def test_an_icon_exists_for_every_kind() -> None:
     static = Path(__file__).resolve().parents[2] / "static"
     missing = [kind for kind in emulator_catalog.KINDS if not (static / "designer" / "icons" / f"{kind}.svg").is_file()]
     assert missing == []
+
+
+@pytest.mark.django_db
+def test_the_catalog_is_encoded_once_a_process_and_answers_the_catalog(client: Client, alice: Any,
+                                                                        monkeypatch: Any) -> None:
+    client.force_login(alice)
+    built = []
+    build = catalog.catalog
+    monkeypatch.setattr(catalog, "catalog", lambda: built.append(1) or build())
+
+    answers = [client.get("/api/catalog/") for _ in range(3)]
+
+    assert len(built) <= 1  # none when an earlier test of this process had it encoded already
+    assert all(answer.status_code == 200 and answer["Content-Type"] == "application/json" for answer in answers)
+    assert answers[-1].json() == build()
