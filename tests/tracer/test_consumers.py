@@ -42,7 +42,7 @@ def run_async(scenario: Callable[[], Awaitable[Any]]) -> Any:
 def communicator(path: str, cookie: bytes | None, origin: tuple[bytes, bytes] = ORIGIN) -> WebsocketCommunicator:
     from console.asgi import application
 
-    headers = [origin] + ([(b"cookie", cookie)] if cookie is not None else [])
+    headers = [(b"host", b"127.0.0.1"), origin] + ([(b"cookie", cookie)] if cookie is not None else [])
     return WebsocketCommunicator(application, path, headers=headers)
 
 
