@@ -4,12 +4,13 @@
 paced by virtual time (tracer/replay.py); the client's control messages then set the replay's
 speed and pause, and touch nothing stored. On a run still going, ``replay`` is ignored.
 
-On connect the consumer authorizes (the run's owner only: 4403 otherwise, 4404 for a run that
-does not exist), joins the run's group, then sends every logged event with seq > after. Live
-events then go out only if their seq is above the last one sent (a duplicate of the replay is
-dropped); one that skips numbers (the layer dropped some, or they were published before the join
-but logged after the read) has the missing ones read from the log first. Events are logged
-before they are published, so the log always has them.
+On connect the consumer authorizes: a visitor who is not signed in is closed with 4401, and a
+run that does not exist or is someone else's with 4404 (the same code, after the same query, as
+the HTTP API's 404 for both). The owner's consumer joins the run's group, then sends every
+logged event with seq > after. Live events then go out only if their seq is above the last one
+sent (a duplicate of the replay is dropped); one that skips numbers (the layer dropped some, or
+they were published before the join but logged after the read) has the missing ones read from
+the log first. Events are logged before they are published, so the log always has them.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from tracer import protocol, services
 from tracer.replay import Pacer, virtual_time
 from tracer.stream import group_name
 
-CLOSE_FORBIDDEN = 4403
+CLOSE_SIGNED_OUT = 4401
 CLOSE_NOT_FOUND = 4404
 REPLAY_PAGE = 1000
 
@@ -42,17 +43,17 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
         user = self.scope["user"]
-        owner = await database_sync_to_async(services.run_owner)(self.run_id)
         await self.accept()  # then close with a code the page can read
-        if owner is None:
-            await self.close(CLOSE_NOT_FOUND)
+        if not user.is_authenticated:
+            await self.close(CLOSE_SIGNED_OUT)
             return
-        if not user.is_authenticated or owner != user.pk:
-            await self.close(CLOSE_FORBIDDEN)
+        status = await database_sync_to_async(services.status_for_owner)(user.pk, self.run_id)
+        if status is None:
+            await self.close(CLOSE_NOT_FOUND)
             return
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         self.last_sent = _after(query)
-        if "replay" in query and await database_sync_to_async(services.run_is_over)(self.run_id):
+        if "replay" in query and status in services.OVER:
             self.pacer = Pacer(_replay_speed(query["replay"][-1]))
             self.replaying = asyncio.ensure_future(self._replay_paced())
             return

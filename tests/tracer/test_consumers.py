@@ -81,7 +81,7 @@ def test_the_owner_receives_the_whole_log_in_order(alice: Any, queued_run: Run) 
     assert run_async(scenario) == stored
 
 
-@pytest.mark.parametrize("who, code", [("charlie", 4403), (None, 4403)])
+@pytest.mark.parametrize("who, code", [("charlie", 4404), (None, 4401)])
 def test_only_the_owner_may_watch(request: pytest.FixtureRequest, queued_run: Run, who: str | None,
                                   code: int) -> None:
     user = request.getfixturevalue(who) if who else None
