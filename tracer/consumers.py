@@ -6,16 +6,23 @@ speed and pause, and touch nothing stored. On a run still going, ``replay`` is i
 
 On connect the consumer authorizes: a visitor who is not signed in is closed with 4401, and a
 run that does not exist or is someone else's with 4404 (the same code, after the same query, as
-the HTTP API's 404 for both). The owner's consumer joins the run's group, then sends every
-logged event with seq > after. Live events then go out only if their seq is above the last one
-sent (a duplicate of the replay is dropped); one that skips numbers (the layer dropped some, or
-they were published before the join but logged after the read) has the missing ones read from
-the log first. Events are logged before they are published, so the log always has them.
+the HTTP API's 404 for both). The owner's consumer joins the run's group, then a ``Follower``
+(tracer/follower.py) sends every logged event with seq > after, then live events in seq order:
+a duplicate is dropped, a skip is filled from the log, and a viewer that hears nothing for a
+second while the run is not over reads the log's tail itself, so an event the layer dropped (the
+last ones included) costs a log read, never the event. Events are logged before they are
+published, so the log always has them. Log reads are shared by the process's viewers
+(tracer/logreader.py).
+
+The sending happens in a task of its own, so a disconnect is seen (and the task cancelled) even
+in the middle of a long replay.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import math
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,20 +32,26 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from designer.services import InvalidInput
 from tracer import protocol, services
+from tracer.follower import Follower, ViewerGone
+from tracer.logreader import reader
 from tracer.replay import Pacer, virtual_time
 from tracer.stream import group_name
 
+log = logging.getLogger(__name__)
+
 CLOSE_SIGNED_OUT = 4401
 CLOSE_NOT_FOUND = 4404
-REPLAY_PAGE = 1000
+CLOSE_SERVER_ERROR = 1011
+REPLAY_PAGE = 200
+LIVE_EVENTS = protocol.layer_events([])["type"]
 
 
 class RunConsumer(AsyncWebsocketConsumer):
     run_id: int
     group: str | None = None
-    last_sent: int = 0
+    follower: Follower | None = None
     pacer: Pacer | None = None
-    replaying: asyncio.Task[None] | None = None
+    sending: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
@@ -52,32 +65,42 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self.close(CLOSE_NOT_FOUND)
             return
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        self.last_sent = _after(query)
-        if "replay" in query and status in services.OVER:
-            self.pacer = Pacer(_replay_speed(query["replay"][-1]))
-            self.replaying = asyncio.ensure_future(self._replay_paced())
+        after = _after(query)
+        if status in services.OVER:
+            if "replay" in query:
+                self.pacer = Pacer(_replay_speed(query["replay"][-1]))
+                self.sending = self._start(self._replay_paced(after))
+            else:  # nothing live will come: the log is the whole stream
+                self.follower = Follower(self.run_id, after, self._send_text, reader())
+                self.sending = self._start(self.follower.run(replay_only=True))
             return
         self.group = group_name(self.run_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await self._replay(upto=None)
+        self.follower = Follower(self.run_id, after, self._send_text, reader())
+        self.sending = self._start(self.follower.run())
 
     async def disconnect(self, code: int) -> None:
-        if self.replaying is not None:
-            self.replaying.cancel()
+        if self.sending is not None:
+            self.sending.cancel()
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def run_event(self, event: dict[str, Any]) -> None:
-        seq = event["seq"]
-        if seq <= self.last_sent:
-            return
-        if seq > self.last_sent + 1:
-            await self._replay(upto=seq - 1)
-        await self.send(text_data=event["body"])
-        self.last_sent = seq
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' dispatch first closes stale database connections on its one shared thread: a
+        # thread hop for every event and viewer, which with 300 viewers left new connections'
+        # session lookups queued behind thousands of them. Live events touch no database.
+        if message["type"] == LIVE_EVENTS:
+            await self.run_events(message)
+        else:
+            await super().dispatch(message)
+
+    async def run_events(self, message: dict[str, Any]) -> None:
+        """Live events from the run's group: handed over at once, so the layer's queue never waits."""
+        if self.follower is not None:
+            self.follower.offer((seq, kind, body) for seq, kind, body in message["events"])
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.group is None and self.pacer is None:
+        if self.follower is None and self.pacer is None:
             return
         try:
             message = protocol.decode_client(text_data or "")
@@ -87,26 +110,40 @@ class RunConsumer(AsyncWebsocketConsumer):
                 return  # a replay has nothing to cancel
             await database_sync_to_async(_apply)(self.scope["user"], self.run_id, message)
         except (protocol.BadMessage, InvalidInput) as bad:
-            await self.send(text_data=protocol.encode_error(str(bad)))
+            await self._send_quietly(protocol.encode_error(str(bad)))
 
-    async def _replay(self, upto: int | None) -> None:
-        while True:
-            page = await database_sync_to_async(services.events_after)(self.run_id, self.last_sent, upto, REPLAY_PAGE)
-            for seq, body in page:
-                await self.send(text_data=body)
-                self.last_sent = seq
-            if len(page) < REPLAY_PAGE:
-                return
+    def _start(self, sending: Any) -> asyncio.Task[None]:
+        return asyncio.ensure_future(self._sending(sending))
 
+    async def _sending(self, sending: Any) -> None:
+        try:
+            await sending
+        except ViewerGone:
+            pass  # the viewer left mid-send: nothing to tell anyone
+        except Exception:
+            # A database that went away: the page reconnects from its last seq.
+            log.exception("the stream of run %s stopped", self.run_id)
+            await self._close_quietly(CLOSE_SERVER_ERROR)
 
-    async def _replay_paced(self) -> None:
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
+
+    async def _send_quietly(self, text: str) -> None:
+        with contextlib.suppress(ViewerGone):
+            await self._send_text(text)
+
+    async def _close_quietly(self, code: int) -> None:
+        await self.close(code)
+
+    async def _replay_paced(self, after: int) -> None:
         assert self.pacer is not None
+        log_reader, last_sent = reader(), after
         while True:
-            page = await database_sync_to_async(services.events_after)(self.run_id, self.last_sent, None, REPLAY_PAGE)
-            for seq, body in page:
+            page = await log_reader.events(self.run_id, last_sent, None, REPLAY_PAGE)
+            for seq, _kind, body in page:
                 await self.pacer.until(virtual_time(body))
-                await self.send(text_data=body)
-                self.last_sent = seq
+                await self._send_text(body)
+                last_sent = seq
             if len(page) < REPLAY_PAGE:
                 return
 

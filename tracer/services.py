@@ -28,6 +28,7 @@ from emulator.workload import check_workload, load_workload
 from tracer import protocol
 from tracer.execution import Execution
 from tracer.models import Run, RunEvent, Trace
+from tracer.protocol import LoggedEvent
 from tracer.stream import EventLog, publisher
 
 log = logging.getLogger(__name__)
@@ -174,12 +175,17 @@ def status_for_owner(user_id: int, run_id: int) -> str | None:
 OVER = (Run.Status.FINISHED, Run.Status.FAILED, Run.Status.CANCELLED)
 
 
-def events_after(run_id: int, after: int, upto: int | None = None, limit: int = 1000) -> list[tuple[int, str]]:
-    """(seq, body) of the run's events with after < seq <= upto, in order, at most ``limit``."""
+def events_after(run_id: int, after: int, upto: int | None = None, limit: int = 1000) -> list[LoggedEvent]:
+    """(seq, type, body) of the run's events with after < seq <= upto, in order, at most ``limit``."""
     events = RunEvent.objects.filter(run_id=run_id, seq__gt=after)
     if upto is not None:
         events = events.filter(seq__lte=upto)
-    return list(events.order_by("seq").values_list("seq", "body")[:limit])
+    return list(events.order_by("seq").values_list("seq", "type", "body")[:limit])
+
+
+def last_seq(run_id: int) -> int:
+    """The seq of the run's last logged event (0 when there is none, or no such run)."""
+    return Run.objects.filter(pk=run_id).values_list("last_seq", flat=True).first() or 0
 
 
 TRACE_FILTERS = ("outcome", "component", "min_duration_ms", "max_duration_ms", "after", "limit")

@@ -185,3 +185,37 @@ def test_a_killed_worker_leaves_its_run_failed_by_the_repair_within_a_bounded_ti
     assert "stopped sending heartbeats" in failed["error"]
 
     stack.workers[stack.workers.index(victim)] = CeleryWorker(victim.name, stack.env, stack.log_dir)
+
+
+# Enough viewers that one Daphne process carries many consumers; the Redis queue they share
+# holds 2 messages, so the layer drops events past it whatever the machine's speed.
+CROWD = 40
+CROWD_CAPACITY = 2
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveConsole]:
+    try:
+        built = LiveConsole(tmp_path_factory.mktemp("crowded"), production_like=True, workers=1,
+                            env={"LOG_LEVEL": "INFO", "CHANNEL_CAPACITY": str(CROWD_CAPACITY)})
+    except ServiceMissing as missing:
+        pytest.fail(f"{missing} The production-like tests need it.", pytrace=False)
+    yield built
+    built.stop()
+
+
+def test_forty_viewers_of_a_live_run_each_receive_the_whole_stream_in_order_past_the_layers_capacity(
+        crowded: LiveConsole) -> None:
+    run = crowded.api("POST", f"/api/topologies/{crowded.topology}/runs/", {"workload": workload(), "speed": 10})
+
+    async def watch() -> list[list[int]]:
+        async def viewer() -> list[int]:
+            async with crowded.socket(run["id"]) as socket:
+                return [message["seq"] for message in await receive_until_finished(socket, timeout_s=120)]
+
+        return list(await asyncio.gather(*(viewer() for _ in range(CROWD))))
+
+    received = run_async(watch)
+    last_seq = crowded.api("GET", f"/api/runs/{run['id']}/")["last_seq"]
+    assert all(seqs == list(range(1, last_seq + 1)) for seqs in received)
+
