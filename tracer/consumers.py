@@ -15,7 +15,7 @@ published, so the log always has them. Log reads are shared by the process's vie
 (tracer/logreader.py).
 
 The sending happens in a task of its own, so a disconnect is seen (and the task cancelled) even
-in the middle of a long replay.
+in the middle of a long replay; a send that meets a socket already closing ends it quietly.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import math
 from typing import Any
 from urllib.parse import parse_qs
 
+from autobahn.exception import Disconnected
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -126,14 +127,18 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self._close_quietly(CLOSE_SERVER_ERROR)
 
     async def _send_text(self, text: str) -> None:
-        await self.send(text_data=text)
+        try:
+            await self.send(text_data=text)
+        except Disconnected:  # Daphne (autobahn): the socket is closing
+            raise ViewerGone from None
 
     async def _send_quietly(self, text: str) -> None:
         with contextlib.suppress(ViewerGone):
             await self._send_text(text)
 
     async def _close_quietly(self, code: int) -> None:
-        await self.close(code)
+        with contextlib.suppress(Disconnected):
+            await self.close(code)
 
     async def _replay_paced(self, after: int) -> None:
         assert self.pacer is not None

@@ -312,3 +312,34 @@ def test_every_viewer_of_a_live_run_receives_every_event_in_order_though_the_lay
     assert lossy.lost and last_seq in lossy.lost  # the layer really lost events, the last one among them
     assert all(seqs == list(range(1, last_seq + 1)) for seqs in received)
 
+
+def test_a_viewer_that_leaves_mid_replay_stops_its_consumer_quietly(alice: Any, queued_run: Run) -> None:
+    from autobahn.exception import Disconnected
+
+    from console.asgi import application
+
+    log_events(queued_run, 600)  # pages of the log: the close comes in the middle
+    scope = {"type": "websocket", "path": f"/ws/runs/{queued_run.pk}/", "query_string": b"", "subprotocols": [],
+             "headers": [(b"host", b"127.0.0.1"), ORIGIN, (b"cookie", cookie_of(alice))]}
+
+    async def scenario() -> int:
+        inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        await inbox.put({"type": "websocket.connect"})
+        texts: list[str] = []
+        closing = False
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal closing
+            if message["type"] != "websocket.send":
+                return
+            if len(texts) >= 250:
+                if not closing:  # as Daphne: the close handshake has begun; the disconnect follows
+                    closing = True
+                    await inbox.put({"type": "websocket.disconnect", "code": 1001})
+                raise Disconnected("Attempt to send on a closed protocol")
+            texts.append(message["text"])
+
+        await asyncio.wait_for(application(scope, inbox.get, send), 10)  # returns: no exception
+        return len(texts)
+
+    assert run_async(scenario) == 250
