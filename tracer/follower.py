@@ -72,11 +72,16 @@ class Follower:
         if self._live:
             self._arrived.set()
 
-    async def run(self, *, replay_only: bool = False) -> None:
+    async def run(self, *, logged: int, over: bool = False) -> None:
         """Send the log after ``after``, then live events until ``run.finished`` is sent.
-        ``replay_only``: the log alone (a run that is over has nothing live to wait for)."""
-        await self._catch_up(None)
-        if replay_only:
+
+        ``logged``: the run's last seq when the viewer came; everything up to it is sent before
+        anything live (a page another viewer read a moment ago, shared, may end before it).
+        ``over``: the run had ended then: the log up to ``logged`` is the whole stream."""
+        if not over:
+            await self._catch_up(None)  # the pages this process's other viewers read too
+        await self._catch_up(logged)
+        if over:
             return
         while not self.finished:
             try:

@@ -12,9 +12,11 @@ import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -165,11 +167,23 @@ def run_of(user: AbstractBaseUser, run_id: int) -> Run:
     return Run.objects.get(pk=run_id, owner=user)
 
 
-def status_for_owner(user_id: int, run_id: int) -> str | None:
-    """The run's status if it is the user's, else None: one query, the same for a run that does not
+class WatchState(NamedTuple):
+    status: str
+    last_seq: int  # the last event logged when it was read
+
+
+def viewer_and_run(session: Any, run_id: int) -> tuple[Any, WatchState | None]:
+    """The session's user, and the run's state if the run is theirs (``watch_state``): what the run
+    socket needs after its handshake, in one database call."""
+    user = auth.get_user(SimpleNamespace(session=session))
+    return user, watch_state(user.pk, run_id) if user.is_authenticated else None
+
+
+def watch_state(user_id: int, run_id: int) -> WatchState | None:
+    """The run's state if it is the user's, else None: one query, the same for a run that does not
     exist and for someone else's, so that neither the answer nor its time tells them apart."""
-    status: str | None = Run.objects.filter(pk=run_id, owner_id=user_id).values_list("status", flat=True).first()
-    return status
+    row = Run.objects.filter(pk=run_id, owner_id=user_id).values_list("status", "last_seq").first()
+    return WatchState(*row) if row is not None else None
 
 
 OVER = (Run.Status.FINISHED, Run.Status.FAILED, Run.Status.CANCELLED)

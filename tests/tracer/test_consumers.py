@@ -293,24 +293,28 @@ def test_every_viewer_of_a_live_run_receives_every_event_in_order_though_the_lay
         alice: Any, queued_run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
     lossy = LossyPublisher()
     monkeypatch.setattr(services, "publisher", lambda: lossy)
+    log_events(queued_run, 1)  # a first event: a viewer that has it follows the run live
     cookie = cookie_of(alice)
 
-    async def scenario() -> list[list[int]]:
+    async def scenario() -> tuple[int, list[list[int]]]:
         sockets = [communicator(f"/ws/runs/{queued_run.pk}/", cookie) for _ in range(VIEWERS)]
         for socket in sockets:
             connected, _ = await socket.connect()
             assert connected
+            assert seqs([await socket.receive_from(timeout=10)]) == [1]
+        members = len(get_channel_layer().groups[group_name(queued_run.pk)])
         assert await asyncio.get_running_loop().run_in_executor(None, _execute, queued_run.pk) == "finished"
         received = await asyncio.gather(*(receive_until_finished(socket) for socket in sockets))
         for socket in sockets:
             assert await socket.receive_nothing(0.05)
             await socket.disconnect()
-        return list(received)
+        return members, [[1, *rest] for rest in received]
 
-    received = run_async(scenario)
+    members, received = run_async(scenario)
     last_seq = Run.objects.get(pk=queued_run.pk).last_seq
     assert lossy.lost and last_seq in lossy.lost  # the layer really lost events, the last one among them
     assert all(seqs == list(range(1, last_seq + 1)) for seqs in received)
+    assert members == 1  # the process's viewers share one member of the run's group
 
 
 def test_a_viewer_that_leaves_mid_replay_stops_its_consumer_quietly(alice: Any, queued_run: Run) -> None:

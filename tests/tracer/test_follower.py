@@ -51,7 +51,7 @@ class Viewer:
 def follow(viewer: Viewer, *live_batches: list[int], last: int) -> list[int]:
     """Run the viewer, handing it the live batches one by one once its replay is done."""
     async def scenario() -> list[int]:
-        running = asyncio.ensure_future(viewer.follower.run())
+        running = asyncio.ensure_future(viewer.follower.run(logged=0))
         for batch in live_batches:
             await asyncio.sleep(0)
             viewer.follower.offer(event(seq, last) for seq in batch)
@@ -74,7 +74,7 @@ def test_a_live_event_that_skips_numbers_has_the_missing_ones_read_from_the_log_
     viewer = Viewer(log, after=2)
 
     async def scenario() -> list[int]:
-        running = asyncio.ensure_future(viewer.follower.run())
+        running = asyncio.ensure_future(viewer.follower.run(logged=viewer.follower.last_sent))
         await asyncio.sleep(0)  # the replay: nothing after 2 yet
         log.logged = 6  # meanwhile 3..6 were logged, and the layer lost 3 and 4
         viewer.follower.offer([event(5, 6), event(6, 6)])
@@ -91,7 +91,7 @@ def test_a_tail_the_layer_never_delivered_is_read_from_the_log_after_a_stall() -
     viewer = Viewer(log)
 
     async def scenario() -> list[int]:
-        running = asyncio.ensure_future(viewer.follower.run())
+        running = asyncio.ensure_future(viewer.follower.run(logged=viewer.follower.last_sent))
         await asyncio.sleep(0)  # the replay: 1..3
         log.logged = 10
         viewer.follower.offer([event(4, 10), event(5, 10)])  # then the layer drops 6..10
@@ -107,7 +107,7 @@ def test_a_viewer_that_falls_behind_its_backlog_catches_up_from_the_log() -> Non
     viewer = Viewer(log, backlog=5)
 
     async def scenario() -> list[int]:
-        running = asyncio.ensure_future(viewer.follower.run())
+        running = asyncio.ensure_future(viewer.follower.run(logged=viewer.follower.last_sent))
         await asyncio.sleep(0)
         log.logged = 50
         viewer.follower.offer(event(seq, 50) for seq in range(1, 51))  # at once: 45 dropped
@@ -134,7 +134,7 @@ def test_nothing_is_sent_past_a_hole_in_what_the_log_answers() -> None:
     async def scenario() -> tuple[list[int], list[tuple[int, int | None]]]:
         log = HoleyLog()
         viewer = Viewer(log)
-        running = asyncio.ensure_future(viewer.follower.run())
+        running = asyncio.ensure_future(viewer.follower.run(logged=viewer.follower.last_sent))
         await asyncio.wait_for(log.asked_again.wait(), 5)  # at least two stalls later
         running.cancel()
         return viewer.sent, log.reads
@@ -152,14 +152,38 @@ def test_a_log_longer_than_a_page_is_replayed_page_by_page() -> None:
     assert log.reads[:3] == [(0, None), (10, None), (20, None)]
 
 
-def test_replay_only_sends_the_log_and_returns_without_waiting_for_live_events() -> None:
-    viewer = Viewer(FakeLog(last=9, logged=4))
+def test_a_run_that_is_over_is_sent_up_to_its_last_seq_and_nothing_live_is_awaited() -> None:
+    log = FakeLog(last=9, logged=9)
+    viewer = Viewer(log, after=3)
 
     async def scenario() -> list[int]:
-        await asyncio.wait_for(viewer.follower.run(replay_only=True), 5)
+        await asyncio.wait_for(viewer.follower.run(logged=9, over=True), 5)
         return viewer.sent
 
-    assert run_async(scenario) == [1, 2, 3, 4]
+    assert run_async(scenario) == list(range(4, 10))
+    assert log.reads == [(3, 9)]  # a range with an end: its pages are whole, whoever read them first
+
+
+def test_a_shared_page_that_ends_early_does_not_end_the_replay_before_what_was_logged() -> None:
+    class StaleLog(FakeLog):
+        """Answers an open-ended read as another viewer's a moment ago: up to seq 3 only."""
+
+        async def events(self, run_id: int, after: int, upto: int | None, limit: int) -> list[LoggedEvent]:
+            return await super().events(run_id, after, 3 if upto is None else upto, limit)
+
+    log = StaleLog(last=6, logged=6)
+    viewer = Viewer(log)
+
+    async def scenario() -> list[int]:
+        running = asyncio.ensure_future(viewer.follower.run(logged=5))
+        await asyncio.sleep(0)
+        replayed = list(viewer.sent)  # before any live event or stall
+        viewer.follower.offer([event(6, 6)])
+        await asyncio.wait_for(running, 5)
+        return replayed
+
+    assert run_async(scenario) == [1, 2, 3, 4, 5]
+    assert viewer.sent == [1, 2, 3, 4, 5, 6]
 
 
 def test_a_socket_that_closes_mid_send_ends_the_stream_with_viewer_gone() -> None:
@@ -169,5 +193,5 @@ def test_a_socket_that_closes_mid_send_ends_the_stream_with_viewer_gone() -> Non
     follower = Follower(1, 0, closed, FakeLog(last=3), stall_s=STALL_S)
 
     with pytest.raises(ViewerGone):
-        run_async(follower.run)
+        run_async(lambda: follower.run(logged=3))
     assert follower.last_sent == 0
