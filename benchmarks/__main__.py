@@ -11,10 +11,11 @@
 5. Kinesis: records per second through a 4-shard stream to a Lambda consumer (the stream event
    source mapping, batches of 100), full tracing to a file.
 6. The designer in headless chromium: 300 components beside 12 (left out with --no-browser).
-7.-9. The run stream (benchmarks/stream.py): segments per second to one WebSocket client in each
-   mode, latency from emulation to the client at x1, database insert rates (left out with --no-stream).
-10. Peak memory of runs at the limits (benchmarks/limits.py): flowing, a backlog, big messages.
-11. A class on the HTTP API (benchmarks/classroom.py): 200 students' clients at once on the
+7.-10. The run stream (benchmarks/stream.py): segments per second to one WebSocket client in each
+   mode, latency from emulation to the client at x1, database insert rates, 300 viewers of one
+   live run (benchmarks/viewers.py) (left out with --no-stream).
+11. Peak memory of runs at the limits (benchmarks/limits.py): flowing, a backlog, big messages.
+12. A class on the HTTP API (benchmarks/classroom.py): 200 students' clients at once on the
    classroom setup (`make serve`), and on the embedded console for comparison (left out with
    --no-classroom).
 

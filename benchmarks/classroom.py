@@ -191,7 +191,7 @@ def line(label: str, figures: dict[str, Any]) -> str:
              f"\n      Daphne CPU {figures['cpu_ms_per_request']:.1f} ms a request"))
 
 
-def classroom_benchmark(quick: bool = False, number: int = 10, clients: int | None = None,
+def classroom_benchmark(quick: bool = False, number: int = 12, clients: int | None = None,
                         only: str | None = None) -> int:
     """The section; returns how many of its consoles could not be measured (each says why)."""
     default_clients, seconds, warm_up_s = (10, 3.0, 1.0) if quick else (200, 30.0, 5.0)

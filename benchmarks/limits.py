@@ -68,7 +68,7 @@ def limits_benchmark(quick: bool = False) -> int:
     from tests.live import manage
 
     messages, rate = (5_000, 5_000.0) if quick else (50_000, 5_000.0)
-    print(f"\n10. Peak memory of runs at the limits ({messages:,} messages at {rate:,.0f}/s, fresh process each)")
+    print(f"\n11. Peak memory of runs at the limits ({messages:,} messages at {rate:,.0f}/s, fresh process each)")
     failed = 0
     with tempfile.TemporaryDirectory() as directory:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{Path(directory) / 'limits.sqlite3'}", "REDIS_URL": "",

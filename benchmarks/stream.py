@@ -14,6 +14,8 @@
 3. Database insert rate of trace rows (one per message, its segments as one JSON text) and stream
    events, through the same writes the task makes (tracer/storage.py's insert_rows: COPY on
    PostgreSQL, executemany on SQLite), SQLite and PostgreSQL.
+4. 300 viewers of one live run at x1, in each mode (benchmarks/viewers.py): whether every one
+   received the whole stream in order, run.finished's delay to the last viewer, events/s.
 
 Every process is real and local (tests/live.py starts them); the PostgreSQL and Redis servers are
 the machine's (WIRETAP_E2E_POSTGRES_URL, WIRETAP_E2E_REDIS_URL as for the tests).
@@ -191,7 +193,7 @@ def insert_rate(rows: int) -> None:
 
 
 def stream_benchmark(quick: bool = False) -> int:
-    """Sections 7-9; returns how many parts could not run (each says why)."""
+    """Sections 7-10; returns how many parts could not run (each says why)."""
     messages = 5_000 if quick else 30_000
     print(f"\n7. Run stream: the pipeline, {messages:,} messages as fast as possible, to one WebSocket client")
     failed = 0
@@ -213,7 +215,9 @@ def stream_benchmark(quick: bool = False) -> int:
     except Exception as error:
         print(f"   failed: {error}")
         failed += 1
-    return failed
+    from benchmarks.viewers import viewers_benchmark
+
+    return failed + viewers_benchmark(quick)
 
 
 if __name__ == "__main__":

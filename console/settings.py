@@ -216,9 +216,9 @@ CELERY_TASK_IGNORE_RESULT = True
 # With the task acknowledged late (tracer/tasks.py), a worker reserves one run at a time; others go to idle workers.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# A channel's queue holds this many messages; past it channels_redis drops new ones silently. A
-# batch carries up to 500 segments, and a consumer that misses one reads it from the replay log,
-# but a deep queue keeps that rare.
+# A channel's queue holds this many messages; past it channels_redis drops new ones silently (one
+# queue for all the consumers of a Daphne process; a message is one write's events). A viewer that
+# misses events reads them from the replay log (tracer/follower.py), but a deep queue keeps that rare.
 CHANNEL_CAPACITY = env_int("CHANNEL_CAPACITY", 2000)
 if REDIS_URL:
     # A consumer waits for its next message with BZPOPMIN blocking 5 s (channels_redis), while

@@ -113,9 +113,14 @@ def decode_client(text: str) -> ClientMessage:
     return message
 
 
-# The layer message that carries an event to a run's group (consumers' ``run_event`` handler).
-def layer_event(seq: int, body: str) -> dict[str, Any]:
-    return {"type": "run.event", "seq": seq, "body": body}
+# An event as the log holds it and the layer carries it: (seq, type, body).
+LoggedEvent = tuple[int, str, str]
+
+
+def layer_events(events: list[LoggedEvent]) -> dict[str, Any]:
+    """The layer message that carries events to a run's group (consumers' ``run_events`` handler):
+    one message for the events of one write, so a layer's capacity counts writes, not events."""
+    return {"type": "run.events", "events": [list(event) for event in events]}
 
 
 class ProtocolError(msgspec.Struct, tag="error", tag_field="type"):

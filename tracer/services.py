@@ -13,9 +13,11 @@ import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -29,6 +31,7 @@ from emulator.workload import MAX_SEED, check_workload, load_workload
 from tracer import limits, protocol
 from tracer.execution import Execution
 from tracer.models import Run, RunEvent, Trace
+from tracer.protocol import LoggedEvent
 from tracer.stream import EventLog, publisher
 
 log = logging.getLogger(__name__)
@@ -189,21 +192,39 @@ def run_of(user: AbstractBaseUser, run_id: int) -> Run:
     return Run.objects.get(pk=run_id, owner=user)
 
 
-def run_owner(run_id: int) -> int | None:
-    return Run.objects.filter(pk=run_id).values_list("owner_id", flat=True).first()
+class WatchState(NamedTuple):
+    status: str
+    last_seq: int  # the last event logged when it was read
 
 
-def run_is_over(run_id: int) -> bool:
-    return Run.objects.filter(pk=run_id, status__in=[Run.Status.FINISHED, Run.Status.FAILED,
-                                                     Run.Status.CANCELLED]).exists()
+def viewer_and_run(session: Any, run_id: int) -> tuple[Any, WatchState | None]:
+    """The session's user, and the run's state if the run is theirs (``watch_state``): what the run
+    socket needs after its handshake, in one database call."""
+    user = auth.get_user(SimpleNamespace(session=session))
+    return user, watch_state(user.pk, run_id) if user.is_authenticated else None
 
 
-def events_after(run_id: int, after: int, upto: int | None = None, limit: int = 1000) -> list[tuple[int, str]]:
-    """(seq, body) of the run's events with after < seq <= upto, in order, at most ``limit``."""
+def watch_state(user_id: int, run_id: int) -> WatchState | None:
+    """The run's state if it is the user's, else None: one query, the same for a run that does not
+    exist and for someone else's, so that neither the answer nor its time tells them apart."""
+    row = Run.objects.filter(pk=run_id, owner_id=user_id).values_list("status", "last_seq").first()
+    return WatchState(*row) if row is not None else None
+
+
+OVER = (Run.Status.FINISHED, Run.Status.FAILED, Run.Status.CANCELLED)
+
+
+def events_after(run_id: int, after: int, upto: int | None = None, limit: int = 1000) -> list[LoggedEvent]:
+    """(seq, type, body) of the run's events with after < seq <= upto, in order, at most ``limit``."""
     events = RunEvent.objects.filter(run_id=run_id, seq__gt=after)
     if upto is not None:
         events = events.filter(seq__lte=upto)
-    return list(events.order_by("seq").values_list("seq", "body")[:limit])
+    return list(events.order_by("seq").values_list("seq", "type", "body")[:limit])
+
+
+def last_seq(run_id: int) -> int:
+    """The seq of the run's last logged event (0 when there is none, or no such run)."""
+    return Run.objects.filter(pk=run_id).values_list("last_seq", flat=True).first() or 0
 
 
 TRACE_FILTERS = ("outcome", "component", "min_duration_ms", "max_duration_ms", "after", "limit")

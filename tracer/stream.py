@@ -12,6 +12,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -24,7 +25,10 @@ from tracer.storage import EventRow, TraceRow, insert_rows
 
 log = logging.getLogger(__name__)
 
-Event = tuple[int, str, str]  # seq, type, body
+Event = protocol.LoggedEvent  # seq, type, body
+# A layer message carries the events of one write up to about this many bytes of bodies (one
+# event at least): few messages against the layer's capacity, none of them huge.
+LAYER_MESSAGE_BYTES = 1_000_000
 Job = tuple[list[Event], list[TraceRow], int]  # what one flush writes: its events, trace rows and their bytes
 
 
@@ -65,8 +69,8 @@ class Publisher:
                     continue
                 run_id, events = item
                 group = group_name(run_id)
-                for seq, _kind, body in events:
-                    await layer.group_send(group, protocol.layer_event(seq, body))
+                for chunk in layer_chunks(events):
+                    await layer.group_send(group, protocol.layer_events(chunk))
             except Exception:  # the log has the events: a client that missed them reads them there
                 log.exception("could not publish events of run %s", item[0] if item else "?")
             finally:
@@ -80,6 +84,19 @@ class Publisher:
         """Wait until every event handed over so far has been sent."""
         assert self._queue is not None
         asyncio.run_coroutine_threadsafe(self._queue.join(), self._loop).result(timeout)
+
+
+def layer_chunks(events: list[Event], limit: int = LAYER_MESSAGE_BYTES) -> list[list[Event]]:
+    """The events in order, in runs of at most ``limit`` bytes of bodies (an event alone may pass it)."""
+    chunks: list[list[Event]] = []
+    size = 0
+    for event in events:
+        if not chunks or size + len(event[2]) > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(event)
+        size += len(event[2])
+    return chunks
 
 
 _publisher: Publisher | None = None
@@ -166,8 +183,10 @@ class EventLog:
                 changes["stored_bytes"] = F("stored_bytes") + size
             if changes:
                 Run.objects.filter(pk=self.run_id).update(**changes)
-        if events:
-            self._publish(self.run_id, events)
+            if events:
+                # Log before publish: a caller's outer transaction (the run's end, a cancel)
+                # commits first; without one, this runs as the block above commits.
+                transaction.on_commit(partial(self._publish, self.run_id, events))
 
 
 def stored_size(events: list[Event], traces: list[TraceRow]) -> int:

@@ -19,7 +19,7 @@ const PANEL_REFRESH_MS = 250;
 const CHART_REFRESH_MS = 1000;
 const STREAM_TEXT = {
   connecting: "connecting…", open: "live", reconnecting: "reconnecting…", closed: "",
-  forbidden: "not allowed", not_found: "no such run",
+  signed_out: "closed: sign in again", not_found: "not found",
 };
 
 const $ = (id) => document.getElementById(id);
@@ -376,7 +376,7 @@ class RunPage {
     if (state === "open" && !["running", "queued"].includes(this.status)) text = "";
     if (state === "reconnecting" && detail !== undefined) text = `reconnecting in ${Math.ceil(detail / 1000)} s…`;
     $("stream-state").textContent = text;
-    if (state === "forbidden" || state === "not_found") this.showError(`The run's stream is ${text}.`);
+    if (state === "signed_out" || state === "not_found") this.showError(`The run's stream is ${text}.`);
   }
 
   showError(text) {

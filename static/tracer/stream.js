@@ -6,7 +6,9 @@
 // DOM-free: the WebSocket constructor, the timers and the random source are injected, so the
 // tests drive it without a network or a clock.
 
-export const CLOSE_FORBIDDEN = 4403;
+// The server's closes that end the stream: not signed in, and a run that does not exist or is
+// someone else's (one code for both, as the API's 404).
+export const CLOSE_SIGNED_OUT = 4401;
 export const CLOSE_NOT_FOUND = 4404;
 
 const DEFAULTS = {
@@ -19,7 +21,7 @@ const DEFAULTS = {
  * - url: the socket's URL without query (e.g. "wss://host/ws/runs/7/").
  * - onMessage(message): each server message with a seq, once, in order.
  * - onState(state, detail): "connecting" | "open" | "reconnecting" (detail: ms until the next try)
- *   | "closed" (the run ended and everything was received, or stop()) | "forbidden" | "not_found".
+ *   | "closed" (the run ended and everything was received, or stop()) | "signed_out" | "not_found".
  * - onError(message): server "error" answers (not part of the numbered stream).
  */
 export class RunStream {
@@ -107,7 +109,7 @@ export class RunStream {
 
   closed(code) {
     this.clearGap();
-    if (code === CLOSE_FORBIDDEN) return this.end("forbidden");
+    if (code === CLOSE_SIGNED_OUT) return this.end("signed_out");
     if (code === CLOSE_NOT_FOUND) return this.end("not_found");
     if (this.finished || this.stopped) return this.setState("closed");
     this.scheduleReconnect();

@@ -42,7 +42,7 @@ def run_async(scenario: Callable[[], Awaitable[Any]]) -> Any:
 def communicator(path: str, cookie: bytes | None, origin: tuple[bytes, bytes] = ORIGIN) -> WebsocketCommunicator:
     from console.asgi import application
 
-    headers = [origin] + ([(b"cookie", cookie)] if cookie is not None else [])
+    headers = [(b"host", b"127.0.0.1"), origin] + ([(b"cookie", cookie)] if cookie is not None else [])
     return WebsocketCommunicator(application, path, headers=headers)
 
 
@@ -81,7 +81,7 @@ def test_the_owner_receives_the_whole_log_in_order(alice: Any, queued_run: Run) 
     assert run_async(scenario) == stored
 
 
-@pytest.mark.parametrize("who, code", [("charlie", 4403), (None, 4403)])
+@pytest.mark.parametrize("who, code", [("charlie", 4404), (None, 4401)])
 def test_only_the_owner_may_watch(request: pytest.FixtureRequest, queued_run: Run, who: str | None,
                                   code: int) -> None:
     user = request.getfixturevalue(who) if who else None
@@ -132,9 +132,9 @@ def test_resume_after_a_seq_then_live_without_gap_or_duplicate(alice: Any, queue
         group = group_name(queued_run.pk)
         # A duplicate of the replay, then 6 live; 7 and 8 logged but 7's publication lost: 8 brings 7 from the log.
         await _log_more(queued_run, 3)
-        body = dict(await _events(queued_run.pk))
+        logged = await _events(queued_run.pk)
         for seq in (5, 6, 8, 6):
-            await layer.group_send(group, protocol.layer_event(seq, body[seq]))
+            await layer.group_send(group, protocol.layer_events([logged[seq]]))
         live = await receive_all(socket, 3)
         assert await socket.receive_nothing(0.1)
         await socket.disconnect()
@@ -143,10 +143,10 @@ def test_resume_after_a_seq_then_live_without_gap_or_duplicate(alice: Any, queue
     assert seqs(run_async(scenario)) == [3, 4, 5, 6, 7, 8]
 
 
-async def _events(run_id: int) -> list[tuple[int, str]]:
+async def _events(run_id: int) -> dict[int, protocol.LoggedEvent]:
     from channels.db import database_sync_to_async
 
-    return await database_sync_to_async(services.events_after)(run_id, 0)
+    return {event[0]: event for event in await database_sync_to_async(services.events_after)(run_id, 0)}
 
 
 async def _log_more(run: Run, count: int) -> None:
@@ -195,7 +195,8 @@ def test_a_finished_run_replays_its_whole_log_in_order_and_nothing_live(alice: A
         assert connected
         texts = await receive_all(socket, len(stored))
         # A replay is not in the run's group: a live event sent now never reaches it.
-        await get_channel_layer().group_send(group_name(queued_run.pk), protocol.layer_event(10**6, "{}"))
+        live = protocol.layer_events([(10**6, "run.status", "{}")])
+        await get_channel_layer().group_send(group_name(queued_run.pk), live)
         assert await socket.receive_nothing(0.1)
         await socket.disconnect()
         return texts
@@ -240,10 +241,109 @@ def test_replay_on_a_run_still_going_is_the_live_stream(alice: Any, queued_run: 
         await socket.connect()
         replayed = await receive_all(socket, 2)
         await _log_more(queued_run, 1)
-        body = dict(await _events(queued_run.pk))
-        await get_channel_layer().group_send(group_name(queued_run.pk), protocol.layer_event(3, body[3]))
+        logged = await _events(queued_run.pk)
+        await get_channel_layer().group_send(group_name(queued_run.pk), protocol.layer_events([logged[3]]))
         live = await receive_all(socket, 1)
         await socket.disconnect()
         return replayed + live
 
     assert seqs(run_async(scenario)) == [1, 2, 3]
+
+
+VIEWERS = 30
+
+
+class LossyPublisher:
+    """The real publisher, losing what a layer past its capacity loses: every other write's events,
+    and the write that carries run.finished (after which nothing would come to reveal the loss)."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+        self.lost: list[int] = []
+
+    def publish(self, run_id: int, events: list[protocol.LoggedEvent]) -> None:
+        self.writes += 1
+        if self.writes % 2 == 0 or any(kind == "run.finished" for _, kind, _ in events):
+            self.lost.extend(seq for seq, _, _ in events)
+            return
+        from tracer.stream import publisher
+
+        publisher().publish(run_id, events)
+
+
+def _execute(run_id: int) -> str | None:
+    from django.db import connection
+
+    try:
+        return services.execute_run(run_id, "test-worker")
+    finally:
+        connection.close()  # this thread's own
+
+
+async def receive_until_finished(socket: WebsocketCommunicator) -> list[int]:
+    received = []
+    while True:
+        message = msgspec.json.decode(await socket.receive_from(timeout=10))
+        received.append(message["seq"])
+        if message["type"] == "run.finished":
+            return received
+
+
+def test_every_viewer_of_a_live_run_receives_every_event_in_order_though_the_layer_loses_some_and_the_end(
+        alice: Any, queued_run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    lossy = LossyPublisher()
+    monkeypatch.setattr(services, "publisher", lambda: lossy)
+    log_events(queued_run, 1)  # a first event: a viewer that has it follows the run live
+    cookie = cookie_of(alice)
+
+    async def scenario() -> tuple[int, list[list[int]]]:
+        sockets = [communicator(f"/ws/runs/{queued_run.pk}/", cookie) for _ in range(VIEWERS)]
+        for socket in sockets:
+            connected, _ = await socket.connect()
+            assert connected
+            assert seqs([await socket.receive_from(timeout=10)]) == [1]
+        members = len(get_channel_layer().groups[group_name(queued_run.pk)])
+        assert await asyncio.get_running_loop().run_in_executor(None, _execute, queued_run.pk) == "finished"
+        received = await asyncio.gather(*(receive_until_finished(socket) for socket in sockets))
+        for socket in sockets:
+            assert await socket.receive_nothing(0.05)
+            await socket.disconnect()
+        return members, [[1, *rest] for rest in received]
+
+    members, received = run_async(scenario)
+    last_seq = Run.objects.get(pk=queued_run.pk).last_seq
+    assert lossy.lost and last_seq in lossy.lost  # the layer really lost events, the last one among them
+    assert all(seqs == list(range(1, last_seq + 1)) for seqs in received)
+    assert members == 1  # the process's viewers share one member of the run's group
+
+
+def test_a_viewer_that_leaves_mid_replay_stops_its_consumer_quietly(alice: Any, queued_run: Run) -> None:
+    from autobahn.exception import Disconnected
+
+    from console.asgi import application
+
+    log_events(queued_run, 600)  # pages of the log: the close comes in the middle
+    scope = {"type": "websocket", "path": f"/ws/runs/{queued_run.pk}/", "query_string": b"", "subprotocols": [],
+             "headers": [(b"host", b"127.0.0.1"), ORIGIN, (b"cookie", cookie_of(alice))]}
+
+    async def scenario() -> int:
+        inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        await inbox.put({"type": "websocket.connect"})
+        texts: list[str] = []
+        closing = False
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal closing
+            if message["type"] != "websocket.send":
+                return
+            if len(texts) >= 250:
+                if not closing:  # as Daphne: the close handshake has begun; the disconnect follows
+                    closing = True
+                    await inbox.put({"type": "websocket.disconnect", "code": 1001})
+                raise Disconnected("Attempt to send on a closed protocol")
+            texts.append(message["text"])
+
+        await asyncio.wait_for(application(scope, inbox.get, send), 10)  # returns: no exception
+        return len(texts)
+
+    assert run_async(scenario) == 250

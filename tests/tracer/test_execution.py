@@ -1,5 +1,5 @@
 """Executing a run (tracer/execution.py): it stops at its next poll when someone else ended it,
-and at a limit while it runs, keeping what it produced."""
+and at a limit while it runs, keeping what it produced; a paced run cuts its stream into few events."""
 
 from __future__ import annotations
 
@@ -187,3 +187,34 @@ def test_big_messages_stop_the_run_close_to_the_byte_limit_counting_what_is_in_f
     # most three times what they hold): past the limit by a batch at most, not by a slice of
     # virtual time or by the messages still in flight when it closes.
     assert 2_000_000 / 3 <= run.stored_bytes <= 2_000_000 + 10 * 2 * 20_000 * 1.25
+
+
+
+class FakeTime:
+    """The wall clock of a paced run: it moves only when the run sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_a_run_at_x1_sends_its_segments_in_events_at_most_every_50_ms_and_every_one_of_them(
+        alice: Any, topology: Topology, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "enqueue", lambda run_id: None)
+    run = services.start_run(alice, topology, workload(per_second=50, duration_s=4), speed=1)
+    Run.objects.filter(pk=run.pk).update(status=Run.Status.RUNNING)
+    fake = FakeTime()
+
+    status = Execution(Run.objects.get(pk=run.pk), execution.no_publish, clock=fake.clock, sleep=fake.sleep).execute()
+
+    assert status == "finished"
+    batches = [msgspec.json.decode(body)["segments"] for body in
+               RunEvent.objects.filter(run=run, type="run.segments").values_list("body", flat=True)]
+    # 200 messages, several segments each: one event a segment would be hundreds.
+    assert len(batches) <= fake.now / execution.PAUSE_FLUSH_EVERY_S + 1
+    assert sum(map(len, batches)) == Run.objects.get(pk=run.pk).segments_seen > 200

@@ -38,6 +38,8 @@ HEARTBEAT_TIMEOUT_S = 10
 REPAIR_BOUND_S = HEARTBEAT_TIMEOUT_S + 1 + 1 + 4  # + 4 s for a loaded machine
 # Promptly: the worker polls the run's row every 0.25 s of wall time (tracer/execution.py).
 CANCEL_BOUND_S = 5
+# Daphne's application_checker: how often it reaps ended consumers (and logs their exceptions).
+DAPHNE_REAPS_EVERY_S = 1
 
 
 def workload(per_second: int = 50, duration_s: float = 10, **extra: Any) -> dict[str, Any]:
@@ -185,3 +187,60 @@ def test_a_killed_worker_leaves_its_run_failed_by_the_repair_within_a_bounded_ti
     assert "stopped sending heartbeats" in failed["error"]
 
     stack.workers[stack.workers.index(victim)] = CeleryWorker(victim.name, stack.env, stack.log_dir)
+
+
+# Enough viewers that one Daphne process carries many consumers; the Redis queue they share
+# holds 2 messages, so the layer drops events past it whatever the machine's speed.
+CROWD = 40
+CROWD_CAPACITY = 2
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveConsole]:
+    try:
+        built = LiveConsole(tmp_path_factory.mktemp("crowded"), production_like=True, workers=1,
+                            env={"LOG_LEVEL": "INFO", "CHANNEL_CAPACITY": str(CROWD_CAPACITY)})
+    except ServiceMissing as missing:
+        pytest.fail(f"{missing} The production-like tests need it.", pytrace=False)
+    yield built
+    built.stop()
+
+
+def test_forty_viewers_of_a_live_run_each_receive_the_whole_stream_in_order_past_the_layers_capacity(
+        crowded: LiveConsole) -> None:
+    run = crowded.api("POST", f"/api/topologies/{crowded.topology}/runs/", {"workload": workload(), "speed": 10})
+
+    async def watch() -> list[list[int]]:
+        async def viewer() -> list[int]:
+            async with crowded.socket(run["id"]) as socket:
+                return [message["seq"] for message in await receive_until_finished(socket, timeout_s=120)]
+
+        return list(await asyncio.gather(*(viewer() for _ in range(CROWD))))
+
+    received = run_async(watch)
+    last_seq = crowded.api("GET", f"/api/runs/{run['id']}/")["last_seq"]
+    assert all(seqs == list(range(1, last_seq + 1)) for seqs in received)
+
+
+def test_a_viewer_leaving_during_the_replay_of_a_long_log_stops_its_consumer_quietly(stack: Stack) -> None:
+    # A metrics event per virtual second: thousands of events, so the replay is still going (many
+    # pages of the log) when the viewer's close arrives.
+    run = stack.start_run({"workload": workload(per_second=5, duration_s=3000), "speed": None})
+    finished = stack.wait_status(run["id"], {"finished"}, 120)
+    assert finished["last_seq"] > 3000
+    assert stack.daphne is not None
+    log_before = len(stack.daphne.log())
+
+    async def leave_early() -> str:
+        async with stack.socket(run["id"]) as socket:
+            first: str = await socket.recv()
+        return first
+
+    assert json.loads(run_async(leave_early))["seq"] == 1
+    daphne = stack.daphne
+    assert daphne is not None
+    # Daphne reaps a consumer that ended once a second and logs the exception it raised, if any:
+    # three reaping periods without one mean the consumer stopped quietly.
+    with pytest.raises(TimeoutError):
+        wait_until(lambda: "Traceback" in daphne.log()[log_before:], DAPHNE_REAPS_EVERY_S * 3,
+                   "an exception of the consumer in Daphne's log")

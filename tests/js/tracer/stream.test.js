@@ -126,8 +126,8 @@ test("backoff stops growing at its last step, with jitter in the upper half", ()
   assert.deepEqual(delays, [125, 250, 500, 1000, 2000, 4000, 4000, 4000]);
 });
 
-test("4403 and 4404 end the stream without reconnecting", () => {
-  for (const [code, state] of [[4403, "forbidden"], [4404, "not_found"]]) {
+test("4401 (signed out) and 4404 (no such run of yours) end the stream without reconnecting", () => {
+  for (const [code, state] of [[4401, "signed_out"], [4404, "not_found"]]) {
     const { socket, timers, WebSocket, states } = setUp();
     socket().serverClose(code);
     timers.advance(60_000);
