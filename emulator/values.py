@@ -78,7 +78,7 @@ def duration_error(value: Any) -> str | None:
     return f"must be milliseconds (a number) or {{\"median\": m, \"p99\": p}}, got {_describe(value)}"
 
 
-def _number(value: float) -> str:
+def _number(value: int | float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 

@@ -600,6 +600,8 @@ window.wiretapRun = {
   get paused() { return page.paused; },
   get replay() { return page.root.dataset.replay; },
   get ended() { return page.ended; },
+  // Ended, and what it received is on the page (no list or panel waits for the next frame).
+  get shown() { return page.ended && !page.dirty.list && !page.dirty.panels && !page.dirty.timeline; },
   onPath: () => page.canvas?.onPath() ?? [],
   get mapNodes() { return serviceMapNodes(); },
 };

@@ -20,7 +20,7 @@ def test_a_quick_run_prints_every_section_and_succeeds() -> None:
 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for heading in ("1. Kernel", "2. API Gateway", "3. Peak memory", "4. Step Functions", "5. Kinesis",
-                    "6. Designer canvas", "10. Peak memory of runs at the limits"):
+                    "6. Designer canvas", "11. Peak memory of runs at the limits"):
         assert heading in done.stdout
     assert "could not run" not in done.stdout and "run failed" not in done.stdout
     assert "render (fetch, build, draw, fit)" in done.stdout  # the designer's figures, not its failure

@@ -62,7 +62,7 @@ def run_the_templates_workload(page: Page, console: Daphne, topology_id: int, te
     page.wait_for_url(re.compile(r"/runs/\d+/$"))
     expect(page.locator("#run-seed")).to_have_text(str(template.workload["seed"]))
     expect(page.locator(".run-brief .lesson")).to_be_visible()
-    page.wait_for_function("window.wiretapRun.ended", timeout=RUN_TIMEOUT_MS)
+    page.wait_for_function("window.wiretapRun.shown", timeout=RUN_TIMEOUT_MS)
 
 
 def open_tab(page: Page, name: str) -> None:
@@ -75,7 +75,7 @@ def open_traces(page: Page) -> None:
     first = page.locator(".trace-row:not([hidden])").first
     expect(first).to_be_visible()
     first.click()
-    expect(page.locator("#timeline .tl-row").first).to_be_visible()
+    expect(page.locator("#timeline .tl-row").first).to_be_visible(timeout=PANEL_TIMEOUT_MS)
     # A failed message's waterfall, when the run has one.
     counts = page.evaluate("window.wiretapRun.counts")
     failing = next((outcome for outcome in ("failed", "dead_lettered", "throttled", "lost", "rejected")
@@ -85,7 +85,7 @@ def open_traces(page: Page) -> None:
         row = page.locator(f".trace-row[data-outcome='{failing}']").first
         expect(row).to_be_visible()
         row.click()
-        expect(page.locator("#timeline .tl-row").first).to_be_visible()
+        expect(page.locator("#timeline .tl-row").first).to_be_visible(timeout=PANEL_TIMEOUT_MS)
         page.locator(f"#outcome-filters [data-outcome='{failing}']").click()
     page.get_by_role("button", name="Close the timeline").click()
 
@@ -127,7 +127,7 @@ def replay_at_max_speed(page: Page) -> None:
     page.get_by_role("button", name="Max").click()
     page.get_by_role("button", name="Replay").click()
     page.wait_for_url(re.compile(r"\?replay=max$"))
-    page.wait_for_function("window.wiretapRun.ended", timeout=RUN_TIMEOUT_MS)
+    page.wait_for_function("window.wiretapRun.shown", timeout=RUN_TIMEOUT_MS)
     expect(page.locator("#run-status")).to_have_text("finished")
 
 
@@ -179,7 +179,7 @@ def test_a_new_users_scalable_webhook_run_shows_orders_on_its_service_map(
     page.get_by_label("Speed").select_option("max")
     page.get_by_role("button", name="Run", exact=True).click()
     page.wait_for_url(re.compile(r"/runs/\d+/$"))
-    page.wait_for_function("window.wiretapRun.ended", timeout=RUN_TIMEOUT_MS)
+    page.wait_for_function("window.wiretapRun.shown", timeout=RUN_TIMEOUT_MS)
 
     open_service_map(page)
     nodes = set(page.evaluate("window.wiretapRun.mapNodes"))
@@ -201,7 +201,7 @@ def test_an_empty_seed_runs_with_a_random_one_that_run_again_fills_in_exactly(
     page.get_by_role("button", name="Run", exact=True).click()
     page.wait_for_url(re.compile(r"/runs/\d+/$"))
     run_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
-    page.wait_for_function("window.wiretapRun.ended", timeout=RUN_TIMEOUT_MS)
+    page.wait_for_function("window.wiretapRun.shown", timeout=RUN_TIMEOUT_MS)
 
     run = Run.objects.get(pk=run_id)
     expect(page.locator("#run-seed")).to_have_text(str(run.seed))
