@@ -58,7 +58,7 @@ test("values out of AWS ranges say what is valid", () => {
   assert.deepEqual(parseInput(field(fields, "VisibilityTimeout"), "2.5"), { error: "Must be a whole number." });
   assert.deepEqual(parseInput(field(fields, "VisibilityTimeout"), "soon"), { error: "Must be a number." });
   const rds = describeFields(kind("rds").behavior);
-  assert.deepEqual(parseInput(field(rds, "connect_ms"), "-1"), { error: "Must be at least 0 ms." });
+  assert.deepEqual(parseInput(field(rds, "connect_ms"), "-1"), { error: "Must be between 0 and 60000 ms." });
 });
 
 test("durations accept a number or median and p99", () => {
