@@ -126,11 +126,29 @@ def checked(document: Any) -> tuple[list[Problem], Salvage | None]:
     if not problems:
         whole = Salvage(_build(document), list(range(len(document["components"]))),
                         list(range(len(document.get("connections", [])))))
-        return check_rules(whole.topology), whole
+        return [_located(problem, document) for problem in check_rules(whole.topology)], whole
     salvaged = salvage(document, problems)
     if salvaged is None:
         return problems, None
-    return problems + [salvaged.renumber(problem) for problem in check_rules(salvaged.topology)], salvaged
+    rules = [_located(salvaged.renumber(problem), document) for problem in check_rules(salvaged.topology)]
+    return problems + rules, salvaged
+
+
+def _located(problem: Problem, document: Any) -> Problem:
+    """A rule's problem at the field it is about, or where that field would be when the document leaves
+    out more than the field itself (a connection without properties: its properties)."""
+    node = document
+    parts = problem.pointer.split("/")[1:]
+    for position, part in enumerate(parts):
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            kept = parts[:position + 1] if isinstance(node, dict) else parts[:position]
+            return replace(problem, pointer="".join("/" + p for p in kept))
+    return problem
 
 
 @dataclass(frozen=True)
@@ -337,8 +355,10 @@ def _check_connections(connections: list[Any], kinds: dict[str, str], problems: 
         if role.name == "dead_letter" and source_kind == "sqs" and not (
             isinstance(properties, dict) and properties.get("maxReceiveCount") is not None
         ):
-            problems.append(Problem(f"{where}/properties/maxReceiveCount", "a queue's redrive needs "
-                                    "maxReceiveCount (1-1000): the receives before a message moves", subject))
+            # Where it would be: in the properties, or the properties themselves when there are none.
+            at = f"{where}/properties/maxReceiveCount" if isinstance(properties, dict) else f"{where}/properties"
+            problems.append(Problem(at, "a queue's redrive needs maxReceiveCount (1-1000): the receives before a "
+                                    "message moves", subject))
 
 
 def _check_references(properties: dict[str, Any], fields: tuple[Field, ...], kinds: dict[str, str], where: str,

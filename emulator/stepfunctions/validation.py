@@ -13,10 +13,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from .choice import OPERATORS
+from .paths import PathError, parse
 
 STATE_TYPES = frozenset({"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
 _TERMINAL = frozenset({"Choice", "Succeed", "Fail"})
 _WAIT_FIELDS = ("Seconds", "Timestamp", "SecondsPath", "TimestampPath")
+# Fields that hold a JSONPath (null allowed for the first three: {} for InputPath and OutputPath, the
+# input for ResultPath). ErrorPath and CausePath may also be an intrinsic function: strings only.
+_NULLABLE_PATHS = ("InputPath", "OutputPath", "ResultPath")
+_PATHS = (*_NULLABLE_PATHS, "ItemsPath", "SecondsPath", "TimestampPath", "TimeoutSecondsPath",
+          "HeartbeatSecondsPath", "MaxConcurrencyPath", "ToleratedFailureCountPath",
+          "ToleratedFailurePercentagePath")
+_STRING_PATHS = ("ErrorPath", "CausePath")
 
 
 def _escape(name: str) -> str:
@@ -70,6 +78,7 @@ def _check_state(name: str, state: Any, where: str, names: list[str]) -> list[tu
             problems.append((field_pointer, f"{what} names '{value}', which is not a state of this machine; "
                                              f"valid: {_list(names)}"))
 
+    problems.extend(_check_paths(state, where))
     if "Next" in state:
         target(f"{where}/Next", state["Next"], "Next")
     if kind not in _TERMINAL:
@@ -124,6 +133,9 @@ def _check_state(name: str, state: Any, where: str, names: list[str]) -> list[tu
         if kind not in ("Task", "Parallel", "Map"):
             problems.append((f"{where}/{list_field}", f"{list_field} applies to Task, Parallel and Map states only"))
             continue
+        if not isinstance(entries, list):
+            problems.append((f"{where}/{list_field}", f"{list_field} must be a list of objects with ErrorEquals"))
+            continue
         for index, entry in enumerate(entries):
             entry_where = f"{where}/{list_field}/{index}"
             errors = entry.get("ErrorEquals") if isinstance(entry, dict) else None
@@ -134,6 +146,8 @@ def _check_state(name: str, state: Any, where: str, names: list[str]) -> list[tu
                 problems.append((f"{entry_where}/ErrorEquals", f"States.ALL must be alone and in the last "
                                  f"{list_field} entry"))
             if list_field == "Catch":
+                problems.extend(_check_paths({"ResultPath": entry["ResultPath"]} if "ResultPath" in entry else {},
+                                             entry_where))
                 if "Next" not in entry:
                     problems.append((entry_where, "a catcher needs Next: the state to go to"))
                 else:
@@ -141,6 +155,35 @@ def _check_state(name: str, state: Any, where: str, names: list[str]) -> list[tu
             else:
                 problems.extend(_check_retrier(entry, entry_where))
     return problems
+
+
+def _check_paths(state: dict[str, Any], where: str) -> list[tuple[str, str]]:
+    """Each path field is a JSONPath that parses (null where the field takes it)."""
+    problems = []
+    for field in (*_PATHS, *_STRING_PATHS):
+        if field not in state:
+            continue
+        value = state[field]
+        if value is None and field in _NULLABLE_PATHS:
+            continue
+        if not isinstance(value, str):
+            problems.append((f"{where}/{field}", f"{field} must be a JSONPath such as \"$.detail\""
+                             f"{' or null' if field in _NULLABLE_PATHS else ''}, got {_json_type(value)}"))
+            continue
+        if field in _PATHS:
+            try:
+                parse(value)
+            except PathError as error:
+                problems.append((f"{where}/{field}", f"{field} is not a valid JSONPath: {error}"))
+    return problems
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {dict: "an object", list: "an array"}.get(type(value), "null" if value is None else "a string")
 
 
 def _check_retrier(retrier: dict[str, Any], where: str) -> list[tuple[str, str]]:

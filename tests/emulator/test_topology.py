@@ -194,3 +194,19 @@ def test_the_rules_across_fields_are_checked_on_what_is_well_formed_when_the_sha
     with pytest.raises(InvalidDocument) as refused:
         load_topology(document)
     assert len(refused.value.problems) == 2
+
+
+def test_a_rule_about_a_property_of_a_connection_without_properties_points_at_where_they_would_be() -> None:
+    # Found by the property tests: /connections/0/properties/SqsParameters named a part of a missing object.
+    document = topology([{"id": "Bus", "kind": "eventbridge"},
+                         {"id": "Orders", "kind": "sqs", "properties": {"FifoQueue": True}}],
+                        [{"source": "Bus", "target": "Orders", "role": "rule"}])
+    (found,) = check_topology(document)
+    assert found.pointer == "/connections/0/properties" and "SqsParameters" in found.message
+
+
+@pytest.mark.parametrize("properties", [None, [], "3"])
+def test_a_redrive_whose_properties_are_not_an_object_is_refused_at_the_properties(properties: object) -> None:
+    document = topology([{"id": "Queue", "kind": "sqs"}, {"id": "Dlq", "kind": "sqs"}],
+                        [{"source": "Queue", "target": "Dlq", "role": "dead_letter", "properties": properties}])
+    assert {p.pointer for p in check_topology(document)} == {"/connections/0/properties"}

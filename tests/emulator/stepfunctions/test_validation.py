@@ -1,0 +1,39 @@
+"""Checking a state machine definition before it runs: each problem at its JSON pointer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from emulator.stepfunctions.validation import validate
+
+
+def machine(**fields: Any) -> dict[str, Any]:
+    return {"StartAt": "Work", "States": {"Work": {"Type": "Pass", "End": True, **fields}}}
+
+
+@pytest.mark.parametrize(("fields", "where", "says"), [
+    # Found by the property tests: ResultPath true passed, and the execution crashed on path.startswith.
+    ({"ResultPath": True}, "/States/Work/ResultPath", 'ResultPath must be a JSONPath such as "$.detail" or null, '
+     "got a boolean"),
+    ({"InputPath": ["$.a"]}, "/States/Work/InputPath", "got an array"),
+    ({"OutputPath": "detail"}, "/States/Work/OutputPath", "OutputPath is not a valid JSONPath: Illegal path"),
+])
+def test_a_path_field_that_is_not_a_jsonpath_is_refused_at_the_field(fields: dict[str, Any], where: str,
+                                                                     says: str) -> None:
+    [(pointer, message)] = validate(machine(**fields))
+    assert pointer == where and says in message
+
+
+def test_null_paths_are_valid_where_the_language_gives_them_a_meaning() -> None:
+    assert validate(machine(InputPath=None, OutputPath=None, ResultPath=None)) == []
+
+
+def test_a_catchers_result_path_and_a_retry_that_is_not_a_list_are_refused() -> None:
+    definition = {"StartAt": "Work", "States": {
+        "Work": {"Type": "Task", "Resource": "Fn", "End": True, "Retry": 5,
+                 "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Done", "ResultPath": 3}]},
+        "Done": {"Type": "Succeed"}}}
+    assert sorted(pointer for pointer, _ in validate(definition)) == [
+        "/States/Work/Catch/0/ResultPath", "/States/Work/Retry"]
