@@ -356,7 +356,8 @@ def _check_connections(connections: list[Any], kinds: dict[str, str], problems: 
             isinstance(properties, dict) and properties.get("maxReceiveCount") is not None
         ):
             # Where it would be: in the properties, or the properties themselves when there are none.
-            at = f"{where}/properties/maxReceiveCount" if isinstance(properties, dict) else f"{where}/properties"
+            at = f"{where}/properties/maxReceiveCount" if isinstance(connection.get("properties"), dict) \
+                else f"{where}/properties"
             problems.append(Problem(at, "a queue's redrive needs maxReceiveCount (1-1000): the receives before a "
                                     "message moves", subject))
 

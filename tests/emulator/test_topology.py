@@ -63,9 +63,14 @@ def test_a_property_only_valid_for_other_pairs_is_refused() -> None:
 
 def test_a_queue_redrive_needs_max_receive_count() -> None:
     document = topology([{"id": "Queue", "kind": "sqs"}, {"id": "Dlq", "kind": "sqs"}],
-                        [{"source": "Queue", "target": "Dlq", "role": "dead_letter"}])
+                        [{"source": "Queue", "target": "Dlq", "role": "dead_letter", "properties": {}}])
     (found,) = messages(document)
-    assert "/connections/0/properties/maxReceiveCount" in found
+    assert found.startswith("error /connections/0/properties/maxReceiveCount ")
+    # Without properties at all, the problem is where they would be (found by the property tests: it
+    # pointed into properties the connection did not have).
+    del document["connections"][0]["properties"]
+    (found,) = messages(document)
+    assert found.startswith("error /connections/0/properties ") and "maxReceiveCount" in found
 
 
 def test_an_invalid_when_pattern_is_reported_with_aws_reason() -> None:
