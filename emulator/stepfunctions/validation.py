@@ -127,9 +127,9 @@ def _check_state(name: str, state: Any, where: str, names: list[str]) -> list[tu
                 problems.append((f"{where}/{unsupported}", f"{unsupported} belongs to Distributed Map, which is not "
                                  "emulated; give the Map its items in the input (ItemsPath or Items)"))
     for list_field in ("Retry", "Catch"):
-        entries = state.get(list_field)
-        if entries is None:
+        if list_field not in state:
             continue
+        entries = state[list_field]
         if kind not in ("Task", "Parallel", "Map"):
             problems.append((f"{where}/{list_field}", f"{list_field} applies to Task, Parallel and Map states only"))
             continue
@@ -138,7 +138,10 @@ def _check_state(name: str, state: Any, where: str, names: list[str]) -> list[tu
             continue
         for index, entry in enumerate(entries):
             entry_where = f"{where}/{list_field}/{index}"
-            errors = entry.get("ErrorEquals") if isinstance(entry, dict) else None
+            if not isinstance(entry, dict):
+                problems.append((entry_where, f"a {list_field} entry must be an object with ErrorEquals"))
+                continue
+            errors = entry.get("ErrorEquals")
             if not isinstance(errors, list) or not errors:
                 problems.append((f"{entry_where}/ErrorEquals", "ErrorEquals must list at least one error name"))
                 continue
@@ -183,7 +186,11 @@ def _json_type(value: Any) -> str:
         return "a boolean"
     if isinstance(value, (int, float)):
         return "a number"
-    return {dict: "an object", list: "an array"}.get(type(value), "null" if value is None else "a string")
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return "null" if value is None else "a string"
 
 
 def _check_retrier(retrier: dict[str, Any], where: str) -> list[tuple[str, str]]:
@@ -201,7 +208,9 @@ def _check_retrier(retrier: dict[str, Any], where: str) -> list[tuple[str, str]]
     return problems
 
 
-def _check_rule(rule: dict[str, Any], where: str, top: bool) -> list[tuple[str, str]]:
+def _check_rule(rule: Any, where: str, top: bool) -> list[tuple[str, str]]:
+    if not isinstance(rule, dict):
+        return [(where, "a choice rule must be an object")]
     if "Condition" in rule:
         return []
     for combinator in ("And", "Or"):

@@ -37,3 +37,19 @@ def test_a_catchers_result_path_and_a_retry_that_is_not_a_list_are_refused() -> 
         "Done": {"Type": "Succeed"}}}
     assert sorted(pointer for pointer, _ in validate(definition)) == [
         "/States/Work/Catch/0/ResultPath", "/States/Work/Retry"]
+
+
+@pytest.mark.parametrize(("retry", "where"), [
+    # Found by the property tests: "Retry": null passed and the execution crashed iterating it; an
+    # entry that was not an object got a pointer into it.
+    (None, "/States/Work/Retry"), (["States.ALL"], "/States/Work/Retry/0")])
+def test_a_retry_that_is_null_or_holds_a_non_object_is_refused(retry: Any, where: str) -> None:
+    definition = {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "Fn", "End": True,
+                                                         "Retry": retry}}}
+    assert [pointer for pointer, _ in validate(definition)] == [where]
+
+
+def test_a_choice_rule_under_not_that_is_not_an_object_is_refused() -> None:
+    definition = {"StartAt": "Pick", "States": {
+        "Pick": {"Type": "Choice", "Choices": [{"Not": 5, "Next": "Done"}]}, "Done": {"Type": "Succeed"}}}
+    assert validate(definition) == [("/States/Pick/Choices/0/Not", "a choice rule must be an object")]
