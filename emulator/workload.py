@@ -13,6 +13,7 @@ a second a source), each problem at its pointer, all at once.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -249,8 +250,9 @@ def _check_generators(value: Any, where: str, subject: str, problems: list[Probl
     if name == "$uniform":
         if not (isinstance(argument, list) and len(argument) == 2
                 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in argument)
-                and argument[0] <= argument[1]):
-            problems.append(Problem(f"{where}/$uniform", "must be [low, high] with low <= high", subject))
+                and argument[0] <= argument[1] and math.isfinite(float(argument[1]) - float(argument[0]))):
+            problems.append(Problem(f"{where}/$uniform", "must be [low, high] with low <= high, both finite, "
+                                    "high - low a finite number", subject))
     elif name == "$choice":
         if not isinstance(argument, list) or not argument:
             problems.append(Problem(f"{where}/$choice", "must be a non-empty array of values", subject))
@@ -258,10 +260,11 @@ def _check_generators(value: Any, where: str, subject: str, problems: list[Probl
         if weights is not None and not (
             isinstance(weights, list) and isinstance(argument, list) and len(weights) == len(argument)
             and all(isinstance(w, (int, float)) and not isinstance(w, bool) and w >= 0 for w in weights)
-            and sum(weights) > 0
+            and 0 < sum(weights) < math.inf
         ):
-            problems.append(Problem(f"{where}/weights", "must be one non-negative number per choice, not all 0",
-                                    subject))
+            # (random.choices refuses weights whose total is not finite.)
+            problems.append(Problem(f"{where}/weights", "must be one non-negative number per choice, not all 0, "
+                                    "with a finite total", subject))
 
 
 def _check_fault(fault: dict[str, Any], where: str, topology: Topology | None, problems: list[Problem]) -> None:

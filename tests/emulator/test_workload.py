@@ -148,3 +148,12 @@ def test_the_workload_schema_describes_the_same_ranges_and_accepts_every_example
     for path in sorted((Path(__file__).resolve().parents[2] / "examples").glob("*/workload.json")):
         jsonschema.validate(json.loads(path.read_text()), described)
     assert list(jsonschema.Draft202012Validator(described).iter_errors({**workload(), "drain_s": -1}))
+
+
+@pytest.mark.parametrize(("payload", "where"), [
+    # Weights of 1e308 each passed and the run crashed: random.choices refuses a total that is not finite.
+    ({"k": {"$choice": ["a", "b"], "weights": [1e308, 1e308]}}, "/sources/0/payload/k/weights"),
+    ({"k": {"$uniform": [-1e308, 1e308]}}, "/sources/0/payload/k/$uniform"),
+])
+def test_generators_whose_arithmetic_overflows_are_refused(payload: dict, where: str) -> None:
+    assert list(problems_of(workload(payload=payload))) == [where]
