@@ -211,8 +211,12 @@ def _duration_problems(field: Field, value: Any) -> Found:
     return found
 
 
-def _number(value: float) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+def _number(value: int | float) -> str:
+    # Whole numbers in full, whether they come as 30 or 30.0 (the compiled build reads a Field's
+    # bounds as floats): the two builds word a message alike.
+    if isinstance(value, float) and not (value.is_integer() and abs(value) < 1e15):
+        return f"{value:g}"
+    return str(int(value))
 
 
 def describe(value: Any) -> str:
