@@ -142,8 +142,9 @@ def _check_state(name: str, state: Any, where: str, names: list[str]) -> list[tu
                 problems.append((entry_where, f"a {list_field} entry must be an object with ErrorEquals"))
                 continue
             errors = entry.get("ErrorEquals")
-            if not isinstance(errors, list) or not errors:
-                problems.append((f"{entry_where}/ErrorEquals", "ErrorEquals must list at least one error name"))
+            if not isinstance(errors, list) or not errors or not all(isinstance(name, str) for name in errors):
+                problems.append((f"{entry_where}/ErrorEquals", "ErrorEquals must list at least one error name "
+                                 '(strings such as "States.ALL")'))
                 continue
             if "States.ALL" in errors and (len(errors) > 1 or index != len(entries) - 1):
                 problems.append((f"{entry_where}/ErrorEquals", f"States.ALL must be alone and in the last "

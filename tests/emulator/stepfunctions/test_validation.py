@@ -53,3 +53,11 @@ def test_a_choice_rule_under_not_that_is_not_an_object_is_refused() -> None:
     definition = {"StartAt": "Pick", "States": {
         "Pick": {"Type": "Choice", "Choices": [{"Not": 5, "Next": "Done"}]}, "Done": {"Type": "Succeed"}}}
     assert validate(definition) == [("/States/Pick/Choices/0/Not", "a choice rule must be an object")]
+
+
+def test_error_equals_must_list_error_names_as_strings() -> None:
+    # Found by the property tests: [["States.ALL"]] passed, and the best-practice rules crashed on it.
+    definition = {"StartAt": "Work", "States": {"Work": {"Type": "Task", "Resource": "Fn", "End": True,
+                                                         "Retry": [{"ErrorEquals": [["States.ALL"]]}]}}}
+    [(pointer, message)] = validate(definition)
+    assert pointer == "/States/Work/Retry/0/ErrorEquals" and "strings" in message
