@@ -250,12 +250,18 @@ def _successors(state: dict[str, Any]) -> Iterator[str]:
         yield state["Next"]
     if isinstance(state.get("Default"), str):
         yield state["Default"]
-    for rule in state.get("Choices") or ():
+    for rule in _items(state, "Choices"):
         if isinstance(rule, dict) and isinstance(rule.get("Next"), str):
             yield rule["Next"]
-    for catcher in state.get("Catch") or ():
+    for catcher in _items(state, "Catch"):
         if isinstance(catcher, dict) and isinstance(catcher.get("Next"), str):
             yield catcher["Next"]
+
+
+def _items(state: dict[str, Any], field: str) -> list[Any]:
+    """A list field of a state, or none when it is missing or not a list (reported elsewhere, if at all)."""
+    value = state.get(field)
+    return value if isinstance(value, list) else []
 
 
 def tasks(definition: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -268,7 +274,7 @@ def tasks(definition: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, A
         where = f"{pointer}/States/{_escape(name)}"
         if state.get("Type") == "Task":
             yield where, state
-        for index, branch in enumerate(state.get("Branches") or ()):
+        for index, branch in enumerate(_items(state, "Branches")):
             yield from tasks(branch, f"{where}/Branches/{index}")
         for field in ("ItemProcessor", "Iterator"):
             if field in state:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from emulator.stepfunctions.validation import validate
+from emulator.stepfunctions.validation import tasks, validate
 
 
 def machine(**fields: Any) -> dict[str, Any]:
@@ -61,3 +61,12 @@ def test_error_equals_must_list_error_names_as_strings() -> None:
                                                          "Retry": [{"ErrorEquals": [["States.ALL"]]}]}}}
     [(pointer, message)] = validate(definition)
     assert pointer == "/States/Work/Retry/0/ErrorEquals" and "strings" in message
+
+
+def test_fields_that_should_be_lists_do_not_crash_the_walk_over_the_states() -> None:
+    # Found by the property tests: "Choices": true crashed the reachability walk; "Branches": true on
+    # a Pass state crashed the walk over Tasks.
+    choice = {"StartAt": "Pick", "States": {"Pick": {"Type": "Choice", "Choices": True}}}
+    assert [pointer for pointer, _ in validate(choice)] == ["/States/Pick/Choices"]
+    odd_pass = machine(Branches=True)
+    assert validate(odd_pass) == [] and list(tasks(odd_pass)) == []
