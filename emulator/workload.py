@@ -220,7 +220,7 @@ def _check_source(source: dict[str, Any], where: str, topology: Topology | None,
             previous = float(at)
     for key in ("payload", "attributes", "group_id", "deduplication_id"):
         if key in source:
-            _check_generators(source[key], f"{where}/{key}", subject, problems)
+            _check_generators(source[key], where + pointer(key), subject, problems)
 
 
 def _check_generators(value: Any, where: str, subject: str, problems: list[Problem]) -> None:
@@ -239,11 +239,11 @@ def _check_generators(value: Any, where: str, subject: str, problems: list[Probl
     generator_keys = [k for k in value if k.startswith("$")]
     if not generator_keys:
         for key, item in value.items():
-            _check_generators(item, f"{where}/{key}", subject, problems)
+            _check_generators(item, where + pointer(key), subject, problems)
         return
     name = generator_keys[0]
     if name not in _GENERATORS:
-        problems.append(Problem(f"{where}/{name}", f"unknown generator {name!r}; object generators: "
+        problems.append(Problem(where + pointer(name), f"unknown generator {name!r}; object generators: "
                                 f"{', '.join(sorted(_GENERATORS))}", subject))
         return
     argument = value[name]

@@ -157,3 +157,8 @@ def test_the_workload_schema_describes_the_same_ranges_and_accepts_every_example
 ])
 def test_generators_whose_arithmetic_overflows_are_refused(payload: dict, where: str) -> None:
     assert list(problems_of(workload(payload=payload))) == [where]
+
+
+def test_a_generator_key_with_a_slash_is_reported_at_its_escaped_pointer() -> None:
+    # Found by the property tests: {"$/": 1} was reported at /sources/0/payload/$/, which names nothing.
+    assert list(problems_of(workload(payload={"a/b": {"$/": 1}}))) == ["/sources/0/payload/a~1b/$~1"]
