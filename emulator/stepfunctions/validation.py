@@ -44,7 +44,7 @@ def validate(definition: Any, pointer: str = "") -> list[tuple[str, str]]:
     start = definition.get("StartAt")
     if start is None:
         problems.append((f"{pointer}/StartAt", f"StartAt is missing: name the first state, one of {_list(names)}"))
-    elif start not in states:
+    elif not isinstance(start, str) or start not in states:
         problems.append((f"{pointer}/StartAt", f"StartAt names '{start}', which is not a state; valid: "
                                                f"{_list(names)}"))
     for name, state in states.items():
@@ -70,7 +70,7 @@ def _check_state(name: str, state: Any, where: str, names: list[str]) -> list[tu
         return [(where, "a state must be an object with a Type")]
     problems: list[tuple[str, str]] = []
     kind = state.get("Type")
-    if kind not in STATE_TYPES:
+    if not isinstance(kind, str) or kind not in STATE_TYPES:
         return [(f"{where}/Type", f"Type '{kind}' is not a state type; valid: {', '.join(sorted(STATE_TYPES))}")]
 
     def target(field_pointer: str, value: Any, what: str) -> None:

@@ -70,3 +70,9 @@ def test_fields_that_should_be_lists_do_not_crash_the_walk_over_the_states() -> 
     assert [pointer for pointer, _ in validate(choice)] == ["/States/Pick/Choices"]
     odd_pass = machine(Branches=True)
     assert validate(odd_pass) == [] and list(tasks(odd_pass)) == []
+
+
+def test_a_type_or_start_at_that_is_a_list_is_refused_at_its_field() -> None:
+    # Found by the property tests: "Type": ["Pass"] crashed the validator (a list is unhashable).
+    definition = {"StartAt": ["Work"], "States": {"Work": {"Type": ["Pass"], "End": True}}}
+    assert [pointer for pointer, _ in validate(definition)] == ["/StartAt", "/States/Work/Type"]
