@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.definitions import Field, Kind, Role, fields_schema
+from emulator.matching import event_pattern_problem
 from emulator.services import (
     apigateway,
     awslambda,
@@ -29,22 +30,18 @@ from emulator.services import (
     stepfunctions,
     websocket,
 )
+from emulator.services.awslambda.definition import DESTINATION_CONFIG, FUNCTION_RESPONSE_TYPES, SCALING_CONFIG
+from emulator.services.awslambda.filtering import FILTER_CRITERIA
+from emulator.services.client.definition import POLL
+from emulator.services.eventbridge.definition import INPUT_TRANSFORMER, RETRY_POLICY, SQS_PARAMETERS
+from emulator.services.s3.definition import EVENTS, FILTER
+from emulator.services.sns.definition import REDRIVE_POLICY
 
 KINDS: dict[str, Kind] = {
     module.KIND.name: module.KIND
     for module in (client, apigateway, awslambda, sqs, sns, eventbridge, dynamodb, elasticache, rds, http,
                    circuitbreaker, kinesis, firehose, s3, stepfunctions, websocket)
 }
-
-
-def _check_pattern(value: Any) -> str | None:
-    from emulator.matching import InvalidPatternError, validate_event_pattern
-
-    try:
-        validate_event_pattern(value)
-    except InvalidPatternError as error:
-        return f"is not a valid EventBridge event pattern: {error}"
-    return None
 
 
 def _check_filter_policy(value: Any) -> str | None:
@@ -66,12 +63,6 @@ def _check_identity_source(value: Any) -> str | None:
     return "must be method.request.header.<name> or method.request.querystring.<name>"
 
 
-def _check_poll(value: Any) -> str | None:
-    from emulator.services.client import PollSettings
-
-    return PollSettings.problem(value)
-
-
 def _pairs(sources: str, targets: str) -> set[tuple[str, str]]:
     return {(s, t) for s in sources.split() for t in targets.split()}
 
@@ -82,7 +73,7 @@ WHEN = Field(
     None,
     "An EventBridge event pattern matched against the message payload: the call is made only "
     "when it matches (routing by content). Without it every message is sent.",
-    check=_check_pattern,
+    check=event_pattern_problem,
 )
 
 _STREAMS = _pairs("kinesis dynamodb", "lambda")
@@ -115,17 +106,7 @@ _ALL_ROLES = (
                 "(default PutObject).",
                 enum=("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "PutObject", "DeleteObject"),
             ),
-            Field(
-                "poll",
-                "object",
-                None,
-                'The client repeats this request for the same message, in the same trace, until the answer '
-                'matches: {"interval_s": seconds between polls (default 1), "until": an EventBridge event '
-                'pattern on the answer (a GetItem answer is {"Item": {...}}), "max_polls": polls before it '
-                "gives up (default 30)}. Each poll is a real request; the client's metrics count polls, "
-                "wasted polls and the delay between the item's update and the poll that saw it.",
-                check=_check_poll,
-            ),
+            POLL,
         ),
         property_pairs={"Operation": frozenset(_pairs("client apigateway lambda stepfunctions", "dynamodb")
                                                | _pairs("client lambda", "s3")),
@@ -150,8 +131,7 @@ _ALL_ROLES = (
                   enum=("MessageAttributes", "MessageBody")),
             Field("RawMessageDelivery", "boolean", False,
                   "Deliver the message body as is, without the SNS JSON envelope (SQS and HTTP only)."),
-            Field("RedrivePolicy", "object", None,
-                  'Where messages go when delivery fails for good: {"deadLetterTargetArn": "<queue id>"}.'),
+            REDRIVE_POLICY,
         ),
     ),
     Role(
@@ -162,15 +142,14 @@ _ALL_ROLES = (
         (
             Field("RuleName", "string", None,
                   "The rule this target belongs to; connections with the same RuleName are one rule with several "
-                  "targets. Without it the connection is a rule of its own, named after its target."),
-            Field("EventPattern", "object", None, "The event pattern events must match.", check=_check_pattern),
-            Field("RetryPolicy", "object", None,
-                  "MaximumRetryAttempts (0-185, default 185) and MaximumEventAgeInSeconds (60-86400, default 86400)."),
+                  "targets. Without it the connection is a rule of its own, named after its target.",
+                  pattern=r"[.\-_A-Za-z0-9]{1,64}"),
+            Field("EventPattern", "object", None, "The event pattern events must match.", check=event_pattern_problem),
+            RETRY_POLICY,
             Field("DeadLetterConfig", "string", None, "The queue that receives events that could not be delivered.",
                   references_component=True),
-            Field("InputTransformer", "object", None, "InputPathsMap and InputTemplate that reshape the event."),
-            Field("SqsParameters", "object", None,
-                  'A FIFO queue target: {"MessageGroupId": "..."}, the group its events are sent in.'),
+            INPUT_TRANSFORMER,
+            SQS_PARAMETERS,
         ),
         property_pairs={"SqsParameters": frozenset({("eventbridge", "sqs")})},
     ),
@@ -189,7 +168,7 @@ _ALL_ROLES = (
                   check=_check_identity_source),
             Field("deny_when", "object", None,
                   'An EventBridge event pattern matched against {"identity": <the identity>}: the authorizer '
-                  "returns a Deny policy for a matching caller, Allow for any other.", check=_check_pattern),
+                  "returns a Deny policy for a matching caller, Allow for any other.", check=event_pattern_problem),
         ),
     ),
     Role(
@@ -204,12 +183,8 @@ _ALL_ROLES = (
             Field("MaximumBatchingWindowInSeconds", "integer", 0,
                   "How long to gather records before invoking. Needed (>= 1) for SQS batches above 10.",
                   minimum=0, maximum=300, unit="seconds"),
-            Field("FunctionResponseTypes", "array", None,
-                  '["ReportBatchItemFailures"]: the function reports which records failed; only those are retried.',
-                  check=lambda v: None if all(x == "ReportBatchItemFailures" for x in v)
-                  else "may only contain \"ReportBatchItemFailures\""),
-            Field("ScalingConfig", "object", None,
-                  '{"MaximumConcurrency": 2-1000}: the most concurrent invocations this SQS source may cause.'),
+            FUNCTION_RESPONSE_TYPES,
+            SCALING_CONFIG,
             Field("BisectBatchOnFunctionError", "boolean", False,
                   "Split a failing batch in two and retry the halves (streams)."),
             Field("MaximumRetryAttempts", "integer", -1,
@@ -223,13 +198,8 @@ _ALL_ROLES = (
                   "Concurrent batches per shard; order is kept per partition key (streams).", minimum=1, maximum=10),
             Field("StartingPosition", "string", "TRIM_HORIZON", "Where reading starts in the stream.",
                   enum=("TRIM_HORIZON", "LATEST")),
-            Field("DestinationConfig", "object", None,
-                  'Where a description of a skipped batch goes: {"OnFailure": {"Destination": "<component id>"}}.'),
-            Field("FilterCriteria", "object", None,
-                  '{"Filters": [{"Pattern": "<event pattern JSON>"}]}, at most 5: a record invokes the function when '
-                  "any pattern matches it (SQS: body, attributes, messageAttributes; Kinesis: data, partitionKey; "
-                  "DynamoDB: eventName, dynamodb.Keys/NewImage/OldImage). Others are deleted (SQS) or skipped "
-                  "(streams) unseen (Lambda guide: \"Control which events Lambda sends to your function\")."),
+            DESTINATION_CONFIG,
+            FILTER_CRITERIA,
         ),
         property_pairs={
             "BatchSize": _POLLED_BY_LAMBDA,
@@ -272,10 +242,8 @@ _ALL_ROLES = (
         "S3 event notification.",
         frozenset(_pairs("s3", "lambda sqs sns")),
         (
-            Field("Events", "array", ["s3:ObjectCreated:*"], "The S3 event types that notify: s3:ObjectCreated:* "
-                  "or :Put, s3:ObjectRemoved:* or :Delete."),
-            Field("Filter", "object", None, 'Prefix and suffix rules on the object key: {"S3Key": {"Rules": '
-                  '[{"Name": "prefix", "Value": "images/"}, {"Name": "suffix", "Value": ".jpg"}]}}.'),
+            EVENTS,
+            FILTER,
         ),
     ),
     Role("delivery", "Firehose delivers buffered records.", frozenset({("firehose", "s3")})),

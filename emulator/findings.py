@@ -12,9 +12,7 @@ only matter for topologies built by hand (tests, other tools).
 
 from __future__ import annotations
 
-import copy
 import itertools
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,9 +27,7 @@ from emulator.topology import (
     ComponentSpec,
     ConnectionSpec,
     Topology,
-    build_topology,
-    check_rules,
-    check_structure,
+    checked,
 )
 
 # AWS defaults (CloudFormation): Lambda Timeout 3 s, SQS VisibilityTimeout 30 s,
@@ -135,74 +131,14 @@ def validate(document: Any) -> list[Problem]:
     """Every error of a topology document, then its best-practice warnings.
 
     A design being drawn is rarely free of errors, and its warnings matter all along. When the
-    document is malformed in places, the warnings are those of what is well formed: a field in
-    error falls back to its default, a component or connection in error is left out (and so are the
-    connections to it); their pointers still point into ``document``.
+    document is malformed in places, the warnings are those of what is well formed (``salvage``):
+    a field in error falls back to its default, a component or connection in error is left out (and
+    so are the connections to it); their pointers still point into ``document``.
     """
-    errors = check_structure(document)
-    if not errors:
-        topology = build_topology(document)
-        return check_rules(topology) + findings(topology)
-    salvaged = _salvage(document, errors)
-    if salvaged is None:
+    errors, part = checked(document)
+    if part is None:
         return errors
-    usable, components, connections = salvaged
-    if check_structure(usable):
-        return errors  # what is left is still malformed: report the errors alone
-    warnings = findings(build_topology(usable))
-    return errors + [_renumber(warning, components, connections) for warning in warnings]
-
-
-_POINTER = re.compile(r"^/(components|connections)/(\d+)(/(properties|behavior)/([^/]+))?")
-
-
-def _salvage(document: Any, errors: list[Problem]) -> tuple[dict[str, Any], list[int], list[int]] | None:
-    """The well-formed part of ``document``, and the original index of each component and connection
-    kept; None when the document as a whole is malformed (not an object, no component list...)."""
-    if not isinstance(document, dict) or not isinstance(document.get("components"), list):
-        return None
-    raw_connections = document.get("connections", [])
-    if not isinstance(raw_connections, list):
-        return None
-    components: list[Any] = copy.deepcopy(document["components"])
-    connections: list[Any] = copy.deepcopy(raw_connections)
-    dropped: dict[str, set[int]] = {"components": set(), "connections": set()}
-    for error in errors:
-        match = _POINTER.match(error.pointer)
-        if match is None:
-            if error.pointer.startswith("/groups") or error.pointer in ("/name", "/format"):
-                continue  # layout and labels: no bearing on the warnings
-            return None
-        collection, index = match.group(1), int(match.group(2))
-        items = components if collection == "components" else connections
-        item = items[index] if index < len(items) else None
-        section, name = match.group(4), match.group(5)
-        if section and isinstance(item, dict) and isinstance(item.get(section), dict):
-            item[section].pop(name.replace("~1", "/").replace("~0", "~"), None)
-        else:
-            dropped[collection].add(index)
-    kept_components = [i for i in range(len(components)) if i not in dropped["components"]]
-    kept_ids = {components[i].get("id") for i in kept_components if isinstance(components[i], dict)}
-    kept_connections = [
-        i for i in range(len(connections))
-        if i not in dropped["connections"] and isinstance(connections[i], dict)
-        and connections[i].get("source") in kept_ids and connections[i].get("target") in kept_ids
-    ]
-    usable = {key: value for key, value in document.items() if key not in ("components", "connections", "groups")}
-    usable["components"] = [components[i] for i in kept_components]
-    usable["connections"] = [connections[i] for i in kept_connections]
-    return usable, kept_components, kept_connections
-
-
-def _renumber(problem: Problem, components: list[int], connections: list[int]) -> Problem:
-    """A warning about the salvaged document, pointing into the original one."""
-    match = _POINTER.match(problem.pointer)
-    if match is None:
-        return problem
-    originals = components if match.group(1) == "components" else connections
-    pointer = f"/{match.group(1)}/{originals[int(match.group(2))]}{problem.pointer[match.end(2):]}"
-    return Problem(pointer, problem.message, problem.subject, severity=problem.severity, rule=problem.rule,
-                   why=problem.why, fix=problem.fix)
+    return errors + [part.renumber(warning) for warning in findings(part.topology)]
 
 
 def _warning(rule_name: str, where: str, subject: str, message: str, why: str, fix: str) -> Problem:

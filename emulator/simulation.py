@@ -64,6 +64,8 @@ class Simulation:
         self._runners: list[SourceRunner] = []
         self._message_count = 0
         self._finished = False
+        # How deep answers to synchronous calls are nested now (services/base.py, MAX_NESTED_REPLIES).
+        self.nested_replies = 0
 
     # Services the components draw on ----------------------------------------------------
     def random_for(self, name: str) -> random.Random:

@@ -7,22 +7,39 @@ the same components and connections with every omitted property at its AWS defau
 
 from __future__ import annotations
 
+import copy
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from emulator.catalog import KINDS, ROLES, roles_between
 from emulator.definitions import Field
 from emulator.problems import InvalidDocument, Problem, check_format, pointer, unknown_fields
-from emulator.values import type_error
+from emulator.values import references, shape_problems
 
 FORMAT = "wiretap.topology/1"
 ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 _TOP_LEVEL = {"format", "name", "description", "components", "connections", "groups"}
 _COMPONENT_KEYS = {"id", "kind", "properties", "behavior", "position", "label"}
 _CONNECTION_KEYS = {"source", "target", "role", "properties"}
+# Layout and labels (the emulator ignores them, but they must have the shape the designer reads).
+_COORDINATE = 1_000_000
+NAME = Field("name", "string", "", "The topology's name.", max_size=256)
+DESCRIPTION = Field("description", "string", "", "What the topology is.", max_size=10_000)
+LABEL = Field("label", "string", None, "The component's label on the canvas.", max_size=256)
+POSITION = Field("position", "object", None, "Where the component sits on the canvas.", fields=(
+    Field("x", "number", 0, "Pixels from the left.", required=True, minimum=-_COORDINATE, maximum=_COORDINATE),
+    Field("y", "number", 0, "Pixels from the top.", required=True, minimum=-_COORDINATE, maximum=_COORDINATE),
+))
+GROUPS = Field("groups", "array", [], "Boxes around components on the canvas.", items=Field(
+    "group", "object", None, 'A box: {"id": ..., "label": ..., "members": [component ids]}.', fields=(
+        Field("id", "string", None, "The group's id.", required=True, min_size=1, max_size=64),
+        Field("label", "string", "", "The group's label.", max_size=256),
+        Field("members", "array", [], "The components inside.", items=Field("member", "string", None,
+                                                                             "A component id.", max_size=64)),
+    )))
 
 
 @dataclass(frozen=True)
@@ -98,10 +115,103 @@ def load_topology(document: Any) -> Topology:
 
 def check_topology(document: Any) -> list[Problem]:
     """Every error in the document (an empty list when it can run)."""
+    return checked(document)[0]
+
+
+def checked(document: Any) -> tuple[list[Problem], Salvage | None]:
+    """Every error in the document, and the part of it that can be checked further (all of it when
+    its shape is valid): the shape's errors, then those of the rules across fields and connections,
+    checked on what is well formed when the shape is not."""
     problems = check_structure(document)
     if not problems:
-        problems = check_rules(_build(document))
-    return problems
+        whole = Salvage(_build(document), list(range(len(document["components"]))),
+                        list(range(len(document.get("connections", [])))))
+        return [_located(problem, document) for problem in check_rules(whole.topology)], whole
+    salvaged = salvage(document, problems)
+    if salvaged is None:
+        return problems, None
+    rules = [_located(salvaged.renumber(problem), document) for problem in check_rules(salvaged.topology)]
+    return problems + rules, salvaged
+
+
+def _located(problem: Problem, document: Any) -> Problem:
+    """A rule's problem at the field it is about, or where that field would be when the document leaves
+    out more than the field itself (a connection without properties: its properties)."""
+    node = document
+    parts = problem.pointer.split("/")[1:]
+    for position, part in enumerate(parts):
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            kept = parts[:position + 1] if isinstance(node, dict) else parts[:position]
+            return replace(problem, pointer="".join("/" + p for p in kept))
+    return problem
+
+
+@dataclass(frozen=True)
+class Salvage:
+    """The well-formed part of a document with errors, and where its parts are in the document."""
+
+    topology: Topology
+    components: list[int]
+    connections: list[int]
+
+    def renumber(self, problem: Problem) -> Problem:
+        """A problem found in the salvaged part, pointing into the original document."""
+        match = _POINTER.match(problem.pointer)
+        if match is None:
+            return problem
+        originals = self.components if match.group(1) == "components" else self.connections
+        at = f"/{match.group(1)}/{originals[int(match.group(2))]}{problem.pointer[match.end(2):]}"
+        return replace(problem, pointer=at)
+
+
+_POINTER = re.compile(r"^/(components|connections)/(\d+)(/(properties|behavior)/([^/]+))?")
+
+
+def salvage(document: Any, errors: list[Problem]) -> Salvage | None:
+    """What of ``document`` is well formed despite ``errors``: a field in error falls back to its default,
+    a component or connection in error is left out, and so are the connections to a component left out.
+    None when the document as a whole is malformed (not an object, no component list...)."""
+    if not isinstance(document, dict) or not isinstance(document.get("components"), list):
+        return None
+    raw_connections = document.get("connections", [])
+    if not isinstance(raw_connections, list):
+        return None
+    components: list[Any] = copy.deepcopy(document["components"])
+    connections: list[Any] = copy.deepcopy(raw_connections)
+    dropped: dict[str, set[int]] = {"components": set(), "connections": set()}
+    for error in errors:
+        match = _POINTER.match(error.pointer)
+        if match is None:
+            if error.pointer.startswith("/groups") or error.pointer in ("/name", "/description", "/format"):
+                continue  # layout and labels: no bearing on what runs
+            return None
+        collection, index = match.group(1), int(match.group(2))
+        items = components if collection == "components" else connections
+        item = items[index] if index < len(items) else None
+        section, name = match.group(4), match.group(5)
+        if section and isinstance(item, dict) and isinstance(item.get(section), dict):
+            item[section].pop(name.replace("~1", "/").replace("~0", "~"), None)
+        elif not (isinstance(item, dict) and error.pointer.startswith(
+                (f"/{collection}/{index}/position", f"/{collection}/{index}/label"))):
+            dropped[collection].add(index)
+    kept_components = [i for i in range(len(components)) if i not in dropped["components"]]
+    kept_ids = {components[i].get("id") for i in kept_components if isinstance(components[i], dict)}
+    kept_connections = [
+        i for i in range(len(connections))
+        if i not in dropped["connections"] and isinstance(connections[i], dict)
+        and connections[i].get("source") in kept_ids and connections[i].get("target") in kept_ids
+    ]
+    usable = {key: value for key, value in document.items() if key not in ("components", "connections", "groups")}
+    usable["components"] = [components[i] for i in kept_components]
+    usable["connections"] = [connections[i] for i in kept_connections]
+    if check_structure(usable):
+        return None  # what is left is still malformed
+    return Salvage(_build(usable), kept_components, kept_connections)
 
 
 def check_structure(document: Any) -> list[Problem]:
@@ -109,8 +219,10 @@ def check_structure(document: Any) -> list[Problem]:
     if not isinstance(document, dict):
         return [Problem("", "a topology must be a JSON object")]
     problems = check_format(document, FORMAT, _TOP_LEVEL, "a topology")
-    if not isinstance(document.get("name", ""), str):
-        problems.append(Problem("/name", "must be a string"))
+    for spec in (NAME, DESCRIPTION):
+        if spec.name in document:
+            problems.extend(Problem(at, message) for at, message in
+                            shape_problems(spec, document[spec.name], pointer(spec.name)))
     components = document.get("components")
     if not isinstance(components, list):
         problems.append(Problem("/components", "must be an array of components"))
@@ -168,12 +280,10 @@ def _check_components(components: list[Any], problems: list[Problem]) -> dict[st
                           f"{kind.name} ({kind.cloudformation_type or 'no AWS resource'})", subject, problems)
             _check_fields(component.get("behavior", {}), kind.behavior, f"{where}/behavior",
                           f"{kind.name} behavior", subject, problems)
-        position = component.get("position")
-        if position is not None and not (
-            isinstance(position, dict)
-            and all(isinstance(position.get(axis), (int, float)) for axis in ("x", "y"))
-        ):
-            problems.append(Problem(f"{where}/position", 'must be {"x": number, "y": number}', subject))
+        for spec in (POSITION, LABEL):
+            if component.get(spec.name) is not None:
+                problems.extend(Problem(at, message, subject) for at, message in
+                                shape_problems(spec, component[spec.name], f"{where}/{spec.name}"))
     return kinds
 
 
@@ -193,9 +303,8 @@ def _check_fields(values: Any, fields: tuple[Field, ...], where: str, owner: str
             continue
         if value is None and spec.default is None:
             continue
-        error = type_error(spec, value)
-        if error:
-            problems.append(Problem(f"{where}/{_escape(name)}", f"{name} {error}", subject))
+        problems.extend(Problem(at, message, subject)
+                        for at, message in shape_problems(spec, value, f"{where}/{_escape(name)}"))
 
 
 def _check_connections(connections: list[Any], kinds: dict[str, str], problems: list[Problem]) -> None:
@@ -242,51 +351,39 @@ def _check_connections(connections: list[Any], kinds: dict[str, str], problems: 
         _check_fields(properties, role.properties, f"{where}/properties", f"{role.name} connection", subject,
                       problems, allowed)
         if isinstance(properties, dict):
-            _check_references(properties, kinds, f"{where}/properties", subject, problems)
+            _check_references(properties, role.properties, kinds, f"{where}/properties", subject, problems)
         if role.name == "dead_letter" and source_kind == "sqs" and not (
             isinstance(properties, dict) and properties.get("maxReceiveCount") is not None
         ):
-            problems.append(Problem(f"{where}/properties/maxReceiveCount", "a queue's redrive needs "
-                                    "maxReceiveCount (1-1000): the receives before a message moves", subject))
+            # Where it would be: in the properties, or the properties themselves when there are none.
+            at = f"{where}/properties/maxReceiveCount" if isinstance(connection.get("properties"), dict) \
+                else f"{where}/properties"
+            problems.append(Problem(at, "a queue's redrive needs maxReceiveCount (1-1000): the receives before a "
+                                    "message moves", subject))
 
 
-def _check_references(properties: dict[str, Any], kinds: dict[str, str], where: str, subject: str,
-                      problems: list[Problem]) -> None:
-    """Properties that name another component must name one that exists."""
-    references: list[tuple[str, Any]] = []
-    redrive = properties.get("RedrivePolicy")
-    if isinstance(redrive, dict):
-        references.append(("RedrivePolicy/deadLetterTargetArn", redrive.get("deadLetterTargetArn")))
-    dead_letter = properties.get("DeadLetterConfig")
-    if dead_letter is not None:
-        references.append(("DeadLetterConfig", dead_letter))
-    destination = properties.get("DestinationConfig")
-    if isinstance(destination, dict):
-        on_failure = destination.get("OnFailure")
-        target = on_failure.get("Destination") if isinstance(on_failure, dict) else on_failure
-        references.append(("DestinationConfig/OnFailure/Destination", target))
-    for path, value in references:
-        if not isinstance(value, str) or value not in kinds:
-            problems.append(Problem(f"{where}/{path}", f"must name a component id, got {json.dumps(value)}", subject))
+def _check_references(properties: dict[str, Any], fields: tuple[Field, ...], kinds: dict[str, str], where: str,
+                      subject: str, problems: list[Problem]) -> None:
+    """Properties (or parts of them) that name another component must name one that exists."""
+    for spec in fields:
+        value = properties.get(spec.name)
+        if value is None:
+            continue
+        for at, reference in references(spec, value, f"{where}/{_escape(spec.name)}"):
+            if isinstance(reference, str) and reference not in kinds:
+                problems.append(Problem(at, f"must name a component id, got {json.dumps(reference)}; "
+                                        f"components: {', '.join(kinds) or 'none'}", subject))
 
 
 def _check_groups(groups: Any, kinds: dict[str, str], problems: list[Problem]) -> None:
-    if not isinstance(groups, list):
-        problems.append(Problem("/groups", "must be an array of groups"))
-        return
-    for index, group in enumerate(groups):
-        where = pointer("groups", index)
-        if not isinstance(group, dict) or not isinstance(group.get("id"), str):
-            problems.append(Problem(where, 'a group must be {"id": ..., "label": ..., "members": [...]}'))
-            continue
-        members = group.get("members", [])
-        if not isinstance(members, list):
-            problems.append(Problem(f"{where}/members", "must be an array of component ids", group["id"]))
-            continue
-        for position, member in enumerate(members):
-            if member not in kinds:
-                problems.append(Problem(f"{where}/members/{position}",
-                                        f"{json.dumps(member)} is not a component id", group["id"]))
+    problems.extend(Problem(at, message) for at, message in shape_problems(GROUPS, groups, "/groups"))
+    for index, group in enumerate(groups if isinstance(groups, list) else []):
+        members = group.get("members", []) if isinstance(group, dict) else []
+        subject = str(group.get("id", "")) if isinstance(group, dict) else ""
+        for position, member in enumerate(members if isinstance(members, list) else []):
+            if isinstance(member, str) and member not in kinds:
+                problems.append(Problem(pointer("groups", index, "members", position),
+                                        f"{json.dumps(member)} is not a component id", subject))
 
 
 def _escape(name: str) -> str:

@@ -25,6 +25,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+# Documents the property-based tests tried, by outcome (tests/emulator/test_properties.py), summed from
+# each test's teardown report, which xdist forwards from its workers.
+DOCUMENTS_TRIED: dict[str, int] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "teardown":
+        for name, value in report.user_properties:
+            if name == "documents_tried" and isinstance(value, dict):
+                for outcome, count in value.items():
+                    DOCUMENTS_TRIED[outcome] = DOCUMENTS_TRIED.get(outcome, 0) + count
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if DOCUMENTS_TRIED:
+        parts = ", ".join(f"{count} {outcome}" for outcome, count in sorted(DOCUMENTS_TRIED.items()))
+        terminalreporter.write_line(f"property tests: {sum(DOCUMENTS_TRIED.values())} documents tried ({parts})")
+
+
 def failed(item: pytest.Item) -> bool:
     """Whether the test's setup or body failed (for fixtures that keep evidence of a failure)."""
     return any(getattr(item, f"report_{phase}", None) is not None and getattr(item, f"report_{phase}").failed

@@ -12,6 +12,7 @@ from typing import Any
 
 from designer.catalog import template
 from emulator.catalog import KINDS
+from emulator.definitions import MAX_DRAIN_S
 from emulator.problems import InvalidDocument
 from emulator.topology import load_topology
 from emulator.workload import FORMAT, check_workload
@@ -107,8 +108,9 @@ def presets(document: dict[str, Any]) -> list[dict[str, Any]]:
             rate={"per_second": 10, "arrival": "poisson"},
             ramp=[{"at_s": 15, "per_second": 50}, {"at_s": 30, "per_second": 100}, {"at_s": 45, "per_second": 200}]))},
     ]
-    # Long enough a drain for the last poison message to reach its dead-letter queue.
-    drain = max(DRAIN_S, math.ceil(redrive_s(document) / 60 + 1) * 60)
+    # Long enough a drain for the last poison message to reach its dead-letter queue, within the
+    # longest drain a workload may have.
+    drain = min(max(DRAIN_S, math.ceil(redrive_s(document) / 60 + 1) * 60), MAX_DRAIN_S)
     found.append({"id": "poison", "workload": _workload(
         "Poison messages", "20 a second, 5% of them poison (they fail every time they are processed); "
         f"the run drains for {drain} s, time for the last of them to be dead-lettered.",

@@ -7,6 +7,8 @@ follow; the rule language both share is in operators.py (a field's value list: e
 match operators) and patterns.py (keys, nesting, "$or", and matching JSON documents).
 """
 
+from typing import Any
+
 from emulator.matching.eventbridge import (
     EventMatcher,
     compile_event_pattern,
@@ -23,6 +25,16 @@ from emulator.matching.sns import (
     validate_filter_policy,
 )
 
+
+def event_pattern_problem(value: Any) -> str | None:
+    """Why ``value`` is not a valid EventBridge event pattern (a Field check), or None."""
+    try:
+        validate_event_pattern(value)
+    except InvalidPatternError as error:
+        return f"is not a valid EventBridge event pattern: {error}"
+    return None
+
+
 __all__ = [
     "MESSAGE_ATTRIBUTES",
     "MESSAGE_BODY",
@@ -31,6 +43,7 @@ __all__ = [
     "PolicyMatcher",
     "compile_event_pattern",
     "compile_filter_policy",
+    "event_pattern_problem",
     "match_event_pattern",
     "match_filter_policy",
     "validate_event_pattern",

@@ -276,6 +276,12 @@ def mark(part: Segment | Subsegment, reply: Reply, exception_id: str, *, remote:
 # 1 s, capped at 20 s (AWS SDKs and Tools reference guide, "Retry behavior").
 SDK_MAX_ATTEMPTS: Final = 3
 SDK_MAX_BACKOFF_S: Final = 20.0
+# Answers handed on to waiting callers as nested calls, at most: a failure that ends a chain of
+# synchronous calls (a function calling itself until throttled) goes back up the chain at one
+# instant, and past this depth each step is scheduled at that same instant instead of nesting
+# deeper, so a chain of any length unwinds without exhausting Python's stack. Counted, not measured
+# on the stack, so the compiled and interpreted builds schedule alike.
+MAX_NESTED_REPLIES: Final = 100
 _RETRYABLE_STATUS: Final = frozenset({429, 500, 502, 503, 504})
 
 
@@ -322,7 +328,13 @@ class PendingCall(Call):
         if attempts > 1:
             assert subsegment.aws is not None
             subsegment.aws["retries"] = attempts - 1
+        sim = caller.sim
+        if sim.nested_replies >= MAX_NESTED_REPLIES:
+            caller.kernel.schedule(0.0, self.on_reply, reply)
+            return
+        sim.nested_replies += 1
         self.on_reply(reply)
+        sim.nested_replies -= 1
 
 
 def call(

@@ -13,10 +13,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from .choice import OPERATORS
+from .paths import PathError, parse
 
 STATE_TYPES = frozenset({"Task", "Pass", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map"})
 _TERMINAL = frozenset({"Choice", "Succeed", "Fail"})
 _WAIT_FIELDS = ("Seconds", "Timestamp", "SecondsPath", "TimestampPath")
+# Fields that hold a JSONPath (null allowed for the first three: {} for InputPath and OutputPath, the
+# input for ResultPath). ErrorPath and CausePath may also be an intrinsic function: strings only.
+_NULLABLE_PATHS = ("InputPath", "OutputPath", "ResultPath")
+_PATHS = (*_NULLABLE_PATHS, "ItemsPath", "SecondsPath", "TimestampPath", "TimeoutSecondsPath",
+          "HeartbeatSecondsPath", "MaxConcurrencyPath", "ToleratedFailureCountPath",
+          "ToleratedFailurePercentagePath")
+_STRING_PATHS = ("ErrorPath", "CausePath")
 
 
 def _escape(name: str) -> str:
@@ -36,7 +44,7 @@ def validate(definition: Any, pointer: str = "") -> list[tuple[str, str]]:
     start = definition.get("StartAt")
     if start is None:
         problems.append((f"{pointer}/StartAt", f"StartAt is missing: name the first state, one of {_list(names)}"))
-    elif start not in states:
+    elif not isinstance(start, str) or start not in states:
         problems.append((f"{pointer}/StartAt", f"StartAt names '{start}', which is not a state; valid: "
                                                f"{_list(names)}"))
     for name, state in states.items():
@@ -62,7 +70,7 @@ def _check_state(name: str, state: Any, where: str, names: list[str]) -> list[tu
         return [(where, "a state must be an object with a Type")]
     problems: list[tuple[str, str]] = []
     kind = state.get("Type")
-    if kind not in STATE_TYPES:
+    if not isinstance(kind, str) or kind not in STATE_TYPES:
         return [(f"{where}/Type", f"Type '{kind}' is not a state type; valid: {', '.join(sorted(STATE_TYPES))}")]
 
     def target(field_pointer: str, value: Any, what: str) -> None:
@@ -70,6 +78,7 @@ def _check_state(name: str, state: Any, where: str, names: list[str]) -> list[tu
             problems.append((field_pointer, f"{what} names '{value}', which is not a state of this machine; "
                                              f"valid: {_list(names)}"))
 
+    problems.extend(_check_paths(state, where))
     if "Next" in state:
         target(f"{where}/Next", state["Next"], "Next")
     if kind not in _TERMINAL:
@@ -118,22 +127,31 @@ def _check_state(name: str, state: Any, where: str, names: list[str]) -> list[tu
                 problems.append((f"{where}/{unsupported}", f"{unsupported} belongs to Distributed Map, which is not "
                                  "emulated; give the Map its items in the input (ItemsPath or Items)"))
     for list_field in ("Retry", "Catch"):
-        entries = state.get(list_field)
-        if entries is None:
+        if list_field not in state:
             continue
+        entries = state[list_field]
         if kind not in ("Task", "Parallel", "Map"):
             problems.append((f"{where}/{list_field}", f"{list_field} applies to Task, Parallel and Map states only"))
             continue
+        if not isinstance(entries, list):
+            problems.append((f"{where}/{list_field}", f"{list_field} must be a list of objects with ErrorEquals"))
+            continue
         for index, entry in enumerate(entries):
             entry_where = f"{where}/{list_field}/{index}"
-            errors = entry.get("ErrorEquals") if isinstance(entry, dict) else None
-            if not isinstance(errors, list) or not errors:
-                problems.append((f"{entry_where}/ErrorEquals", "ErrorEquals must list at least one error name"))
+            if not isinstance(entry, dict):
+                problems.append((entry_where, f"a {list_field} entry must be an object with ErrorEquals"))
+                continue
+            errors = entry.get("ErrorEquals")
+            if not isinstance(errors, list) or not errors or not all(isinstance(name, str) for name in errors):
+                problems.append((f"{entry_where}/ErrorEquals", "ErrorEquals must list at least one error name "
+                                 '(strings such as "States.ALL")'))
                 continue
             if "States.ALL" in errors and (len(errors) > 1 or index != len(entries) - 1):
                 problems.append((f"{entry_where}/ErrorEquals", f"States.ALL must be alone and in the last "
                                  f"{list_field} entry"))
             if list_field == "Catch":
+                problems.extend(_check_paths({"ResultPath": entry["ResultPath"]} if "ResultPath" in entry else {},
+                                             entry_where))
                 if "Next" not in entry:
                     problems.append((entry_where, "a catcher needs Next: the state to go to"))
                 else:
@@ -141,6 +159,39 @@ def _check_state(name: str, state: Any, where: str, names: list[str]) -> list[tu
             else:
                 problems.extend(_check_retrier(entry, entry_where))
     return problems
+
+
+def _check_paths(state: dict[str, Any], where: str) -> list[tuple[str, str]]:
+    """Each path field is a JSONPath that parses (null where the field takes it)."""
+    problems = []
+    for field in (*_PATHS, *_STRING_PATHS):
+        if field not in state:
+            continue
+        value = state[field]
+        if value is None and field in _NULLABLE_PATHS:
+            continue
+        if not isinstance(value, str):
+            problems.append((f"{where}/{field}", f"{field} must be a JSONPath such as \"$.detail\""
+                             f"{' or null' if field in _NULLABLE_PATHS else ''}, got {_json_type(value)}"))
+            continue
+        if field in _PATHS:
+            try:
+                parse(value)
+            except PathError as error:
+                problems.append((f"{where}/{field}", f"{field} is not a valid JSONPath: {error}"))
+    return problems
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return "null" if value is None else "a string"
 
 
 def _check_retrier(retrier: dict[str, Any], where: str) -> list[tuple[str, str]]:
@@ -158,7 +209,9 @@ def _check_retrier(retrier: dict[str, Any], where: str) -> list[tuple[str, str]]
     return problems
 
 
-def _check_rule(rule: dict[str, Any], where: str, top: bool) -> list[tuple[str, str]]:
+def _check_rule(rule: Any, where: str, top: bool) -> list[tuple[str, str]]:
+    if not isinstance(rule, dict):
+        return [(where, "a choice rule must be an object")]
     if "Condition" in rule:
         return []
     for combinator in ("And", "Or"):
@@ -197,12 +250,18 @@ def _successors(state: dict[str, Any]) -> Iterator[str]:
         yield state["Next"]
     if isinstance(state.get("Default"), str):
         yield state["Default"]
-    for rule in state.get("Choices") or ():
+    for rule in _items(state, "Choices"):
         if isinstance(rule, dict) and isinstance(rule.get("Next"), str):
             yield rule["Next"]
-    for catcher in state.get("Catch") or ():
+    for catcher in _items(state, "Catch"):
         if isinstance(catcher, dict) and isinstance(catcher.get("Next"), str):
             yield catcher["Next"]
+
+
+def _items(state: dict[str, Any], field: str) -> list[Any]:
+    """A list field of a state, or none when it is missing or not a list (reported elsewhere, if at all)."""
+    value = state.get(field)
+    return value if isinstance(value, list) else []
 
 
 def tasks(definition: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -215,7 +274,7 @@ def tasks(definition: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, A
         where = f"{pointer}/States/{_escape(name)}"
         if state.get("Type") == "Task":
             yield where, state
-        for index, branch in enumerate(state.get("Branches") or ()):
+        for index, branch in enumerate(_items(state, "Branches")):
             yield from tasks(branch, f"{where}/Branches/{index}")
         for field in ("ItemProcessor", "Iterator"):
             if field in state:

@@ -94,7 +94,7 @@ export function durationValue(schema, state) {
   const value = shape.id === "fixed"
     ? parsePart(state.texts.fixed)
     : Object.fromEntries(shape.parts.map(({ name }) => [name, parsePart(state.texts[name])]));
-  const problem = durationProblem(value);
+  const problem = durationProblem(value, durationBounds(schema));
   return problem ? { error: problem.message, part: problem.part } : { value };
 }
 
@@ -106,30 +106,42 @@ function parsePart(text) {
   return Number.isFinite(number) ? number : trimmed;
 }
 
+/** The bounds a duration's schema gives (emulator/definitions.py `_duration_schema`). */
+export function durationBounds(schema) {
+  const fixed = schema?.oneOf?.find((option) => option.type === "number") || {};
+  const parts = schema?.oneOf?.find((option) => option.type === "object")?.properties || {};
+  return { maximum: fixed.maximum ?? Infinity, minimumPart: parts.median?.minimum ?? 0 };
+}
+
 /** {message, part} for a value the emulator refuses, else null. */
-export function durationProblem(value) {
-  const message = durationError(value);
+export function durationProblem(value, bounds) {
+  const message = durationError(value, bounds);
   if (!message) return null;
   const named = message.match(/^(?:needs a number for |)(median|p99)\b/);
   if (named) return { message, part: named[1] };
   return { message, part: typeof value === "number" ? "fixed" : null };
 }
 
-/** emulator/values.py duration_error: why a duration value is refused, or null. */
-export function durationError(value) {
+/** emulator/values.py duration_error: why a duration value is refused (the first reason), or null. */
+export function durationError(value, { maximum = Infinity, minimumPart = 0 } = {}) {
   const shapeMessage = `must be milliseconds (a number) or {"median": m, "p99": p}, got ${describe(value)}`;
   if (typeof value === "boolean") return shapeMessage;
-  if (typeof value === "number") return value >= 0 ? null : `must not be negative, got ${pythonNumber(value)}`;
+  if (typeof value === "number") {
+    if (value < 0) return `must not be negative, got ${describe(value)}`;
+    if (value > maximum) return `must be at most ${pythonNumber(maximum)} ms, got ${describe(value)}`;
+    return null;
+  }
   if (value === null || typeof value !== "object" || Array.isArray(value)) return shapeMessage;
-  const extra = Object.keys(value).filter((name) => name !== "median" && name !== "p99").sort();
-  if (extra.length) return `has unknown key(s) ${extra.join(", ")}; a duration takes only median and p99`;
+  const extra = Object.keys(value).find((name) => name !== "median" && name !== "p99");
+  if (extra !== undefined) return `has unknown key ${pythonRepr(extra)}; a duration takes only median and p99`;
   for (const name of ["median", "p99"]) {
-    if (typeof value[name] !== "number") {
-      return `needs a number for ${name} (milliseconds), got ${describe(value[name])}`;
+    const part = value[name];
+    if (typeof part !== "number") return `needs a number for ${name} (milliseconds), got ${describe(part)}`;
+    if (!(minimumPart <= part && part <= maximum)) {
+      return `${name} must be between ${pythonNumber(minimumPart)} and ${pythonNumber(maximum)} ms, got ${describe(part)}`;
     }
   }
   const { median, p99 } = value;
-  if (median <= 0) return `median must be above 0 ms, got ${pythonNumber(median)}`;
   if (p99 < median) {
     return `p99 (${pythonNumber(p99)} ms) must not be below the median (${pythonNumber(median)} ms)`;
   }
@@ -138,11 +150,14 @@ export function durationError(value) {
 
 // --- Python's words for values -----------------------------------------------------------------
 
-/** emulator/values.py _describe, for the values a duration check describes. */
+/** emulator/values.py describe, for the values a duration check describes. */
 function describe(value) {
   if (value === null || value === undefined) return "null";
   if (typeof value === "boolean") return value ? "true" : "false";
-  if (typeof value === "string") return `the string ${pythonRepr(value)}`;
+  if (typeof value === "string") {
+    const characters = [...value]; // Python slices code points
+    return `the string ${pythonRepr(characters.slice(0, 60).join(""))}${characters.length > 60 ? "..." : ""}`;
+  }
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
   return pythonNumber(value);

@@ -5,7 +5,7 @@
 // An empty input means "not set": the property is left out and AWS's default applies, which
 // the input shows as its placeholder. A duration is a group of fields (durations.js).
 
-import { defaultTitle, durationError, durationShapes, durationState, isDuration } from "./durations.js";
+import { defaultTitle, durationBounds, durationError, durationShapes, durationState, isDuration } from "./durations.js";
 
 /** The form fields for an object schema and the current values. */
 export function describeFields(schema, values = {}, applies = () => true) {
@@ -112,9 +112,12 @@ function parseJson(text) {
   }
 }
 
-/** Why `value` does not fit the schema, or null. Covers what the catalog's schemas use. */
+/**
+ * Why `value` does not fit the schema, or null. Covers what the catalog's schemas use: types,
+ * ranges, enums, sizes, patterns, and nested objects and arrays (emulator.values checks the same).
+ */
 export function validateValue(schema, value) {
-  if (isDuration(schema)) return durationError(value);
+  if (isDuration(schema)) return durationError(value, durationBounds(schema));
   if (schema.oneOf) {
     const errors = schema.oneOf.map((option) => validateValue(option, value));
     return errors.some((error) => error === null) ? null : errors[0];
@@ -132,9 +135,10 @@ export function validateValue(schema, value) {
     case "string":
       if (typeof value !== "string") return "Must be text.";
       if (schema.enum && !schema.enum.includes(value)) return `Must be one of ${schema.enum.join(", ")}.`;
-      return null;
+      return sizeError(schema.minLength, schema.maxLength, value.length, "characters") || patternError(schema, value);
     case "array":
-      return Array.isArray(value) ? null : "Must be a JSON array, e.g. [\"value\"].";
+      if (!Array.isArray(value)) return "Must be a JSON array, e.g. [\"value\"].";
+      return sizeError(schema.minItems, schema.maxItems, value.length, "items") || itemsError(schema, value);
     case "object":
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
         return "Must be a JSON object, e.g. {\"key\": \"value\"}.";
@@ -145,8 +149,32 @@ export function validateValue(schema, value) {
   }
 }
 
+function sizeError(minimum, maximum, size, what) {
+  if (minimum !== undefined && size < minimum) return size === 0 ? "Must not be empty." : `Needs at least ${minimum} ${what}.`;
+  if (maximum !== undefined && size > maximum) return `Takes at most ${maximum} ${what}.`;
+  return null;
+}
+
+function patternError(schema, value) {
+  if (schema.pattern === undefined || new RegExp(schema.pattern).test(value)) return null;
+  return `Must match ${schema.pattern}.`;
+}
+
+function itemsError(schema, value) {
+  if (!schema.items) return null;
+  for (const [index, item] of value.entries()) {
+    const error = validateValue(schema.items, item);
+    if (error) return `Item ${index + 1}: ${error}`;
+  }
+  return null;
+}
+
 function rangeError(schema, value, unit) {
-  const { minimum, maximum } = schema;
+  const { minimum, maximum, exclusiveMinimum } = schema;
+  if (exclusiveMinimum !== undefined && value <= exclusiveMinimum) {
+    return maximum !== undefined ? `Must be above ${exclusiveMinimum} and at most ${maximum}${unit}.`
+      : `Must be above ${exclusiveMinimum}${unit}.`;
+  }
   if (minimum !== undefined && maximum !== undefined && (value < minimum || value > maximum)) {
     return `Must be between ${minimum} and ${maximum}${unit}.`;
   }
@@ -160,7 +188,8 @@ function objectError(schema, value) {
     if (!(name in value)) return `Needs "${name}".`;
   }
   for (const [name, item] of Object.entries(value)) {
-    const property = schema.properties?.[name];
+    const property = schema.properties?.[name] ??
+      (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
     if (!property) {
       if (schema.additionalProperties === false) return `Unknown key "${name}".`;
       continue;

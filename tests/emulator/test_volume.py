@@ -33,9 +33,9 @@ def test_a_ramp_counts_each_step_and_points_at_the_one_that_sends_most() -> None
 
 
 def test_a_count_caps_the_messages_and_is_what_to_change() -> None:
-    found = volume([{"target": "Api", "rate": {"per_second": 1_000_000_000}, "count": 100}])
+    found = volume([{"target": "Api", "rate": {"per_second": 1_000_000}, "count": 100}])
     assert (found.messages, found.messages_pointer) == (100, "/sources/0/count")
-    assert found.peak_per_second == 1_000_000_000  # the rate is still the rate
+    assert found.peak_per_second == 1_000_000  # the rate is still the rate
 
 
 def test_sources_add_up_at_the_moment_they_overlap() -> None:

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import {
   DEFAULT_SHAPE,
   defaultTitle,
+  durationBounds,
   durationError,
   durationProblem,
   durationShapes,
@@ -17,14 +18,18 @@ import {
 
 const catalog = JSON.parse(readFileSync(new URL("./catalog.fixture.json", import.meta.url), "utf8"));
 // Values and emulator/values.py's message for each (tests/emulator/test_values.py checks them there).
-const cases = JSON.parse(readFileSync(new URL("./durations.fixture.json", import.meta.url), "utf8"));
+const { bounds, cases } = JSON.parse(readFileSync(new URL("./durations.fixture.json", import.meta.url), "utf8"));
 const behavior = (kind) => catalog.kinds.find((k) => k.name === kind).behavior.properties;
 const lambdaDuration = behavior("lambda").duration_ms;
 const breakerState = behavior("circuitbreaker").state_ms;
 
+test("a duration's bounds are read from its schema, the ones the shared cases are checked within", () => {
+  assert.deepEqual(durationBounds(lambdaDuration), bounds);
+});
+
 test("every case gets the emulator's own message, word for word", () => {
   for (const { value, message } of cases) {
-    assert.equal(durationError(value), message, JSON.stringify(value));
+    assert.equal(durationError(value, bounds), message, JSON.stringify(value));
   }
 });
 
@@ -73,7 +78,10 @@ test("a part that does not fit gets the emulator's message and is named", () => 
   const distribution = (median, p99) => durationValue(lambdaDuration, { shape: "median_p99", texts: { median, p99 } });
   assert.deepEqual(distribution("120", "50"),
     { error: "p99 (50 ms) must not be below the median (120 ms)", part: "p99" });
-  assert.deepEqual(distribution("0", "50"), { error: "median must be above 0 ms, got 0", part: "median" });
+  assert.deepEqual(distribution("0", "50"),
+    { error: "median must be between 0.001 and 3600000 ms, got 0", part: "median" });
+  assert.deepEqual(distribution("120", "4e6"),
+    { error: "p99 must be between 0.001 and 3600000 ms, got 4000000", part: "p99" });
   assert.deepEqual(distribution("soon", "50"),
     { error: "needs a number for median (milliseconds), got the string 'soon'", part: "median" });
   assert.deepEqual(distribution("120", ""), { error: "needs a number for p99 (milliseconds)", part: "p99" });
@@ -82,7 +90,7 @@ test("a part that does not fit gets the emulator's message and is named", () => 
   assert.deepEqual(durationValue(lambdaDuration, { shape: "fixed", texts: { fixed: "" } }),
     { error: "needs a number (milliseconds)", part: "fixed" });
   assert.deepEqual(durationProblem({ median: 1, p99: 2, mean: 3 }),
-    { message: "has unknown key(s) mean; a duration takes only median and p99", part: null });
+    { message: "has unknown key 'mean'; a duration takes only median and p99", part: null });
 });
 
 test("switching shapes carries what was typed over, else the default", () => {

@@ -39,6 +39,24 @@ test("durations, objects and arrays", () => {
   assert.equal(field(describeFields(kind("lambda").properties), "Architectures").control, "json");
 });
 
+test("nested objects and lists are checked as the emulator checks them", () => {
+  const eventSource = describeFields(role("event_source").properties);
+  const destination = field(eventSource, "DestinationConfig");
+  assert.deepEqual(parseInput(destination, '{"OnFailure": "Skipped"}'),
+    { error: "OnFailure: Must be a JSON object, e.g. {\"key\": \"value\"}." });
+  assert.deepEqual(parseInput(destination, '{"OnFailure": {}}'), { error: 'OnFailure: Needs "Destination".' });
+  assert.deepEqual(parseInput(destination, '{"OnFailure": {"Destination": "Skipped"}}'),
+    { value: { OnFailure: { Destination: "Skipped" } } });
+  const notification = describeFields(role("notification").properties);
+  assert.deepEqual(parseInput(field(notification, "Events"), "[]"), { error: "Must not be empty." });
+  assert.deepEqual(parseInput(field(notification, "Events"), '["s3:ObjectCreated:Copy"]'),
+    { error: "Item 1: Must be one of s3:ObjectCreated:*, s3:ObjectCreated:Put, s3:ObjectRemoved:*, s3:ObjectRemoved:Delete." });
+  const rule = describeFields(role("rule").properties);
+  assert.deepEqual(parseInput(field(rule, "RuleName"), "two words"), { error: "Must match ^(?:[.\\-_A-Za-z0-9]{1,64})$." });
+  assert.deepEqual(parseInput(field(rule, "InputTransformer"), '{"InputTemplate": "x", "InputPathsMap": {"a": 1}}'),
+    { error: "InputPathsMap: a: Must be text." });
+});
+
 test("fields that do not apply are left out", () => {
   const fields = describeFields(role("dead_letter").properties, {}, () => false);
   assert.deepEqual(fields, []);
@@ -59,7 +77,7 @@ test("values out of AWS ranges say what is valid", () => {
   assert.deepEqual(parseInput(field(fields, "VisibilityTimeout"), "2.5"), { error: "Must be a whole number." });
   assert.deepEqual(parseInput(field(fields, "VisibilityTimeout"), "soon"), { error: "Must be a number." });
   const rds = describeFields(kind("rds").behavior);
-  assert.deepEqual(parseInput(field(rds, "connect_ms"), "-1"), { error: "Must be at least 0 ms." });
+  assert.deepEqual(parseInput(field(rds, "connect_ms"), "-1"), { error: "Must be between 0 and 60000 ms." });
 });
 
 test("a duration's value is checked with the emulator's message", () => {

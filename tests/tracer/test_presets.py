@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from emulator.definitions import MAX_DRAIN_S
 from emulator.topology import load_topology
 from emulator.workload import load_workload
 from tracer.presets import entry_points, presets
@@ -84,3 +85,14 @@ def test_every_templates_design_is_offered_its_own_workload_first() -> None:
         assert first["workload"]["sources"] == template.workload["sources"]
     assert offered(example("scalable-webhook"), "no-such-template")[0]["id"] == "steady"
     assert offered(example("scalable-webhook"))[0]["id"] == "steady"
+
+
+def test_the_poison_drain_of_a_queue_that_redrives_after_days_stays_within_a_runs_longest_drain() -> None:
+    # 1,000 receives 12 hours apart would be a drain of 500 days, which no workload may ask for.
+    document = {"format": "wiretap.topology/1", "components": [
+        {"id": "Inbox", "kind": "sqs", "properties": {"VisibilityTimeout": 43200}}, {"id": "Dlq", "kind": "sqs"}],
+        "connections": [{"source": "Inbox", "target": "Dlq", "role": "dead_letter",
+                         "properties": {"maxReceiveCount": 1000}}]}
+    poison = next(preset["workload"] for preset in presets(document) if preset["id"] == "poison")
+    assert poison["drain_s"] == MAX_DRAIN_S
+    load_workload(poison, load_topology(document))

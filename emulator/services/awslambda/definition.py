@@ -14,6 +14,27 @@ from emulator.services.awslambda.stream_mapping import check_stream_mappings
 if TYPE_CHECKING:
     from emulator.topology import ComponentSpec, Topology
 
+# The shapes of the event source mapping's object-valued properties (CreateEventSourceMapping API reference).
+FUNCTION_RESPONSE_TYPES = Field(
+    "FunctionResponseTypes", "array", None,
+    '["ReportBatchItemFailures"]: the function reports which records failed; only those are retried.', max_size=1,
+    items=Field("response type", "string", None, "ReportBatchItemFailures.", enum=("ReportBatchItemFailures",)),
+)
+SCALING_CONFIG = Field(
+    "ScalingConfig", "object", None,
+    '{"MaximumConcurrency": 2-1000}: the most concurrent invocations this SQS source may cause.',
+    fields=(Field("MaximumConcurrency", "integer", 1000, "The most concurrent invocations the mapping causes.",
+                  minimum=2, maximum=1000),),
+)
+DESTINATION_CONFIG = Field(
+    "DestinationConfig", "object", None,
+    'Where a description of a skipped batch goes: {"OnFailure": {"Destination": "<component id>"}}.',
+    fields=(Field("OnFailure", "object", None, "The destination of skipped batches' records.", fields=(
+        Field("Destination", "string", None, "The id of the queue, topic or bucket that receives them.",
+              required=True, references_component=True),
+    )),),
+)
+
 
 def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
     """Account-wide and per-function rules that span fields."""
@@ -69,8 +90,8 @@ KIND = Kind(
               "function 16 times in a loop through SQS, SNS or Lambda. Allow: never stopped.",
               enum=("Terminate", "Allow")),
         Field("Architectures", "array", ["x86_64"], 'The instruction set: ["x86_64"] or ["arm64"] (arm64 costs '
-              "20% less per GB-s).",
-              check=lambda v: None if v in (["x86_64"], ["arm64"]) else 'must be ["x86_64"] or ["arm64"]'),
+              "20% less per GB-s).", min_size=1, max_size=1,
+              items=Field("architecture", "string", None, "x86_64 or arm64.", enum=("x86_64", "arm64"))),
     ),
     behavior=(
         Field("duration_ms", "duration", {"median": 50, "p99": 250}, "The handler's own work per record, not "
@@ -80,6 +101,7 @@ KIND = Kind(
         Field("cold_start_ms", "duration", {"median": 250, "p99": 900}, "INIT time of a new execution "
               "environment (at most 10 s)."),
         Field("idle_timeout_s", "number", 360, "How long an idle environment stays warm before Lambda reclaims "
-              "it (AWS does not document it; 5-7 minutes is commonly observed).", minimum=0, unit="seconds"),
+              "it (AWS does not document it; 5-7 minutes is commonly observed).", minimum=0, maximum=86_400,
+              unit="seconds"),
     ),
 )

@@ -31,7 +31,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from emulator.problems import Problem
-from emulator.services.awslambda.filtering import check_filter_criteria, compile_filters, sqs_document
+from emulator.services.awslambda.filtering import compile_filters, sqs_document
 from emulator.services.base import Link
 from emulator.tracing import epoch
 
@@ -223,8 +223,6 @@ def check_mappings(function: ComponentSpec, topology: Topology) -> list[Problem]
     timeout = function.properties["Timeout"]
     for connection in topology.incoming(function.id, "event_source"):
         queue = topology.components[connection.source]
-        if queue.kind in ("sqs", "kinesis", "dynamodb"):
-            problems.extend(check_filter_criteria(connection))
         if queue.kind != "sqs":
             continue
         where = connection.pointer
@@ -244,12 +242,4 @@ def check_mappings(function: ComponentSpec, topology: Topology) -> list[Problem]
             problems.append(Problem(f"{where}/properties/MaximumBatchingWindowInSeconds",
                                     f"a BatchSize above 10 ({batch_size}) needs MaximumBatchingWindowInSeconds of "
                                     "at least 1", connection.label))
-        scaling = connection.properties.get("ScalingConfig")
-        if scaling is not None:
-            maximum = scaling.get("MaximumConcurrency") if isinstance(scaling, dict) else None
-            if (isinstance(scaling, dict) and set(scaling) - {"MaximumConcurrency"}) or not (
-                isinstance(maximum, int) and not isinstance(maximum, bool) and 2 <= maximum <= 1000
-            ):
-                problems.append(Problem(f"{where}/properties/ScalingConfig", 'must be {"MaximumConcurrency": n} '
-                                        "with n from 2 to 1000", connection.label))
     return problems

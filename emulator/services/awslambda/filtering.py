@@ -24,15 +24,14 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from emulator.definitions import Field
 from emulator.matching import InvalidPatternError, compile_event_pattern
-from emulator.problems import Problem
 from emulator.tracing import EPOCH
 
 if TYPE_CHECKING:
     from emulator.messages import Message
     from emulator.services.shards import StreamRecord
     from emulator.services.sqs import Delivery
-    from emulator.topology import ConnectionSpec
 
 MAXIMUM_FILTERS: Final = 5
 MAXIMUM_PATTERN_LENGTH: Final = 4096
@@ -40,50 +39,41 @@ MAXIMUM_PATTERN_LENGTH: Final = 4096
 Filters = Callable[[Mapping[str, Any]], bool]
 
 
-class FilterCriteriaError(ValueError):
-    """A FilterCriteria Lambda would refuse: where in it (a JSON pointer suffix) and why."""
+def _pattern_problem(text: str) -> str | None:
+    try:
+        pattern = json.loads(text)
+    except ValueError as error:
+        return f"is not JSON ({error})"
+    except RecursionError:
+        return "nests too deeply to be an event pattern"
+    try:
+        compile_event_pattern(pattern)
+    except InvalidPatternError as error:
+        return f"is not a valid filter pattern: {error}"
+    return None
 
-    def __init__(self, where: str, reason: str) -> None:
-        super().__init__(reason)
-        self.where = where
-        self.reason = reason
+
+FILTER_CRITERIA = Field(
+    "FilterCriteria", "object", None,
+    '{"Filters": [{"Pattern": "<event pattern JSON>"}]}, at most 5: a record invokes the function when '
+    "any pattern matches it (SQS: body, attributes, messageAttributes; Kinesis: data, partitionKey; "
+    "DynamoDB: eventName, dynamodb.Keys/NewImage/OldImage). Others are deleted (SQS) or skipped "
+    '(streams) unseen (Lambda guide: "Control which events Lambda sends to your function").',
+    fields=(Field("Filters", "array", [], "The filters; an empty list removes filtering.", max_size=MAXIMUM_FILTERS,
+                  items=Field("filter", "object", None, 'One filter: {"Pattern": "<event pattern JSON>"}.', fields=(
+                      Field("Pattern", "string", None, 'The event pattern as JSON text, e.g. '
+                            '"{\\"body\\": {\\"type\\": [\\"order\\"]}}".', required=True,
+                            max_size=MAXIMUM_PATTERN_LENGTH, check=_pattern_problem),
+                  ))),),
+)
 
 
-def compile_filters(criteria: object) -> Filters | None:
-    """Validate ``criteria`` and return ``record document -> bool``: whether any filter matches
-    (None when there is no filter: every record goes to the function).
-
-    Raises FilterCriteriaError naming the offending part (e.g. ``/Filters/2/Pattern``).
-    """
+def compile_filters(criteria: Mapping[str, Any] | None) -> Filters | None:
+    """``record document -> bool``: whether any filter matches (None when there is no filter: every
+    record goes to the function). ``criteria`` has FILTER_CRITERIA's shape (the loader checked it)."""
     if criteria is None:
         return None
-    if not isinstance(criteria, Mapping) or set(criteria) - {"Filters"}:
-        raise FilterCriteriaError("", 'must be {"Filters": [{"Pattern": "<event pattern JSON>"}, ...]}')
-    filters = criteria.get("Filters", [])
-    if not isinstance(filters, list):
-        raise FilterCriteriaError("/Filters", 'must be a list of {"Pattern": "<event pattern JSON>"}')
-    if len(filters) > MAXIMUM_FILTERS:
-        raise FilterCriteriaError("/Filters", f"at most {MAXIMUM_FILTERS} filters, got {len(filters)}")
-    matchers = []
-    for index, item in enumerate(filters):
-        where = f"/Filters/{index}"
-        if not isinstance(item, Mapping) or set(item) != {"Pattern"}:
-            raise FilterCriteriaError(where, 'must be {"Pattern": "<event pattern JSON>"}')
-        text = item["Pattern"]
-        if not isinstance(text, str):
-            raise FilterCriteriaError(f"{where}/Pattern", "must be a string holding the pattern's JSON, "
-                                      f'e.g. "{{\\"body\\": {{\\"type\\": [\\"order\\"]}}}}", got {json.dumps(text)}')
-        if len(text) > MAXIMUM_PATTERN_LENGTH:
-            raise FilterCriteriaError(f"{where}/Pattern", f"at most {MAXIMUM_PATTERN_LENGTH} characters, "
-                                      f"got {len(text)}")
-        try:
-            pattern = json.loads(text)
-        except ValueError as error:
-            raise FilterCriteriaError(f"{where}/Pattern", f"is not JSON ({error})") from None
-        try:
-            matchers.append(compile_event_pattern(pattern))
-        except InvalidPatternError as error:
-            raise FilterCriteriaError(f"{where}/Pattern", f"invalid filter pattern: {error}") from None
+    matchers = [compile_event_pattern(json.loads(item["Pattern"])) for item in criteria.get("Filters", [])]
     if not matchers:
         return None  # an empty FilterCriteria is how a mapping's filters are removed: every record goes
     if len(matchers) == 1:
@@ -93,19 +83,6 @@ def compile_filters(criteria: object) -> Filters | None:
         return any(match(document) for match in matchers)
 
     return any_filter
-
-
-def check_filter_criteria(connection: ConnectionSpec) -> list[Problem]:
-    """The FilterCriteria of an event source mapping, as CreateEventSourceMapping validates it."""
-    criteria = connection.properties.get("FilterCriteria")
-    if criteria is None:
-        return []
-    try:
-        compile_filters(criteria)
-    except FilterCriteriaError as error:
-        return [Problem(f"{connection.pointer}/properties/FilterCriteria{error.where}", error.reason,
-                        connection.label)]
-    return []
 
 
 def _content(message: Message) -> Any:

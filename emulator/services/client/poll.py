@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 DEFAULT_INTERVAL_S = 1.0
 DEFAULT_MAX_POLLS = 30
 MAX_POLLS = 10_000
-_KEYS = ("interval_s", "until", "max_polls")
+MAX_INTERVAL_S = 3600
 
 
 class PollSettings:
@@ -27,27 +26,3 @@ class PollSettings:
     def done(self, answer: Any) -> bool:
         """Does this answer end the wait?"""
         return isinstance(answer, dict) and self._until(answer)
-
-    @staticmethod
-    def problem(value: Any) -> str | None:
-        """What is wrong with a ``poll`` value, or None."""
-        from emulator.matching import InvalidPatternError, validate_event_pattern
-
-        if not isinstance(value, dict):
-            return 'must be {"interval_s": seconds, "until": event pattern, "max_polls": count}'
-        unknown = sorted(set(value) - set(_KEYS))
-        if unknown:
-            return f"has unknown key(s) {', '.join(unknown)}; valid: {', '.join(_KEYS)}"
-        interval = value.get("interval_s", DEFAULT_INTERVAL_S)
-        if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not 0 < interval <= 3600:
-            return f"interval_s must be a number of seconds above 0 and at most 3600, got {json.dumps(interval)}"
-        count = value.get("max_polls", DEFAULT_MAX_POLLS)
-        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_POLLS:
-            return f"max_polls must be a whole number from 1 to {MAX_POLLS}, got {json.dumps(count)}"
-        if "until" not in value:
-            return 'needs until: an event pattern the answer must match, e.g. {"Item": {"status": ["done"]}}'
-        try:
-            validate_event_pattern(value["until"])
-        except InvalidPatternError as error:
-            return f"until is not a valid EventBridge event pattern: {error}"
-        return None

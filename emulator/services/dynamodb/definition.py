@@ -60,12 +60,12 @@ KIND = Kind(
         Field("partition_key", "string", None, "The payload field that holds each item's partition key. "
               "Items with the same key share a partition, which serves at most 1,000 WCU and 3,000 RCU per "
               "second: one busy key throttles however much capacity the table has. Without it, keys are "
-              "spread evenly (the message id)."),
+              "spread evenly (the message id).", min_size=1, max_size=255),
         Field("status_attribute", "string", None, "The payload field that holds an item's status. When set, "
               "the table keeps one status per key (partition_key): a PutItem or UpdateItem records the payload's "
               "status when the write completes, a DeleteItem removes it, and a GetItem answers the item "
               "({partition key, status, updated_at in epoch seconds}) or no Item yet. Without it the table "
-              "keeps no item data."),
+              "keeps no item data.", min_size=1, max_size=255),
         Field("item_kb", "number", 1, "Typical item size; sets the capacity units each request consumes.",
               minimum=0.001, maximum=400, unit="KB"),
     ),

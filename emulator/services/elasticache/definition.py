@@ -17,7 +17,7 @@ KIND = Kind(
     properties=(
         Field("Engine", "string", "redis", "The cache engine.", enum=("redis", "valkey", "memcached")),
         Field("CacheNodeType", "string", "cache.t4g.small", "The node type (sets the price per hour through "
-              "hourly_usd)."),
+              "hourly_usd).", min_size=1, max_size=64),
         Field("NumCacheNodes", "integer", 1, "Nodes in the cluster (1 for Redis OSS and Valkey, up to 40 for "
               "Memcached); each is billed per hour.", minimum=1, maximum=40),
     ),
@@ -27,10 +27,10 @@ KIND = Kind(
         Field("ttl_s", "number", 300, "How long a value set after a miss stays (keyed caches): a read of it "
               "after that misses again. 0 keeps nothing.", minimum=0, maximum=31_536_000, unit="seconds"),
         Field("key", "string", None, "The payload field that holds each read's cache key. Without it, whether a "
-              "read hits is drawn from hit_ratio."),
+              "read hits is drawn from hit_ratio.", min_size=1, max_size=255),
         Field("get_ms", "duration", {"median": 0.8, "p99": 3}, "How long a GET takes, network included."),
         Field("set_ms", "duration", {"median": 0.8, "p99": 3}, "How long the SET after a miss takes."),
         Field("hourly_usd", "number", ELASTICACHE_NODE_PER_HOUR, "A node's price per hour (cache.t4g.small, "
-              "Redis OSS, on demand, us-east-1).", minimum=0, unit="USD/h"),
+              "Redis OSS, on demand, us-east-1).", minimum=0, maximum=10_000, unit="USD/h"),
     ),
 )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
 
-from emulator.definitions import Field, Kind
+from emulator.definitions import MAX_RUN_S, Field, Kind
+from emulator.matching import event_pattern_problem
 from emulator.problems import Problem
 from emulator.services.eventbridge import transformer
 from emulator.services.eventbridge.bus import MAX_TARGETS_PER_RULE, EventBus
@@ -15,8 +15,84 @@ if TYPE_CHECKING:
     from emulator.topology import ComponentSpec, ConnectionSpec, Topology
 
 # RetryPolicy's keys and their ranges (EventBridge API reference, "RetryPolicy").
-_REPLAY_NAME = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
-RETRY_POLICY_RANGES = {"MaximumRetryAttempts": (0, 185), "MaximumEventAgeInSeconds": (60, 86_400)}
+RETRY_POLICY = Field(
+    "RetryPolicy", "object", None,
+    "MaximumRetryAttempts (0-185, default 185) and MaximumEventAgeInSeconds (60-86400, default 86400).",
+    fields=(
+        Field("MaximumRetryAttempts", "integer", 185, "Retries of a failed delivery before the event is dropped "
+              "or dead-lettered.", minimum=0, maximum=185),
+        Field("MaximumEventAgeInSeconds", "integer", 86_400, "How long EventBridge keeps retrying an event.",
+              minimum=60, maximum=86_400, unit="seconds"),
+    ),
+)
+
+
+def _path_problem(path: Any) -> str | None:
+    try:
+        transformer.parse_path(path)
+    except ValueError as error:
+        return f"{path!r} {error}"
+    return None
+
+
+# EventBridge API reference, "InputTransformer": at most 100 variables; a template of at most 8,192 characters.
+INPUT_TRANSFORMER = Field(
+    "InputTransformer", "object", None, "InputPathsMap and InputTemplate that reshape the event.",
+    fields=(
+        Field("InputPathsMap", "object", None, 'Variable names to JSON paths into the event, such as '
+              '{"state": "$.detail.state"}.', max_size=transformer.MAX_VARIABLES,
+              keys=Field("variable name", "string", None, "Letters, digits, _ and - (the aws.events.* names, "
+                         "with dots, are reserved).", pattern=r"[A-Za-z0-9_\-]+"),
+              values=Field("JSON path", "string", None, "$ then .name and [index] steps.", max_size=256,
+                           check=_path_problem)),
+        Field("InputTemplate", "string", None, "The text (often JSON) the target receives, with <variable> "
+              "placeholders.", required=True, min_size=1, max_size=8192),
+    ),
+)
+
+SQS_PARAMETERS = Field(
+    "SqsParameters", "object", None,
+    'A FIFO queue target: {"MessageGroupId": "..."}, the group its events are sent in.',
+    fields=(Field("MessageGroupId", "string", None, "The message group of every event this target sends.",
+                  required=True, min_size=1, max_size=128),),
+)
+
+ARCHIVE = Field(
+    "Archive", "object", None, 'An archive of the bus (AWS::Events::Archive): {"EventPattern": {...}, '
+    '"RetentionDays": 0}; it keeps the events that match (all without a pattern) for RetentionDays '
+    "(0 keeps them indefinitely), for replays.",
+    fields=(
+        Field("EventPattern", "object", None, "The events the archive keeps (all without a pattern).",
+              check=event_pattern_problem),
+        Field("RetentionDays", "integer", 0, "Days an archived event is kept; 0 keeps it indefinitely.",
+              minimum=0, maximum=36_500, unit="days"),
+    ),
+)
+
+
+def _replay_window_problem(replay: Any) -> str | None:
+    start, end, at = replay["EventStartTime"], replay["EventEndTime"], replay["at_s"]
+    if start < end <= at:
+        return None
+    return "needs EventStartTime < EventEndTime <= at_s: a replay covers a past window of the archive"
+
+
+def _run_seconds(name: str, help_text: str) -> Field:
+    return Field(name, "number", None, help_text, required=True, minimum=0, maximum=MAX_RUN_S, unit="seconds")
+
+
+REPLAYS = Field(
+    "replays", "array", [], 'Replays of the archive started during the run (StartReplay): [{"ReplayName": '
+    '"...", "at_s": 120, "EventStartTime": 0, "EventEndTime": 60}], times in run seconds; each archived '
+    "event of [EventStartTime, EventEndTime) goes to the rules again.",
+    items=Field("replay", "object", None, "One StartReplay.", check=_replay_window_problem, fields=(
+        Field("ReplayName", "string", None, "1-64 letters, digits, '.', '-' or '_'.", required=True,
+              pattern=r"[.\-_A-Za-z0-9]{1,64}"),
+        _run_seconds("at_s", "When the replay starts, in run seconds."),
+        _run_seconds("EventStartTime", "The start of the archived window replayed, in run seconds."),
+        _run_seconds("EventEndTime", "The end of the window (not included), in run seconds."),
+    )),
+)
 
 
 def rule_name(connection: ConnectionSpec) -> str:
@@ -25,8 +101,8 @@ def rule_name(connection: ConnectionSpec) -> str:
 
 
 def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
-    """At most 5 targets a rule, one pattern a rule, retry policies in range, SQS dead-letter queues,
-    well-formed input transformers."""
+    """At most 5 targets a rule, one pattern a rule, SQS dead-letter queues, FIFO targets' groups, replays
+    of an archive (the shapes of RetryPolicy, InputTransformer, Archive and replays are their Fields')."""
     problems: list[Problem] = []
     rules: dict[str, list[ConnectionSpec]] = {}
     for connection in topology.outgoing(spec.id, "rule"):
@@ -44,92 +120,22 @@ def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
                                     f"{targets[0].label} (make them equal, or give this one another RuleName)",
                                     connection.label, rule="eventbridge-rule-pattern"))
         targets.append(connection)
-        problems.extend(_check_retry_policy(connection))
         problems.extend(_check_dead_letter(connection, topology))
         problems.extend(_check_fifo_target(connection, topology))
-        problems.extend(_check_transformer(connection))
-    problems.extend(_check_archive(spec))
+    problems.extend(_check_replays(spec))
     return problems
 
 
-def _check_archive(spec: ComponentSpec) -> list[Problem]:
-    from emulator.matching import InvalidPatternError, validate_event_pattern
-
-    problems: list[Problem] = []
-    archive = spec.properties.get("Archive")
-    where = f"{spec.pointer}/properties/Archive"
-    if archive is not None:
-        for key in archive:
-            if key not in ("EventPattern", "RetentionDays"):
-                problems.append(Problem(f"{where}/{key}", f"unknown Archive key {key!r}; valid: EventPattern, "
-                                        "RetentionDays", spec.id))
-        days = archive.get("RetentionDays", 0)
-        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-            problems.append(Problem(f"{where}/RetentionDays", "RetentionDays must be an integer, 0 (keep "
-                                    f"indefinitely) or more, got {json.dumps(days)}", spec.id))
-        pattern = archive.get("EventPattern")
-        if pattern is not None:
-            try:
-                validate_event_pattern(pattern)
-            except InvalidPatternError as error:
-                problems.append(Problem(f"{where}/EventPattern", f"is not a valid EventBridge event pattern: "
-                                        f"{error}", spec.id))
-    replays = spec.behavior.get("replays") or []
-    for index, replay in enumerate(replays):
-        here = f"{spec.pointer}/behavior/replays/{index}"
-        if archive is None:
-            problems.append(Problem(here, "a replay needs the bus's Archive property (it replays archived "
-                                    "events)", spec.id))
-        if not isinstance(replay, dict):
-            problems.append(Problem(here, 'must be {"ReplayName": ..., "at_s": ..., "EventStartTime": ..., '
-                                    '"EventEndTime": ...}', spec.id))
-            continue
-        name = replay.get("ReplayName")
-        if not isinstance(name, str) or not _REPLAY_NAME.match(name):
-            problems.append(Problem(f"{here}/ReplayName", "ReplayName must be 1-64 letters, digits, '.', '-' or "
-                                    f"'_', got {json.dumps(name)}", spec.id))
-        times: dict[str, float] = {}
-        for key in ("at_s", "EventStartTime", "EventEndTime"):
-            value = replay.get(key)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                problems.append(Problem(f"{here}/{key}", f"{key} must be a number of run seconds, 0 or more, got "
-                                        f"{json.dumps(value)}", spec.id))
-            else:
-                times[key] = float(value)
-        if len(times) == 3:
-            start, end, at = times["EventStartTime"], times["EventEndTime"], times["at_s"]
-            if not start < end <= at:
-                problems.append(Problem(here, "needs EventStartTime < EventEndTime <= at_s: a replay covers a past "
-                                        "window of the archive", spec.id))
-        for key in replay:
-            if key not in ("ReplayName", "at_s", "EventStartTime", "EventEndTime"):
-                problems.append(Problem(f"{here}/{key}", f"unknown replay key {key!r}; valid: ReplayName, at_s, "
-                                        "EventStartTime, EventEndTime", spec.id))
-    return problems
+def _check_replays(spec: ComponentSpec) -> list[Problem]:
+    """A replay replays the archive: without one there is nothing to replay."""
+    if spec.properties.get("Archive") is not None:
+        return []
+    return [Problem(f"{spec.pointer}/behavior/replays/{index}", "a replay needs the bus's Archive property (it "
+                    "replays archived events)", spec.id) for index, _ in enumerate(spec.behavior.get("replays") or [])]
 
 
 def _pattern(connection: ConnectionSpec) -> str:
     return json.dumps(connection.properties.get("EventPattern"), sort_keys=True)
-
-
-def _check_retry_policy(connection: ConnectionSpec) -> list[Problem]:
-    policy: Any = connection.properties.get("RetryPolicy")
-    if policy is None:
-        return []
-    where = f"{connection.pointer}/properties/RetryPolicy"
-    if not isinstance(policy, dict):
-        return [Problem(where, 'must be an object such as {"MaximumRetryAttempts": 185, '
-                        '"MaximumEventAgeInSeconds": 86400}', connection.label)]
-    problems = []
-    for key, value in policy.items():
-        limits = RETRY_POLICY_RANGES.get(key)
-        if limits is None:
-            problems.append(Problem(f"{where}/{key}", f"unknown RetryPolicy key {key!r}; valid: "
-                                    f"{', '.join(RETRY_POLICY_RANGES)}", connection.label))
-        elif isinstance(value, bool) or not isinstance(value, int) or not limits[0] <= value <= limits[1]:
-            problems.append(Problem(f"{where}/{key}", f"{key} must be an integer from {limits[0]} to {limits[1]}, "
-                                    f"got {json.dumps(value)}", connection.label))
-    return problems
 
 
 def _check_dead_letter(connection: ConnectionSpec, topology: Topology) -> list[Problem]:
@@ -155,14 +161,6 @@ def _check_fifo_target(connection: ConnectionSpec, topology: Topology) -> list[P
                     "the rule in that group)", connection.label, rule="eventbridge-fifo-target")]
 
 
-def _check_transformer(connection: ConnectionSpec) -> list[Problem]:
-    value = connection.properties.get("InputTransformer")
-    if value is None:
-        return []
-    where = f"{connection.pointer}/properties/InputTransformer"
-    return [Problem(where + below, message, connection.label) for below, message in transformer.problems(value)]
-
-
 KIND = Kind(
     name="eventbridge",
     title="EventBridge bus",
@@ -174,9 +172,7 @@ KIND = Kind(
     origin="AWS::Events::EventBus",
     check=check,
     properties=(
-        Field("Archive", "object", None, 'An archive of the bus (AWS::Events::Archive): {"EventPattern": {...}, '
-              '"RetentionDays": 0}; it keeps the events that match (all without a pattern) for RetentionDays '
-              "(0 keeps them indefinitely), for replays."),
+        ARCHIVE,
     ),
     behavior=(
         Field("put_events_ms", "duration", {"median": 20, "p99": 80}, "How long a PutEvents call takes."),
@@ -184,8 +180,6 @@ KIND = Kind(
               "From PutEvents to a target's invocation (each target draws its own)."),
         Field("duplicate_delivery_rate", "number", 0.0001, "The chance that a target receives an event twice "
               "(EventBridge delivers at least once).", minimum=0, maximum=1),
-        Field("replays", "array", [], 'Replays of the archive started during the run (StartReplay): [{"ReplayName": '
-              '"...", "at_s": 120, "EventStartTime": 0, "EventEndTime": 60}], times in run seconds; each archived '
-              "event of [EventStartTime, EventEndTime) goes to the rules again."),
+        REPLAYS,
     ),
 )

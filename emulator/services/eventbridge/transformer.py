@@ -22,7 +22,6 @@ RESERVED = (RULE_ARN, RULE_NAME, INGESTION_TIME, EVENT, EVENT_JSON)
 MAX_VARIABLES = 100
 
 _VARIABLE = re.compile(r"<([A-Za-z0-9_.\-]+)>")
-_VARIABLE_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 # $, then .name (letters, digits, _, -, /) or [index] steps: the JSONPath subset EventBridge evaluates.
 _STEP = re.compile(r"\.([A-Za-z0-9_\-/]+)|\[(\d+)\]")
 _MISSING = object()
@@ -41,40 +40,6 @@ def parse_path(path: str) -> list[str | int]:
         steps.append(match.group(1) if match.group(1) is not None else int(match.group(2)))
         position = match.end()
     return steps
-
-
-def problems(transformer: Any) -> list[tuple[str, str]]:
-    """What is wrong with an InputTransformer, as (pointer below it, message) pairs."""
-    if not isinstance(transformer, dict):
-        return [("", 'must be an object {"InputPathsMap": {...}, "InputTemplate": "..."}')]
-    found: list[tuple[str, str]] = []
-    for key in transformer:
-        if key not in ("InputPathsMap", "InputTemplate"):
-            found.append((f"/{key}", f"unknown InputTransformer key {key!r}; valid: InputPathsMap, InputTemplate"))
-    template = transformer.get("InputTemplate")
-    if not isinstance(template, str) or not template:
-        found.append(("/InputTemplate", "is required: the text (often JSON) the target receives, with <variable> "
-                      "placeholders"))
-    paths = transformer.get("InputPathsMap", {})
-    if not isinstance(paths, dict):
-        return [*found, ("/InputPathsMap", 'must be an object of variable names to JSON paths, such as '
-                         '{"state": "$.detail.state"}')]
-    if len(paths) > MAX_VARIABLES:
-        found.append(("/InputPathsMap", f"has {len(paths)} variables; EventBridge allows at most {MAX_VARIABLES}"))
-    for name, path in paths.items():
-        where = f"/InputPathsMap/{name}"
-        if name in RESERVED or name.startswith("aws.events."):
-            found.append((where, f"{name!r} is a reserved variable name (reserved: {', '.join(RESERVED)})"))
-        elif not _VARIABLE_NAME.match(name):
-            found.append((where, "a variable name may hold only letters, digits, _ and -"))
-        if not isinstance(path, str):
-            found.append((where, 'must be a JSON path string such as "$.detail.state"'))
-            continue
-        try:
-            parse_path(path)
-        except ValueError as error:
-            found.append((where, f"JSON path {path!r} {error}"))
-    return found
 
 
 class InputTransformer:

@@ -23,6 +23,7 @@ KIND = Kind(
     behavior=(
         Field("latency_ms", "duration", {"median": 15, "p99": 60}, "How long a PutRecord takes inside Kinesis."),
         Field("partition_key", "string", None, "The payload field that holds each record's partition key, when "
-              "the message has no partition_key attribute. Without either, the message id (spread evenly)."),
+              "the message has no partition_key attribute. Without either, the message id (spread evenly).",
+              min_size=1, max_size=255),
     ),
 )

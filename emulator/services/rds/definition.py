@@ -17,8 +17,8 @@ KIND = Kind(
               " on RDS it follows the instance's memory).", minimum=1, maximum=100000),
         Field("query_ms", "duration", {"median": 8, "p99": 40}, "How long a query takes on an idle database."),
         Field("connect_ms", "number", 25, "Opening a connection (TCP, TLS, authentication).", minimum=0,
-              unit="ms"),
+              maximum=60_000, unit="ms"),
         Field("hourly_usd", "number", 0.065, "The instance's price per hour (db.t4g.medium PostgreSQL, "
-              "single-AZ, us-east-1).", minimum=0, unit="USD/h"),
+              "single-AZ, us-east-1).", minimum=0, maximum=10_000, unit="USD/h"),
     ),
 )

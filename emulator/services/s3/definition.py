@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from emulator.definitions import Field, Kind
 from emulator.problems import Problem
@@ -14,36 +14,35 @@ if TYPE_CHECKING:
 EVENT_TYPES = ("s3:ObjectCreated:*", "s3:ObjectCreated:Put", "s3:ObjectRemoved:*", "s3:ObjectRemoved:Delete")
 
 
-def _filter_problem(value: Any) -> str | None:
-    if value is None:
-        return None
-    rules = value.get("S3Key", {}).get("Rules") if isinstance(value, dict) and isinstance(value.get("S3Key"), dict) \
-        else None
-    if not isinstance(rules, list) or set(value) != {"S3Key"} or set(value["S3Key"]) != {"Rules"}:
-        return 'must be {"S3Key": {"Rules": [{"Name": "prefix" or "suffix", "Value": "..."}]}}'
-    names = []
-    for rule in rules:
-        if not (isinstance(rule, dict) and set(rule) == {"Name", "Value"} and isinstance(rule["Value"], str)
-                and str(rule["Name"]).lower() in ("prefix", "suffix")):
-            return 'each rule must be {"Name": "prefix" or "suffix", "Value": "<text>"}'
-        names.append(str(rule["Name"]).lower())
-    if len(set(names)) < len(names):
-        return "a filter has at most one prefix rule and one suffix rule"
-    return None
+def _one_rule_of_each(rules: list[dict[str, str]]) -> str | None:
+    names = [rule["Name"].lower() for rule in rules]
+    return "a filter has at most one prefix rule and one suffix rule" if len(set(names)) < len(names) else None
+
+
+EVENTS = Field(
+    "Events", "array", ["s3:ObjectCreated:*"], "The S3 event types that notify: s3:ObjectCreated:* or :Put, "
+    "s3:ObjectRemoved:* or :Delete.", min_size=1, max_size=len(EVENT_TYPES),
+    items=Field("event type", "string", None, "An S3 event type.", enum=EVENT_TYPES),
+)
+# S3 API reference, "FilterRule": Name is prefix or suffix; a key is at most 1,024 bytes.
+FILTER = Field(
+    "Filter", "object", None, 'Prefix and suffix rules on the object key: {"S3Key": {"Rules": '
+    '[{"Name": "prefix", "Value": "images/"}, {"Name": "suffix", "Value": ".jpg"}]}}.',
+    fields=(Field("S3Key", "object", None, "The key's rules.", required=True, fields=(
+        Field("Rules", "array", None, "At most one prefix rule and one suffix rule.", required=True, min_size=1,
+              max_size=2, check=_one_rule_of_each,
+              items=Field("rule", "object", None, "One rule on the key.", fields=(
+                  Field("Name", "string", None, "prefix or suffix.", required=True,
+                        enum=("prefix", "suffix", "Prefix", "Suffix")),
+                  Field("Value", "string", None, "What the key starts or ends with.", required=True, max_size=1024),
+              ))),
+    )),),
+)
 
 
 def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
-    """Notification event types and key filters; the operations callers perform."""
+    """The operations callers perform (notifications' Events and Filter are shapes: EVENTS, FILTER)."""
     problems: list[Problem] = []
-    for connection in topology.outgoing(spec.id, "notification"):
-        events = connection.properties.get("Events")
-        if events is not None and (not isinstance(events, list) or not events
-                                   or any(event not in EVENT_TYPES for event in events)):
-            problems.append(Problem(f"{connection.pointer}/properties/Events",
-                                    f"must be a non-empty list of {', '.join(EVENT_TYPES)}", connection.label))
-        problem = _filter_problem(connection.properties.get("Filter"))
-        if problem is not None:
-            problems.append(Problem(f"{connection.pointer}/properties/Filter", problem, connection.label))
     for connection in topology.incoming(spec.id, "request"):
         operation = connection.properties.get("Operation")
         if operation is not None and operation not in ("PutObject", "DeleteObject"):

@@ -16,6 +16,14 @@ if TYPE_CHECKING:
     from emulator.topology import ComponentSpec, ConnectionSpec, Topology
 
 
+REDRIVE_POLICY = Field(
+    "RedrivePolicy", "object", None,
+    'Where messages go when delivery fails for good: {"deadLetterTargetArn": "<queue id>"}.',
+    fields=(Field("deadLetterTargetArn", "string", None, "The id of the subscription's dead-letter queue.",
+                  required=True, references_component=True),),
+)
+
+
 # Checks across the topology ------------------------------------------------------------
 def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
     """FIFO misuse, subscribers a topic of this type cannot deliver to, dead-letter queues of the wrong kind."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from emulator.definitions import Field, Kind
 from emulator.problems import Problem
@@ -21,22 +21,14 @@ _EXAMPLE = {
 }
 
 
-def _check_definition(value: Any) -> str | None:
-    problems = validate(value)
-    if problems:
-        pointer, message = problems[0]
-        return f"is not a valid state machine at {pointer or '/'}: {message}"
-    return None
-
-
 def check(spec: ComponentSpec, topology: Topology) -> list[Problem]:
-    """The definition's structure, each Task's target, and what Express workflows cannot do."""
+    """Each Task's target, and what Express workflows cannot do (the loader checked the definition's
+    structure: the Definition field's check_parts)."""
     where = f"{spec.pointer}/properties/Definition"
     definition = spec.properties.get("Definition")
-    problems = [Problem(f"{where}{pointer}", message, spec.id, rule="stepfunctions-definition")
-                for pointer, message in validate(definition)]
-    if problems:
-        return problems
+    problems: list[Problem] = []
+    if validate(definition):
+        return problems  # a definition the loader refused, left to its default by a salvage
     called = {connection.target for connection in topology.outgoing(spec.id, "request")}
     express = spec.properties.get("StateMachineType") == "EXPRESS"
     for pointer, state in tasks(definition):
@@ -92,7 +84,7 @@ KIND = Kind(
               "until a component calls this state machine with a payload holding that TaskToken (pass it as "
               "\"TaskToken.$\": \"$$.Task.Token\"): SendTaskSuccess with the payload (or its Output field) as "
               "the result, SendTaskFailure when the payload has Error (and Cause); HeartbeatSeconds or "
-              "TimeoutSeconds bound the wait.", check=_check_definition),
+              "TimeoutSeconds bound the wait.", check_parts=validate),
     ),
     behavior=(
         Field("api_ms", "duration", {"median": 25, "p99": 80},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sys
 
 import pytest
 
@@ -324,3 +325,26 @@ def test_a_dead_letter_queue_that_refuses_the_event_counts_a_dead_letter_error_a
     assert delivery.annotations["outcome"] == "dead_letter_failed"
     assert result.summary["messages"]["lost"] == 1
     assert balanced(result.summary)
+
+
+def test_a_thousand_nested_synchronous_calls_unwind_when_the_account_throttles_the_next() -> None:
+    # Found by the property tests: the throttle's answer went back up the chain of waiting callers
+    # (a function calling itself through a circuit breaker) as nested Python calls, and the run ended
+    # with a RecursionError.
+    document = one_function(behavior={"duration_ms": 0, "cold_start_ms": 0})
+    document["components"].append({"id": "Breaker", "kind": "circuitbreaker",
+                                   "behavior": {"state_ms": 0, "failure_threshold": 1000}})
+    document["connections"] += [{"source": "Worker", "target": "Breaker", "role": "request"},
+                                {"source": "Breaker", "target": "Worker", "role": "request"}]
+    # The unwinding must not need a stack as deep as the chain (jsonata raised the limit to 10,000 at
+    # import, which this chain only just fits in): 3,000 frames are enough for any length.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(3000)
+    try:
+        result = run(document, steady(count=1), duration_s=1, drain_s=60)
+    finally:
+        sys.setrecursionlimit(limit)
+    worker = result.component("Worker")
+    assert (worker["Invocations"], worker["Errors"], worker["Throttles"]) == (1000, 1000, 3)
+    assert result.summary["messages"]["rejected"] == 1
+    assert {s.end_time for s in result.named("Worker")} == {result.named("Worker")[0].end_time}

@@ -240,14 +240,15 @@ def test_a_client_without_polling_connections_reports_no_metrics() -> None:
     assert result.component("Caller") == {}
 
 
-@pytest.mark.parametrize(("poll", "message"), [
-    ({"interval_s": 0, "until": UNTIL_DONE}, "interval_s must be a number of seconds above 0"),
-    ({"interval_s": 1}, "needs until"),
-    ({"until": UNTIL_DONE, "max_polls": 0}, "max_polls must be a whole number from 1 to 10000"),
-    ({"until": {"Item": {"status": "done"}}}, "until is not a valid EventBridge event pattern"),
-    ({"until": UNTIL_DONE, "every": 1}, "unknown key(s) every"),
+@pytest.mark.parametrize(("poll", "where", "message"), [
+    ({"interval_s": 0, "until": UNTIL_DONE}, "/interval_s", "interval_s must be above 0 and at most 3600 seconds"),
+    ({"interval_s": 1}, "/until", "poll needs until"),
+    ({"until": UNTIL_DONE, "max_polls": 0}, "/max_polls", "max_polls must be between 1 and 10000"),
+    ({"until": {"Item": {"status": "done"}}}, "/until", "until is not a valid EventBridge event pattern"),
+    ({"until": UNTIL_DONE, "every": 1}, "/every", "unknown poll key 'every'; valid: interval_s, until, max_polls"),
 ])
-def test_a_bad_poll_is_refused_naming_the_connection_property(poll: dict[str, Any], message: str) -> None:
+def test_a_bad_poll_is_refused_at_the_part_of_the_connection_property(poll: dict[str, Any], where: str,
+                                                                      message: str) -> None:
     from emulator.problems import InvalidDocument
     from emulator.topology import load_topology
 
@@ -257,5 +258,5 @@ def test_a_bad_poll_is_refused_naming_the_connection_property(poll: dict[str, An
     with pytest.raises(InvalidDocument) as refused:
         load_topology(document)
     [problem] = refused.value.problems
-    assert problem.pointer == "/connections/0/properties/poll"
+    assert problem.pointer == "/connections/0/properties/poll" + where
     assert message in problem.message

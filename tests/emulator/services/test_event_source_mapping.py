@@ -371,11 +371,13 @@ def test_without_filter_criteria_no_event_count_metrics_are_reported() -> None:
     (criteria(*[{"body": {"n": [n]}} for n in range(6)]), "/FilterCriteria/Filters", "at most 5"),
     ({"Filters": [{"Pattern": {"body": {"type": ["order"]}}}]}, "/FilterCriteria/Filters/0/Pattern", "string"),
     (criteria({"body": {"type": ["order"]}}, "{not json"), "/FilterCriteria/Filters/1/Pattern", "not JSON"),
-    (criteria({"body": {"type": "order"}}), "/FilterCriteria/Filters/0/Pattern", "invalid filter pattern"),
+    (criteria({"body": {"type": "order"}}), "/FilterCriteria/Filters/0/Pattern", "not a valid filter pattern"),
     (criteria({"body": {"n": [{"numeric": [">", "x"]}]}}), "/FilterCriteria/Filters/0/Pattern",
-     "invalid filter pattern"),
-    ({"Filters": [{"Pattern": "{}", "Extra": 1}]}, "/FilterCriteria/Filters/0", "Pattern"),
-    ({"Filters": {"Pattern": "{}"}}, "/FilterCriteria/Filters", "list"),
+     "not a valid filter pattern"),
+    ({"Filters": [{"Pattern": '{"body": {"n": [1]}}', "Extra": 1}]}, "/FilterCriteria/Filters/0/Extra",
+     "unknown filter key"),
+    ({"Filters": [{}]}, "/FilterCriteria/Filters/0/Pattern", "filter needs Pattern"),
+    ({"Filters": {"Pattern": "{}"}}, "/FilterCriteria/Filters", "must be an array"),
 ])
 def test_filter_criteria_lambda_would_refuse_are_errors_at_their_pointer(criteria_value: Any, where: str,
                                                                           says: str) -> None:

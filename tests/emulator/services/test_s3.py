@@ -109,7 +109,17 @@ def test_bad_filters_and_event_types_are_refused() -> None:
 
     document = bucket_with({"Events": ["s3:ObjectCreated:Copy"], "Filter": {"Prefix": "a"}})
     pointers = sorted(p.pointer for p in check_topology(document))
-    assert pointers == ["/connections/1/properties/Events", "/connections/1/properties/Filter"]
+    assert pointers == ["/connections/1/properties/Events/0", "/connections/1/properties/Filter/Prefix",
+                        "/connections/1/properties/Filter/S3Key"]
+
+
+def test_a_filter_with_two_prefix_rules_is_refused_at_its_rules() -> None:
+    from emulator.topology import check_topology
+
+    rules = [{"Name": "prefix", "Value": "a/"}, {"Name": "Prefix", "Value": "b/"}]
+    [problem] = check_topology(bucket_with({"Filter": {"S3Key": {"Rules": rules}}}))
+    assert problem.pointer == "/connections/1/properties/Filter/S3Key/Rules"
+    assert "at most one prefix rule and one suffix rule" in problem.message
 
 
 def test_a_dynamodb_operation_on_a_bucket_is_refused() -> None:

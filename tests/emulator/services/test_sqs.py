@@ -82,7 +82,8 @@ class Run:
                  faults: list[dict[str, Any]] | None = None) -> None:
         topology = load_topology({"format": "wiretap.topology/1", "components": components,
                                   "connections": connections or []})
-        silent = [source(start_s=1e9, target=components[0]["id"])]  # for runs that send by hand only
+        # For runs that send by hand only: a source that would start when arrivals have stopped.
+        silent = [source(start_s=duration_s, target=components[0]["id"])]
         workload = load_workload({"format": "wiretap.workload/1", "seed": seed, "duration_s": duration_s,
                                   "drain_s": 600, "sources": sources or silent, "faults": faults or []}, topology)
         self.tracer = ListTracer()
