@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from designer import services as designer
 from designer.models import Topology
@@ -28,3 +29,11 @@ def topology(alice: Any) -> Topology:
 def queued_run(alice: Any, topology: Topology, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.setattr(services, "enqueue", lambda run_id: None)
     return services.start_run(alice, topology, workload())
+
+
+@pytest.fixture
+def as_alice(client: Client, alice: Any, monkeypatch: pytest.MonkeyPatch) -> Client:
+    """alice signed in; the runs she starts are never handed to a worker."""
+    monkeypatch.setattr(services, "enqueue", lambda run_id: None)
+    client.force_login(alice)
+    return client

@@ -17,13 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def as_alice(client: Client, alice: Any, monkeypatch: pytest.MonkeyPatch) -> Client:
-    monkeypatch.setattr(services, "enqueue", lambda run_id: None)
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
 def finished_run(queued_run: Run) -> Run:
     services.execute_run(queued_run.pk)
     return Run.objects.get(pk=queued_run.pk)

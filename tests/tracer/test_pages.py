@@ -21,13 +21,6 @@ from tracer.models import Run
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_alice(client: Client, alice: Any, monkeypatch: pytest.MonkeyPatch) -> Client:
-    monkeypatch.setattr(services, "enqueue", lambda run_id: None)
-    client.force_login(alice)
-    return client
-
-
 def config_of(page: str, script_id: str) -> Any:
     found = re.search(rf'<script id="{script_id}" type="application/json">(.*?)</script>', page, re.DOTALL)
     assert found, script_id
